@@ -1,0 +1,155 @@
+"""Validation of a quarterly return: read it, check it against the GX suites, report findings.
+
+>>> report = validate_return(path, catalogue=cat, group="HCP", period="2025-26-Q2")  # doctest: +SKIP
+>>> report.errors, report.warnings  # doctest: +SKIP
+
+Errors block the return; warnings are accepted only with an explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from metrics.catalogue import Catalogue
+from metrics.findings import Finding, Severity, sort_findings
+from metrics.periods import PeriodError, Quarter
+from metrics.reading import DEFAULT_MAX_BYTES, ReadError, read_return
+from metrics.validation import prepare
+from metrics.validation.rules import load_rules
+
+IDENTIFIER_RULES = {"H02", "C17"}
+
+
+class ReturnContextError(ValueError):
+    """The group or period named for a return is not valid (not a problem in the file)."""
+
+
+@dataclass
+class ValidationReport:
+    group: str
+    period: str
+    findings: list[Finding]
+    observations: pl.DataFrame | None = None
+    commentary: pl.DataFrame | None = None
+    rows: int = 0
+    file_format: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def contains_identifiers(self) -> bool:
+        """Whether the file looks like it holds child-level data (then nothing of it is kept)."""
+        return any(f.rule in IDENTIFIER_RULES for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 warnings only, 2 errors (the CLI's convention)."""
+        if self.errors:
+            return 2
+        return 1 if self.warnings else 0
+
+
+def check_context(catalogue: Catalogue, group: str, period: str) -> Quarter:
+    if group not in catalogue.group:
+        raise ReturnContextError(
+            f"'{group}' is not a delivery group; choose one of {', '.join(catalogue.group)}"
+        )
+    try:
+        return Quarter.parse(period)
+    except PeriodError as exc:
+        raise ReturnContextError(str(exc)) from None
+
+
+def validate_return(
+    source: bytes | str | Path,
+    *,
+    catalogue: Catalogue,
+    group: str,
+    period: str,
+    history: pl.DataFrame | None = None,
+    file_name: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ValidationReport:
+    """Read and check one return. ``history`` holds the group's accepted figures for
+    earlier periods (columns indicator_code, period, area_code, breakdown, numerator,
+    denominator, value) for the cross-period warnings."""
+    from metrics.validation.gx_runner import run_suite
+
+    quarter = check_context(catalogue, group, period)
+    report = ValidationReport(group=group, period=quarter.code, findings=[])
+    try:
+        raw = read_return(source, file_name=file_name, max_bytes=max_bytes)
+    except ReadError as exc:
+        report.findings = exc.findings
+        return report
+    report.rows = raw.frame.height
+    report.file_format = raw.file_format
+    display = dict(zip(raw.columns, raw.header, strict=False))
+
+    findings = run_suite(
+        "header", prepare.header_frame(raw), parameters=prepare.header_parameters()
+    )
+    findings = [_header_column(f, raw) for f in findings]
+    if any(f.severity is Severity.ERROR for f in findings):
+        report.findings = sort_findings(findings)
+        return report
+    if raw.frame.height == 0:
+        rule = load_rules()["R06"]
+        report.findings = [Finding("R06", rule.severity, None, None, None,
+                                   "The file has headings but no figures. Fill in the template.")]
+        return report
+
+    frame = prepare.prepare_content(
+        raw, catalogue=catalogue, group=group, quarter=quarter, history=history
+    )
+    pandas_frame = frame.to_pandas()
+    column_sets = {
+        "text_columns": prepare.text_columns(frame),
+        "figure_columns": prepare.FIGURE_COLUMNS,
+    }
+    params = prepare.content_parameters(catalogue, group, quarter)
+    findings += run_suite("content", pandas_frame, parameters=params,
+                          column_sets=column_sets, display=display)
+    if history is not None and not history.is_empty():
+        findings += run_suite("history", pandas_frame, parameters={}, display=display)
+    report.findings = sort_findings(findings)
+    if not report.errors:
+        report.observations = prepare.to_observations(frame, catalogue)
+        report.commentary = prepare.commentary_by_indicator(frame)
+    return report
+
+
+def _header_column(finding: Finding, raw) -> Finding:
+    """Header findings name the heading as written and its spreadsheet column letter."""
+    if finding.row is None:
+        return finding
+    try:
+        position = raw.columns.index(finding.value)
+    except ValueError:
+        return finding
+    heading = raw.header[position]
+    letter = prepare.column_letter(position)
+    return Finding(finding.rule, finding.severity, 1, f"{letter} ({heading})", heading,
+                   finding.message, subject=heading)
+
+
+def explain(findings: list[Finding], explanations: dict[str, str]) -> list[Finding]:
+    """Attach explanations to warnings: keys are a finding's ``key`` or a rule code."""
+    out = []
+    for f in findings:
+        text = explanations.get(f.key) or explanations.get(f.rule)
+        if f.severity is Severity.WARNING and text and text.strip():
+            f = Finding(f.rule, f.severity, f.row, f.column, f.value, f.message,
+                        text.strip(), f.subject)
+        out.append(f)
+    return out

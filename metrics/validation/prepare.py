@@ -1,0 +1,292 @@
+"""Turn a return as read into the frames the GX suites check.
+
+The suites check plain columns; this step adds what they need to know, as columns whose
+names start with ``_``: the figures parsed as numbers, the indicator's kind and owner
+from the catalogue, the period each row should carry, the value calculated from
+numerator and denominator, the locality sums, and the previous period's figures.
+"""
+
+from __future__ import annotations
+
+import string
+
+import pandas as pd
+import polars as pl
+
+from metrics.catalogue import AreaLevel, Catalogue, Kind
+from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
+from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
+
+REQUIRED_COLUMNS = ["indicator_code", "period", "area_code", "breakdown", "numerator", "denominator"]
+OPTIONAL_COLUMNS = ["value", "sd", "commentary"]
+INFO_COLUMNS = ["indicator_title", "area_name", "unit"]
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS
+CODE_COLUMNS = ["indicator_code", "period", "area_code", "breakdown"]
+FIGURE_COLUMNS = ["numerator", "denominator", "value", "sd"]
+
+# Headings that name information about individual children (H02).
+IDENTIFIER_HEADINGS = [
+    r"^(child|first|fore|sur|last|family|given|full|pupil|young_person|person|middle)_?names?$",
+    r"^names?$",
+    r"(^|_)(dob|d_o_b)($|_)",
+    r"birth",
+    r"(^|_)(upn|uln|uci)($|_)",
+    r"unique_(pupil|learner)",
+    r"(^|_)nhs",
+    r"(^|_)chi_?(number|no)$",
+    r"post_?code",
+    r"(^|_)address",
+    r"(^|_)(pupil|child|person|client|case)_?(id|ref|reference|number|no)$",
+]
+
+_UPN = r"\b[A-Za-z]\d{11}[0-9A-Za-z]\b"
+_NHS_SPACED = r"\b\d{3}[ -]\d{3}[ -]\d{4}\b"
+_NHS = r"\b\d{10}\b"
+_POSTCODE = r"(?i)\b(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
+_DATE = r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(19|20)\d{2}-\d{2}-\d{2}\b"
+_DOB = r"(?i)\b(dob|d\.o\.b\.?|born( on)?|date of birth)\W{0,3}\d{1,2}[/.\- ]"
+
+IDENTIFIER_PATTERNS = {
+    # code and information columns: any date is suspect there
+    "identifier_patterns_text": [_UPN, _NHS_SPACED, _NHS, _POSTCODE, _DATE],
+    # commentary talks about dates ("since 1/4/2025"): only a date of birth is flagged
+    "identifier_patterns_commentary": [_UPN, _NHS_SPACED, _NHS, _POSTCODE, _DOB],
+    # figure columns: a ten-digit count is a count, so only shapes no figure has
+    "identifier_patterns_figures": [_UPN, _NHS_SPACED, _POSTCODE, _DATE],
+}
+
+
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
+    letters = ""
+    position += 1
+    while position:
+        position, rem = divmod(position - 1, 26)
+        letters = string.ascii_uppercase[rem] + letters
+    return letters
+
+
+def header_frame(raw: RawReturn) -> pd.DataFrame:
+    """One row per heading, for the header suite."""
+    names = raw.columns
+    return pd.DataFrame(
+        {
+            ROW_COLUMN: [1] * len(names),
+            "column_name": names,
+            "heading": raw.header[: len(names)],
+            "column_letter": [column_letter(i) for i in range(len(names))],
+        }
+    )
+
+
+def header_parameters() -> dict[str, object]:
+    return {
+        "required_columns": REQUIRED_COLUMNS,
+        "identifier_headings": IDENTIFIER_HEADINGS,
+        "known_columns": KNOWN_COLUMNS,
+    }
+
+
+def _indicator_frame(catalogue: Catalogue, quarter: Quarter) -> pl.DataFrame:
+    rows = []
+    for ind in catalogue.indicators:
+        expected = ind.period_in(quarter)
+        rows.append(
+            {
+                "indicator_code": ind.code,
+                "_owner": ind.group,
+                "_kind": ind.kind.value,
+                "_multiplier": float(ind.multiplier),
+                "_decimals": ind.decimals,
+                "_period_type": ind.period_type.value,
+                "_expected_period": expected,
+                "_previous_period": previous_period(expected, ind.period_type),
+                "_change_threshold": float(ind.change_threshold),
+                "_additive": ind.additive,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def _normalised_periods(frame: pl.DataFrame) -> pl.DataFrame:
+    pairs = frame.select("period", "_period_type").unique().drop_nulls()
+    found = []
+    for period, ptype in pairs.iter_rows():
+        try:
+            found.append(normalise(period, PeriodType(ptype)))
+        except PeriodError:
+            found.append(f"?{period}")
+    return pairs.with_columns(pl.Series("_period_found", found, dtype=pl.String))
+
+
+def prepare_content(
+    raw: RawReturn,
+    *,
+    catalogue: Catalogue,
+    group: str,
+    quarter: Quarter,
+    history: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The return's rows with the lookup columns the content and history suites check."""
+    frame = raw.frame
+    for col in KNOWN_COLUMNS:
+        if col not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(col))
+    frame = frame.with_columns(
+        [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in raw.columns]
+    )
+    frame = frame.with_columns(
+        [parse_numbers(c).alias(f"_{c}") for c in FIGURE_COLUMNS]
+    ).join(_indicator_frame(catalogue, quarter), on="indicator_code", how="left")
+
+    frame = frame.join(_normalised_periods(frame), on=["period", "_period_type"], how="left")
+    owned = pl.col("_owner") == group
+    area_known = pl.col("area_code").is_in(list(catalogue.area))
+    breakdown_known = pl.col("breakdown").is_in(catalogue.breakdown_codes())
+    frame = frame.with_columns(
+        _checkable=(owned & area_known & breakdown_known
+                    & (pl.col("_period_found") == pl.col("_expected_period"))).fill_null(False),
+        _key=pl.concat_str(
+            [pl.col("indicator_code"), pl.coalesce("_period_found", "period"),
+             pl.col("area_code"), pl.col("breakdown")],
+            separator="|",
+            ignore_nulls=False,
+        ),
+    )
+    frame = _with_values(frame)
+    frame = _with_locality_sums(frame, catalogue)
+    frame = _with_history(frame, catalogue, history)
+    return frame
+
+
+def _with_values(frame: pl.DataFrame) -> pl.DataFrame:
+    kind = pl.col("_kind")
+    ratio = pl.col("_numerator") / pl.col("_denominator") * pl.col("_multiplier")
+    calc = (
+        pl.when(kind.is_in([Kind.PROPORTION.value, Kind.RATE.value]) & (pl.col("_denominator") > 0))
+        .then(ratio)
+        .when(kind == Kind.COUNT.value)
+        .then(pl.col("_numerator"))
+        .when(kind == Kind.MEAN.value)
+        .then(pl.col("_value"))
+    )
+    return frame.with_columns(_value_calc=calc).with_columns(
+        _value_discrepancy=pl.when(kind != Kind.MEAN.value).then(
+            (pl.col("_value") - pl.col("_value_calc")).abs()
+        ),
+        _value_tolerance=0.5 * pl.lit(10.0).pow(-pl.col("_decimals")) + 1e-9,
+    )
+
+
+def _with_locality_sums(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    localities = [a.code for a in catalogue.localities]
+    sums = (
+        frame.filter(
+            pl.col("area_code").is_in(localities) & (pl.col("breakdown") == "total")
+            & pl.col("_additive").fill_null(False)
+        )
+        .group_by("indicator_code", "_period_found")
+        .agg(
+            _locality_numerator=pl.col("_numerator").sum(),
+            _locality_denominator=pl.col("_denominator").sum(),
+        )
+    )
+    frame = frame.join(sums, on=["indicator_code", "_period_found"], how="left")
+    is_total = (pl.col("area_code") == catalogue.authority.code) & (pl.col("breakdown") == "total")
+    differs = ((pl.col("_numerator") - pl.col("_locality_numerator")).abs() > 1e-9) | (
+        (pl.col("_denominator").fill_null(0) - pl.col("_locality_denominator").fill_null(0)).abs()
+        > 1e-9
+    )
+    return frame.with_columns(
+        _total_mismatch=pl.when(is_total & pl.col("_locality_numerator").is_not_null()).then(
+            differs
+        )
+    )
+
+
+def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
+                  history: pl.DataFrame | None) -> pl.DataFrame:
+    names = pl.DataFrame(
+        {"area_code": list(catalogue.area), "_area_name": [a.name for a in catalogue.areas]}
+    )
+    frame = frame.join(names, on="area_code", how="left")
+    if history is None or history.is_empty():
+        return frame.with_columns(
+            _previous_value=pl.lit(None, dtype=pl.Float64),
+            _abs_change=pl.lit(None, dtype=pl.Float64),
+            _change=pl.lit(None, dtype=pl.Float64),
+            _same_as_previous=pl.lit(None, dtype=pl.Boolean),
+        )
+    previous = history.select(
+        "indicator_code",
+        "area_code",
+        "breakdown",
+        pl.col("period").alias("_previous_period"),
+        pl.col("numerator").cast(pl.Float64).alias("_prev_numerator"),
+        pl.col("denominator").cast(pl.Float64).alias("_prev_denominator"),
+        pl.col("value").cast(pl.Float64).alias("_previous_value"),
+    )
+    frame = frame.join(
+        previous, on=["indicator_code", "area_code", "breakdown", "_previous_period"], how="left"
+    )
+    change = pl.col("_value_calc") - pl.col("_previous_value")
+    same_num = pl.col("_numerator").eq_missing(pl.col("_prev_numerator"))
+    same_den = pl.col("_denominator").eq_missing(pl.col("_prev_denominator"))
+    return frame.with_columns(
+        _change=change,
+        _abs_change=change.abs(),
+        _same_as_previous=pl.when(pl.col("_previous_value").is_not_null()).then(
+            same_num & same_den
+        ),
+    )
+
+
+def content_parameters(catalogue: Catalogue, group: str, quarter: Quarter) -> dict[str, object]:
+    due = catalogue.due_rows(group, quarter)
+    return {
+        "known_indicators": list(catalogue.indicator),
+        "group_indicators": [i.code for i in catalogue.indicators_of(group)],
+        "known_areas": list(catalogue.area),
+        "known_breakdowns": catalogue.breakdown_codes(),
+        "permitted_keys": sorted("|".join(k) for k in catalogue.permitted_rows(group, quarter)),
+        "due_indicators": sorted({k[0] for k in due}),
+        "due_keys": sorted("|".join(k) for k in due),
+        "number_pattern": NUMBER_PATTERN,
+        **IDENTIFIER_PATTERNS,
+    }
+
+
+def text_columns(frame: pl.DataFrame) -> list[str]:
+    """Columns of free text or codes in the return (not figures, not commentary)."""
+    return [
+        c for c in frame.columns
+        if not c.startswith("_") and c not in FIGURE_COLUMNS and c != "commentary"
+    ]
+
+
+def to_observations(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """The accepted figures, typed, one row per indicator x period x area x breakdown."""
+    return frame.select(
+        pl.col(ROW_COLUMN).alias("source_row"),
+        "indicator_code",
+        pl.col("_period_found").alias("period"),
+        "area_code",
+        "breakdown",
+        pl.col("_numerator").alias("numerator"),
+        pl.col("_denominator").alias("denominator"),
+        pl.col("_value_calc").alias("value"),
+        pl.col("_sd").alias("sd"),
+    )
+
+
+def commentary_by_indicator(frame: pl.DataFrame) -> pl.DataFrame:
+    """Commentary per indicator and period: the distinct texts of its rows, in row order."""
+    return (
+        frame.filter(pl.col("commentary").is_not_null() & (pl.col("commentary") != ""))
+        .group_by("indicator_code", pl.col("_period_found").alias("period"), maintain_order=True)
+        .agg(pl.col("commentary").unique(maintain_order=True).str.join("\n\n").alias("text"))
+    )
+
+
+def area_levels_of(catalogue: Catalogue) -> dict[str, AreaLevel]:
+    return {a.code: a.level for a in catalogue.areas}
