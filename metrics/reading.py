@@ -289,5 +289,5 @@ def parse_numbers(column: str) -> pl.Expr:
     return pl.when(text.str.contains(_NUMBER)).then(text.cast(pl.Float64, strict=False))
 
 
-NUMBER_PATTERN = r"^\s*[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\s*%?\s*$"
+NUMBER_PATTERN = r"^\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?\s*%?\s*$"
 """Text that :func:`parse_numbers` turns into a number (or a blank)."""

@@ -97,7 +97,8 @@ def validate_return(
     display = dict(zip(raw.columns, raw.header, strict=False))
 
     findings = run_suite(
-        "header", prepare.header_frame(raw), parameters=prepare.header_parameters()
+        "header", prepare.header_frame(raw), parameters=prepare.header_parameters(),
+        index_column="_position",
     )
     findings = [_header_column(f, raw) for f in findings]
     if any(f.severity is Severity.ERROR for f in findings):

@@ -67,10 +67,12 @@ def run_suite(
     parameters: dict[str, Any],
     column_sets: dict[str, list[str]] | None = None,
     display: dict[str, str] | None = None,
+    index_column: str = ROW_COLUMN,
 ) -> list[Finding]:
     """Validate ``frame`` against suite ``name``; one finding per unexpected row.
 
-    ``display`` maps frame column names to the headings shown to the submitter.
+    ``display`` maps frame column names to the headings shown to the submitter;
+    ``index_column`` identifies rows uniquely (the finding's row is the frame's ``_row``).
     """
     batch_definition = _batch_definition()
     gx = _state["gx"]
@@ -81,10 +83,10 @@ def run_suite(
     result = batch.validate(
         suite,
         expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW_COLUMN]},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
     )
     rules = load_rules()
-    by_row = frame.set_index(ROW_COLUMN, drop=False) if ROW_COLUMN in frame.columns else frame
+    by_row = frame.set_index(index_column, drop=False)
     findings: list[Finding] = []
     for res in result.results:
         if res.success:
@@ -100,16 +102,17 @@ def run_suite(
         rule = rules[meta["rule"]]
         findings.extend(
             _findings_for(rule, config.type, config.kwargs, meta, res.result, frame, by_row,
-                          parameters, display or {})
+                          parameters, display or {}, index_column)
         )
     return _drop_masked(findings, suite_dict)
 
 
 def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str, Any],
                   result: dict[str, Any], frame: pd.DataFrame, by_row: pd.DataFrame,
-                  parameters: dict[str, Any], display: dict[str, str]) -> list[Finding]:
+                  parameters: dict[str, Any], display: dict[str, str],
+                  index_column: str) -> list[Finding]:
     column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A")
-    shown_column = display.get(column, column)
+    shown_column = meta.get("label") or display.get(column, column)
     if kind == "expect_column_distinct_values_to_contain_set":
         wanted = kwargs["value_set"]
         if isinstance(wanted, dict):
@@ -122,13 +125,12 @@ def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str,
                     subject=item.replace("|", " "))
             for item in missing[:MAX_FINDINGS_PER_CHECK]
         ]
-    rows = [entry[ROW_COLUMN] for entry in result.get("unexpected_index_list") or []]
+    keys = [entry[index_column] for entry in result.get("unexpected_index_list") or []]
     out = []
-    for row in rows[:MAX_FINDINGS_PER_CHECK]:
-        record = by_row.loc[row]
-        if isinstance(record, pd.DataFrame):  # the same row number twice cannot happen
-            record = record.iloc[0]
+    for key in keys[:MAX_FINDINGS_PER_CHECK]:
+        record = by_row.loc[key]
         fields = {k: (None if _isna(v) else v) for k, v in record.items()}
+        row = fields[ROW_COLUMN]
         cell = fields.get(column)
         withhold = bool(meta.get("withhold_value"))
         value = WITHHELD if withhold else (None if cell is None else format_value(cell))
@@ -143,10 +145,10 @@ def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str,
             Finding(rule.code, rule.severity, int(row), shown_column, value,
                     rule.render(fields), subject=subject)
         )
-    if len(rows) > MAX_FINDINGS_PER_CHECK:
+    if len(keys) > MAX_FINDINGS_PER_CHECK:
         out.append(
             Finding(rule.code, rule.severity, None, shown_column, None,
-                    f"... and {len(rows) - MAX_FINDINGS_PER_CHECK} more rows like these.")
+                    f"... and {len(keys) - MAX_FINDINGS_PER_CHECK} more rows like these.")
         )
     return out
 

@@ -23,28 +23,30 @@ INFO_COLUMNS = ["indicator_title", "area_name", "unit"]
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS
 CODE_COLUMNS = ["indicator_code", "period", "area_code", "breakdown"]
 FIGURE_COLUMNS = ["numerator", "denominator", "value", "sd"]
+SAME_FIGURE_MINIMUM = 10
+"""Identical figures are queried (W02) only where the numerator is at least this."""
 
 # Headings that name information about individual children (H02).
 IDENTIFIER_HEADINGS = [
-    r"^(child|first|fore|sur|last|family|given|full|pupil|young_person|person|middle)_?names?$",
+    r"^(?:child|first|fore|sur|last|family|given|full|pupil|young_person|person|middle)_?names?$",
     r"^names?$",
-    r"(^|_)(dob|d_o_b)($|_)",
+    r"(?:^|_)(?:dob|d_o_b)(?:$|_)",
     r"birth",
-    r"(^|_)(upn|uln|uci)($|_)",
-    r"unique_(pupil|learner)",
-    r"(^|_)nhs",
-    r"(^|_)chi_?(number|no)$",
+    r"(?:^|_)(?:upn|uln|uci)(?:$|_)",
+    r"unique_(?:pupil|learner)",
+    r"(?:^|_)nhs",
+    r"(?:^|_)chi_?(?:number|no)$",
     r"post_?code",
-    r"(^|_)address",
-    r"(^|_)(pupil|child|person|client|case)_?(id|ref|reference|number|no)$",
+    r"(?:^|_)address",
+    r"(?:^|_)(?:pupil|child|person|client|case)_?(?:id|ref|reference|number|no)$",
 ]
 
 _UPN = r"\b[A-Za-z]\d{11}[0-9A-Za-z]\b"
 _NHS_SPACED = r"\b\d{3}[ -]\d{3}[ -]\d{4}\b"
 _NHS = r"\b\d{10}\b"
-_POSTCODE = r"(?i)\b(GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
-_DATE = r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(19|20)\d{2}-\d{2}-\d{2}\b"
-_DOB = r"(?i)\b(dob|d\.o\.b\.?|born( on)?|date of birth)\W{0,3}\d{1,2}[/.\- ]"
+_POSTCODE = r"(?i)\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
+_DATE = r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b"
+_DOB = r"(?i)\b(?:dob|d\.o\.b\.?|born(?: on)?|date of birth)\W{0,3}\d{1,2}[/.\- ]"
 
 IDENTIFIER_PATTERNS = {
     # code and information columns: any date is suspect there
@@ -71,6 +73,7 @@ def header_frame(raw: RawReturn) -> pd.DataFrame:
     names = raw.columns
     return pd.DataFrame(
         {
+            "_position": list(range(len(names))),
             ROW_COLUMN: [1] * len(names),
             "column_name": names,
             "heading": raw.header[: len(names)],
@@ -206,10 +209,21 @@ def _with_locality_sums(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFra
 
 def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
                   history: pl.DataFrame | None) -> pl.DataFrame:
+    authority = catalogue.authority.population_0_17
     names = pl.DataFrame(
-        {"area_code": list(catalogue.area), "_area_name": [a.name for a in catalogue.areas]}
+        {
+            "area_code": list(catalogue.area),
+            "_area_name": [a.name for a in catalogue.areas],
+            "_area_scale": [(authority / a.population_0_17) ** 0.5 for a in catalogue.areas],
+        }
     )
     frame = frame.join(names, on="area_code", how="left")
+    # Figures for smaller groups move more by chance: a locality's threshold is scaled by
+    # sqrt(authority population / locality population), a breakdown's doubled.
+    scale = pl.when(pl.col("breakdown") != "total").then(2.0).otherwise(
+        pl.col("_area_scale").fill_null(1.0)
+    )
+    frame = frame.with_columns(_change_threshold=pl.col("_change_threshold") * scale)
     if history is None or history.is_empty():
         return frame.with_columns(
             _previous_value=pl.lit(None, dtype=pl.Float64),
@@ -235,9 +249,10 @@ def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
     return frame.with_columns(
         _change=change,
         _abs_change=change.abs(),
-        _same_as_previous=pl.when(pl.col("_previous_value").is_not_null()).then(
-            same_num & same_den
-        ),
+        # small counts repeat by chance; identical figures of 10 or more suggest a copy
+        _same_as_previous=pl.when(
+            pl.col("_previous_value").is_not_null() & (pl.col("_numerator") >= SAME_FIGURE_MINIMUM)
+        ).then(same_num & same_den),
     )
 
 

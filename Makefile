@@ -1,0 +1,58 @@
+# Two commands on a fresh machine:
+#   make run    set everything up, build the demo database if missing, serve the app
+#   make test   set everything up (Chromium included) and run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+OUTCOMES_DB ?= data/outcomes.duckdb
+
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_LINK_MODE := copy
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := False
+export OUTCOMES_DB
+
+.PHONY: run test lint bench demo setup chromium clean
+
+run: setup
+	$(BIN)/outcomes demo --if-missing
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501
+
+test: setup chromium lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_overview.py
+
+demo: setup
+	$(BIN)/outcomes demo
+
+setup: $(VENV)/.synced
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "Installing Chromium from Debian's packages ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .tools test-artifacts .pytest_cache .ruff_cache

@@ -1,0 +1,287 @@
+"""The ``outcomes`` command line: demo, validate, ingest, template, export, catalogue.
+
+Exit codes: ``validate`` 0 clean, 1 warnings only, 2 errors; ``ingest`` 0 accepted (or
+already received), 2 rejected; every command 3 when the command itself is wrong (an
+unknown group, a malformed period, a missing file, a locked database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from metrics.catalogue import CatalogueError, load_catalogue
+from metrics.findings import Finding
+
+USAGE_EXIT = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own exit code 2 means "errors" here
+        self.print_usage(sys.stderr)
+        self.exit(USAGE_EXIT, f"{self.prog}: {message}\n")
+
+
+class CommandError(Exception):
+    """A problem with how the command was called."""
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None,
+                        help="DuckDB file (default: $OUTCOMES_DB or data/outcomes.duckdb)")
+
+
+def _explanations(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not text.strip():
+            raise CommandError(f"--explain takes RULE=TEXT or RULE:SUBJECT=TEXT, not {item!r}")
+        rule, _, subject = key.partition(":")
+        out[f"{rule}|{subject}|" if subject else rule] = text.strip()
+    return out
+
+
+def _explain_by_subject(explanations: dict[str, str], findings: list[Finding]) -> dict[str, str]:
+    """Turn RULE|SUBJECT| keys into each matching finding's full key."""
+    out = {}
+    for key, text in explanations.items():
+        if "|" not in key:
+            out[key] = text
+            continue
+        rule, subject, _ = key.split("|", 2)
+        for f in findings:
+            if f.rule == rule and f.subject == subject:
+                out[f.key] = text
+    return out
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    if not findings:
+        print("No problems found.")
+        return
+    for f in findings:
+        where = f"row {f.row}" if f.row is not None else "file"
+        if f.column:
+            where += f", column {f.column}"
+        print(f"{f.severity.value.upper():8} {f.rule}  {where}: {f.message}")
+        if f.explanation:
+            print(f"         explained: {f.explanation}")
+
+
+def _open_store(db: Path | None, *, read_only: bool = False):
+    from metrics.store import Store, StoreError, default_db_path
+
+    path = db or default_db_path()
+    if read_only and not path.exists():
+        return None
+    try:
+        return Store(path, read_only=read_only)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from metrics.validation import validate_return
+
+    catalogue = load_catalogue()
+    path = _existing(args.file)
+    store = _open_store(args.db, read_only=True)
+    try:
+        history = store.history(args.group) if store else None
+        _progress(f"Checking {path.name} for {args.group} {args.period} ...")
+        report = validate_return(path, catalogue=catalogue, group=args.group, period=args.period,
+                                 history=history)
+    finally:
+        if store:
+            store.close()
+    if args.json:
+        print(json.dumps([_finding_json(f) for f in report.findings], indent=2))
+    else:
+        _print_findings(report.findings)
+        print(f"{report.rows} rows: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
+    return report.exit_code
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {k: v for k, v in f.as_dict().items() if k in
+            ("rule", "severity", "row", "column", "value", "message", "explanation", "subject")}
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    return path
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from metrics.validation import validate_return
+
+    catalogue = load_catalogue()
+    path = _existing(args.file)
+    explanations = _explanations(args.explain or [])
+    store = _open_store(args.db)
+    try:
+        _progress(f"Checking {path.name} for {args.group} {args.period} ...")
+        data = path.read_bytes()
+        report = validate_return(data, catalogue=catalogue, group=args.group, period=args.period,
+                                 history=store.history(args.group), file_name=path.name)
+        _progress("Storing ...")
+        result = store.ingest(report, catalogue=catalogue, data=data, file_name=path.name,
+                              submitted_by=args.by,
+                              explanations=_explain_by_subject(explanations, report.findings))
+        findings = store.frame(
+            "SELECT rule, severity, row_number AS row, column_name AS column, value, message, "
+            "explanation, subject FROM findings WHERE submission_id = ? ORDER BY seq",
+            [result.submission_id],
+        ).to_dicts()
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps({"status": result.status, "submission_id": result.submission_id,
+                          "version": result.version, "message": result.message,
+                          "findings": findings}, indent=2, default=str))
+    else:
+        _print_findings(report.findings)
+        print(result.message)
+        if result.status == "rejected" and not report.errors:
+            print("Explain each warning with --explain RULE=TEXT (all warnings of a rule) or "
+                  "--explain 'RULE:SUBJECT=TEXT' (one), then ingest again.")
+    return 2 if result.status == "rejected" else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from metrics.demo import build_demo, write_demo_returns
+    from metrics.store import default_db_path
+
+    catalogue = load_catalogue()
+    if args.write_returns:
+        paths = write_demo_returns(catalogue, args.write_returns)
+        print(f"Wrote {len(paths)} return files to {args.write_returns}")
+        return 0
+    path = args.db or default_db_path()
+    if args.if_missing and path.exists():
+        print(f"Demo database already present: {path}")
+        return 0
+    started = time.monotonic()
+    _progress(f"Building the demo database at {path} (about a minute) ...")
+
+    def progress(done: int, total: int, what: str) -> None:
+        if done == 1 or done == total or done % 10 == 0 or "rejected" in what:
+            _progress(f"  [{done:3}/{total}] {what}")
+
+    counts = build_demo(path, catalogue, progress=progress)
+    print(f"Demo database ready: {path} ({counts.get('accepted', 0)} accepted, "
+          f"{counts.get('rejected', 0)} rejected returns; {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from metrics.templates import write_templates
+    from metrics.validation import check_context
+
+    catalogue = load_catalogue()
+    quarter = check_context(catalogue, args.group, args.period)
+    if not catalogue.due_rows(args.group, quarter):
+        raise CommandError(f"nothing is due from {args.group} for {quarter.code}")
+    formats = ("csv", "xlsx") if args.format == "both" else (args.format,)
+    for path in write_templates(catalogue, args.group, quarter, args.out, formats):
+        print(path)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from metrics.queries import export_values
+
+    store = _open_store(args.db, read_only=True)
+    if store is None:
+        raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
+    try:
+        frame = export_values(store, load_catalogue())
+    finally:
+        store.close()
+    out = args.out or Path(f"indicator_values.{args.format}")
+    if args.format == "csv":
+        frame.write_csv(out)
+    else:
+        frame.write_parquet(out)
+    print(f"Wrote {frame.height} indicator values to {out}")
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue()
+    print(f"{catalogue.settings.partnership}: {len(catalogue.outcomes)} outcomes, "
+          f"{len(catalogue.priorities)} priorities, {len(catalogue.groups)} groups, "
+          f"{len(catalogue.areas)} areas, {len(catalogue.indicators)} indicators.")
+    for ind in catalogue.indicators:
+        print(f"  {ind.code:5} {ind.group:4} {ind.kind.value:10} {ind.polarity.value:13} {ind.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="outcomes", description="Partnership Outcomes: returns, validation, "
+                     "indicators for a children's partnership.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="build the demo database")
+    _db_arg(p)
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the database exists")
+    p.add_argument("--write-returns", type=Path, metavar="DIR",
+                   help="write the demo's return files to DIR instead of building a database")
+    p.set_defaults(func=cmd_demo)
+
+    for name, func, text in (("validate", cmd_validate, "check a return without storing it"),
+                             ("ingest", cmd_ingest, "check a return and store it")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("file", type=Path)
+        p.add_argument("--group", required=True, help="delivery group code, e.g. HCP")
+        p.add_argument("--period", required=True, help="financial quarter, e.g. 2025-26-Q2")
+        p.add_argument("--json", action="store_true", help="print findings as JSON")
+        _db_arg(p)
+        if name == "ingest":
+            p.add_argument("--explain", action="append", metavar="RULE=TEXT",
+                           help="explain warnings of RULE (or RULE:SUBJECT=TEXT for one)")
+            p.add_argument("--by", default="command line", help="who is submitting")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("template", help="write a pre-filled return template")
+    p.add_argument("--group", required=True)
+    p.add_argument("--period", required=True)
+    p.add_argument("--format", choices=["csv", "xlsx", "both"], default="both")
+    p.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("export", help="export indicator values")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--out", type=Path)
+    _db_arg(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
+    p.set_defaults(func=cmd_catalogue)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from metrics.validation import ReturnContextError
+
+    try:
+        return args.func(args)
+    except (CommandError, CatalogueError, ReturnContextError) as exc:
+        print(f"outcomes {args.command}: {exc}", file=sys.stderr)
+        return USAGE_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

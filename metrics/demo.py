@@ -1,0 +1,272 @@
+"""A demo partnership: three years of quarterly returns, built deterministically.
+
+Every return is generated as a file (CSV, some XLSX, one Windows-1252 with semicolons),
+then validated and ingested through the same path a delivery group's upload takes. The
+story: most indicators improve, some worsen, some are flat; small localities are noisy;
+a few returns fail validation and are corrected; one is resubmitted; one group is late
+with its latest return.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import yaml
+
+from metrics.catalogue import Catalogue, Kind, Polarity
+from metrics.periods import Quarter, parse_year, quarters_between
+from metrics.store import Store
+from metrics.templates import template_frame
+from metrics.validation import validate_return
+
+PROFILES = Path(__file__).resolve().parent.parent / "data" / "demo" / "profiles.yaml"
+LATE_GROUP = "YJS"
+SHARES = {
+    "fsm:disadvantaged": 0.26, "fsm:other": 0.74,
+    "sex:female": 0.49, "sex:male": 0.51,
+    "send:ehcp": 0.04, "send:sen_support": 0.13, "send:none": 0.83,
+}
+EXPLANATIONS = {
+    "W01": "Checked with the service manager: the change is real and is discussed in the commentary.",
+    "W02": "Checked: the figures are unchanged because the cohort is small and stable.",
+    "C20": "The authority total includes young people whose locality is not recorded.",
+}
+
+
+@dataclass(frozen=True)
+class DemoSubmission:
+    group: str
+    quarter: Quarter
+    file_name: str
+    data: bytes
+    submitted_at: datetime
+    note: str
+
+
+def _seed(*parts: object) -> int:
+    return zlib.crc32("|".join(str(p) for p in parts).encode())
+
+
+def load_profiles(path: Path = PROFILES) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _years_since(start: Quarter, period: str) -> float:
+    if "Q" in period:
+        q = Quarter.parse(period)
+        return ((q.year - start.year) * 4 + (q.quarter - start.quarter)) / 4
+    return parse_year(period) - start.year + 0.5
+
+
+def _breakdown_offset(breakdown: str, gap: float) -> float:
+    if breakdown == "total":
+        return 0.0
+    dim, cat = breakdown.split(":")
+    if dim == "send":
+        return {"ehcp": 1.6 * gap, "sen_support": gap * 0.8, "none": -gap * 0.2}[cat]
+    first = {"fsm": "disadvantaged", "sex": "male"}[dim]
+    share_first = SHARES[f"{dim}:{first}"]
+    # keep the weighted average near the total: first - second = gap
+    return gap * (1 - share_first) if cat == first else -gap * share_first
+
+
+def generate_return(catalogue: Catalogue, profiles: dict, group: str, quarter: Quarter) -> pl.DataFrame:
+    """Figures for one group's return, as the text cells a person would type."""
+    start = catalogue.first_demo_quarter()
+    frame = template_frame(catalogue, group, quarter)
+    authority = catalogue.authority
+    nums, dens, vals, sds, notes = [], [], [], [], []
+    noted: set[str] = set()
+    for code, period, area_code, breakdown in frame.select(
+        "indicator_code", "period", "area_code", "breakdown"
+    ).iter_rows():
+        ind = catalogue.indicator[code]
+        prof = profiles["indicators"][code]
+        rng = np.random.default_rng(_seed(code, period, area_code, breakdown))
+        area = catalogue.area[area_code]
+        t = _years_since(start, period)
+        level = prof["level"] + prof["trend"] * t
+        if prof["shape"] == "noisy":
+            level += rng.normal(0, abs(prof["trend"]) + prof["level"] * 0.04)
+        spread_rng = np.random.default_rng(_seed(code, area_code))
+        if area_code != authority.code:
+            level += spread_rng.uniform(-1, 1) * prof.get("spread", 0)
+        level += _breakdown_offset(breakdown, prof.get("gap", 2.0))
+        share = SHARES.get(breakdown, 1.0)
+        population = area.population_0_17 * share
+        num = den = val = sd = None
+        if ind.kind is Kind.PROPORTION:
+            den = max(1, int(rng.normal(1, 0.04) * prof["cohort"] * population / 10_000))
+            p = min(max(level / 100, 0.001), 0.999)
+            num = int(rng.binomial(den, p))
+        elif ind.kind is Kind.RATE:
+            den = int(population * prof["cohort"])
+            num = int(rng.poisson(max(level, 0) / ind.multiplier * den))
+        elif ind.kind is Kind.COUNT:
+            num = int(rng.poisson(max(level, 0) * population / authority.population_0_17))
+        else:
+            den = max(2, int(prof["cohort"] * population / 10_000))
+            val = round(float(rng.normal(level, 0.4)), 1)
+            sd = round(float(rng.uniform(17, 22)), 1)
+        nums.append(None if num is None else str(num))
+        dens.append(None if den is None else str(den))
+        vals.append(None if val is None else str(val))
+        sds.append(None if sd is None else str(sd))
+        if code not in noted:
+            noted.add(code)
+            notes.append(_commentary(profiles, prof, ind, quarter))
+        else:
+            notes.append(None)
+    return frame.with_columns(
+        pl.Series("numerator", nums, dtype=pl.String),
+        pl.Series("denominator", dens, dtype=pl.String),
+        pl.Series("value", vals, dtype=pl.String),
+        pl.Series("sd", sds, dtype=pl.String),
+        pl.Series("commentary", notes, dtype=pl.String),
+    )
+
+
+def _commentary(profiles: dict, prof: dict, ind, quarter: Quarter) -> str:
+    shape = prof["shape"]
+    if ind.polarity is Polarity.NO_JUDGEMENT:
+        shape = "flat" if shape != "noisy" else shape
+    text = profiles["default_commentary"][shape]
+    return f"{quarter.label}: {text}"
+
+
+def _to_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        frame.write_excel(buffer, worksheet="return")
+        return buffer.getvalue()
+    if fmt == "cp1252":
+        return frame.write_csv(separator=";").encode("cp1252", errors="replace")
+    return frame.write_csv().encode("utf-8")
+
+
+def _format_for(group: str) -> str:
+    return {"EYP": "xlsx", "SEN": "cp1252"}.get(group, "csv")
+
+
+def _due_date(group: str, quarter: Quarter) -> datetime:
+    offset = sum(map(ord, group)) % 10
+    return datetime.combine(quarter.end, datetime.min.time()) + timedelta(days=18 + offset, hours=10)
+
+
+def demo_submissions(catalogue: Catalogue) -> list[DemoSubmission]:
+    """Every return of the demo, in the order they arrive, including the faulty ones."""
+    profiles = load_profiles()
+    quarters = quarters_between(catalogue.first_demo_quarter(), catalogue.last_demo_quarter())
+    last = quarters[-1]
+    out: list[DemoSubmission] = []
+    for quarter in quarters:
+        for group in catalogue.group:
+            if group == LATE_GROUP and quarter == last:
+                continue
+            if not catalogue.due_rows(group, quarter):
+                continue
+            frame = generate_return(catalogue, profiles, group, quarter)
+            fmt = _format_for(group)
+            ext = "xlsx" if fmt == "xlsx" else "csv"
+            name = f"{group}_{quarter.code}.{ext}"
+            when = _due_date(group, quarter)
+            for bad, note in _faulty_versions(group, quarter, frame, quarters):
+                out.append(DemoSubmission(group, quarter, f"{group}_{quarter.code}_draft.csv",
+                                          _to_bytes(bad, "csv"), when - timedelta(days=2), note))
+            out.append(DemoSubmission(group, quarter, name, _to_bytes(frame, fmt), when, "return"))
+            if group == "HCP" and quarter == quarters[-2]:
+                fixed = frame.with_columns(
+                    commentary=pl.when(pl.col("commentary").is_not_null())
+                    .then(pl.col("commentary") + " Figures revised after the provider's data refresh.")
+                )
+                fixed = _bump_first(fixed)
+                out.append(DemoSubmission(group, quarter, f"{group}_{quarter.code}_revised.csv",
+                                          _to_bytes(fixed, "csv"), when + timedelta(days=9),
+                                          "resubmission"))
+    return out
+
+
+def _bump_first(frame: pl.DataFrame) -> pl.DataFrame:
+    first = pl.int_range(pl.len()) == 0
+    return frame.with_columns(
+        numerator=pl.when(first).then((pl.col("numerator").cast(pl.Int64) + 1).cast(pl.String))
+        .otherwise(pl.col("numerator"))
+    )
+
+
+def _faulty_versions(group: str, quarter: Quarter, frame: pl.DataFrame,
+                     quarters: list[Quarter]) -> list[tuple[pl.DataFrame, str]]:
+    """Drafts that fail validation before the good file arrives."""
+    index = pl.int_range(pl.len())
+    if group == "SCP" and quarter == quarters[6]:
+        bad = frame.with_columns(
+            numerator=pl.when(index == 1).then(pl.lit("9999")).otherwise(pl.col("numerator")),
+            area_code=pl.when(index == 3).then(pl.lit("E05099099")).otherwise(pl.col("area_code")),
+        )
+        return [(bad, "numerator above denominator and an unknown area")]
+    if group == "EMH" and quarter == quarters[9]:
+        bad = frame.with_columns(
+            commentary=pl.when(index == 0)
+            .then(pl.lit("Waits rose after one complex case (DOB 14/02/2011) took up clinic time."))
+            .otherwise(pl.col("commentary"))
+        )
+        return [(bad, "child-level details in commentary")]
+    if group == "EDU" and quarter == quarters[10]:
+        return [(frame.drop("denominator"), "denominator column missing")]
+    if group == "P19" and quarter == quarters[12]:
+        bad = frame.with_columns(
+            numerator=pl.when(index == 2).then(pl.lit("n/a")).otherwise(pl.col("numerator"))
+        )
+        return [(bad, "text in a figure column")]
+    return []
+
+
+def build_demo(path: Path | str, catalogue: Catalogue, *,
+               progress: Callable[[int, int, str], None] | None = None) -> dict[str, int]:
+    """Build the demo database at ``path`` (replacing any file there only once it is
+    complete). Returns counts of submissions by status."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, Path(str(partial) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    submissions = demo_submissions(catalogue)
+    counts: dict[str, int] = {}
+    store = Store(partial)
+    try:
+        for number, sub in enumerate(submissions, start=1):
+            report = validate_return(sub.data, catalogue=catalogue, group=sub.group,
+                                     period=sub.quarter.code, history=store.history(sub.group),
+                                     file_name=sub.file_name)
+            result = store.ingest(report, catalogue=catalogue, data=sub.data,
+                                  file_name=sub.file_name,
+                                  submitted_by=f"{catalogue.group[sub.group].lead} (demo)",
+                                  explanations=EXPLANATIONS, submitted_at=sub.submitted_at)
+            counts[result.status] = counts.get(result.status, 0) + 1
+            if progress:
+                progress(number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}")
+        store.record_event(actor="demo", action="demo built", detail=counts)
+    finally:
+        store.close()
+    os.replace(partial, path)
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+    return counts
+
+
+def write_demo_returns(catalogue: Catalogue, folder: Path) -> list[Path]:
+    """Write every demo return file (including the faulty drafts) to ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for sub in demo_submissions(catalogue):
+        target = folder / sub.file_name
+        target.write_bytes(sub.data)
+        paths.append(target)
+    return paths

@@ -1,0 +1,504 @@
+"""The DuckDB store: the one module that writes.
+
+Every write goes through :class:`Store` in a single transaction and leaves an entry in
+the audit log. The schema is created and upgraded by numbered migrations recorded in
+``schema_migrations``. Reads for pages go through :mod:`metrics.queries`, which asks this
+module for a cursor; a larger deployment can swap the engine here without touching pages
+or transforms.
+
+DuckDB allows one read-write process per file (threads share it through cursors): run
+the CLI's writing commands while the app is stopped, or point them at another file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from metrics.catalogue import Catalogue
+from metrics.findings import Finding, Severity
+from metrics.transforms import compute_indicator_values
+from metrics.validation import ValidationReport
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "outcomes.duckdb"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("OUTCOMES_DB", DEFAULT_DB))
+
+
+class StoreError(RuntimeError):
+    """The store could not do what was asked."""
+
+
+class UnexplainedWarnings(StoreError):
+    """Warnings must each be explained before a return is accepted."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        rules = ", ".join(sorted({f.rule for f in findings}))
+        super().__init__(f"{len(findings)} warning(s) need an explanation ({rules})")
+
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "submissions, findings, observations, commentary, indicator values, audit log",
+        """
+        CREATE SEQUENCE submission_ids START 1;
+        CREATE SEQUENCE audit_ids START 1;
+        CREATE TABLE submissions (
+            id INTEGER NOT NULL DEFAULT nextval('submission_ids'),
+            group_code VARCHAR NOT NULL,
+            period VARCHAR NOT NULL,
+            version INTEGER,
+            status VARCHAR NOT NULL CHECK (status IN ('accepted', 'superseded', 'rejected')),
+            submitted_by VARCHAR NOT NULL,
+            submitted_at TIMESTAMP NOT NULL,
+            file_name VARCHAR,
+            sha256 VARCHAR NOT NULL,
+            rows INTEGER,
+            errors INTEGER NOT NULL,
+            warnings INTEGER NOT NULL,
+            contents_withheld BOOLEAN NOT NULL DEFAULT FALSE,
+            supersedes INTEGER
+        );
+        CREATE TABLE findings (
+            submission_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            rule VARCHAR NOT NULL,
+            severity VARCHAR NOT NULL,
+            row_number INTEGER,
+            column_name VARCHAR,
+            value VARCHAR,
+            message VARCHAR NOT NULL,
+            explanation VARCHAR,
+            subject VARCHAR
+        );
+        CREATE TABLE observations (
+            submission_id INTEGER NOT NULL,
+            source_row INTEGER,
+            indicator_code VARCHAR NOT NULL,
+            period VARCHAR NOT NULL,
+            area_code VARCHAR NOT NULL,
+            breakdown VARCHAR NOT NULL,
+            numerator DOUBLE,
+            denominator DOUBLE,
+            value DOUBLE,
+            sd DOUBLE
+        );
+        CREATE TABLE commentary (
+            submission_id INTEGER NOT NULL,
+            indicator_code VARCHAR NOT NULL,
+            period VARCHAR NOT NULL,
+            text VARCHAR NOT NULL
+        );
+        CREATE TABLE indicator_values (
+            indicator_code VARCHAR NOT NULL,
+            period VARCHAR NOT NULL,
+            area_code VARCHAR NOT NULL,
+            breakdown VARCHAR NOT NULL,
+            numerator DOUBLE,
+            denominator DOUBLE,
+            value DOUBLE,
+            sd DOUBLE,
+            lower_95 DOUBLE,
+            upper_95 DOUBLE,
+            lower_998 DOUBLE,
+            upper_998 DOUBLE,
+            target DOUBLE,
+            amber_tolerance DOUBLE,
+            rag VARCHAR,
+            previous_value DOUBLE,
+            change_previous DOUBLE,
+            year_ago_value DOUBLE,
+            change_year DOUBLE,
+            suppressed BOOLEAN,
+            derived BOOLEAN,
+            period_order INTEGER,
+            submission_id BIGINT
+        );
+        CREATE TABLE audit_log (
+            id BIGINT NOT NULL DEFAULT nextval('audit_ids'),
+            logged_at TIMESTAMP NOT NULL,
+            actor VARCHAR NOT NULL,
+            action VARCHAR NOT NULL,
+            submission_id INTEGER,
+            detail VARCHAR
+        );
+        CREATE VIEW current_observations AS
+            SELECT o.*, s.group_code, s.period AS return_period
+            FROM observations o JOIN submissions s ON s.id = o.submission_id
+            WHERE s.status = 'accepted';
+        """,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    submission_id: int
+    status: str  # accepted, rejected or duplicate
+    version: int | None
+    rows: int
+    errors: int
+    warnings: int
+    message: str
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """A DuckDB database file holding returns, findings, indicator values and the audit log."""
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path else default_db_path()
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+        self._write_lock = threading.Lock()
+        if not read_only:
+            self.migrate()
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for one thread's reads."""
+        return self._con.cursor()
+
+    def frame(self, query: str, params: list[Any] | None = None) -> pl.DataFrame:
+        """Run a read query and return a Polars frame."""
+        cur = self._con.cursor()
+        try:
+            return cur.sql(query, params=params or []).pl()
+        finally:
+            cur.close()
+
+    def scalar(self, query: str, params: list[Any] | None = None) -> Any:
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(query, params or []).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: committed on success, rolled back on any exception."""
+        if self.read_only:
+            raise StoreError("this store was opened read-only")
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                cur.close()
+                raise
+            cur.execute("COMMIT")
+            cur.close()
+
+    def _audit(self, cur: duckdb.DuckDBPyConnection, *, actor: str, action: str,
+               submission_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+        cur.execute(
+            "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) VALUES (?, ?, ?, ?, ?)",
+            [_now(), actor, action, submission_id, json.dumps(detail or {}, default=str)],
+        )
+
+    # --- schema ---------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        exists = self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        )
+        if not exists:
+            return 0
+        return self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this file has not had yet; returns the versions applied."""
+        applied = []
+        with self._write_lock:
+            cur = self._con.cursor()
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP)"
+            )
+            cur.close()
+        current = self.schema_version()
+        for version, description, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction() as cur:
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                            [version, description, _now()])
+                self._audit(cur, actor="system", action="migrate",
+                            detail={"version": version, "description": description})
+            applied.append(version)
+        return applied
+
+    # --- reads the write path needs ---------------------------------------------------
+
+    def history(self, group: str) -> pl.DataFrame:
+        """A group's current accepted observations (values as calculated) for the
+        cross-period checks."""
+        return self.frame(
+            "SELECT indicator_code, period, area_code, breakdown, numerator, denominator, value "
+            "FROM current_observations WHERE group_code = ?",
+            [group],
+        )
+
+    def previous_explanations(self, group: str, period: str) -> dict[str, str]:
+        """Explanations given to warnings in earlier versions of this return, newest first."""
+        rows = self.frame(
+            "SELECT f.rule, f.subject, f.column_name, f.explanation FROM findings f "
+            "JOIN submissions s ON s.id = f.submission_id "
+            "WHERE s.group_code = ? AND s.period = ? AND f.explanation IS NOT NULL "
+            "ORDER BY s.id",
+            [group, period],
+        )
+        out: dict[str, str] = {}
+        for rule, subject, column, text in rows.iter_rows():
+            out[f"{rule}|{subject or ''}|{column or ''}"] = text
+        return out
+
+    def find_duplicate(self, group: str, period: str, digest: str) -> tuple[int, str] | None:
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(
+                "SELECT id, status FROM submissions WHERE group_code = ? AND period = ? "
+                "AND sha256 = ? AND status IN ('accepted', 'rejected') ORDER BY id DESC LIMIT 1",
+                [group, period, digest],
+            ).fetchone()
+        finally:
+            cur.close()
+        return None if row is None else (row[0], row[1])
+
+    # --- the write path ---------------------------------------------------------------
+
+    def ingest(
+        self,
+        report: ValidationReport,
+        *,
+        catalogue: Catalogue,
+        data: bytes,
+        file_name: str | None,
+        submitted_by: str,
+        explanations: dict[str, str] | None = None,
+        submitted_at: datetime | None = None,
+        on_step: Callable[[str], None] | None = None,
+    ) -> IngestResult:
+        """Record a validated return: accepted if it has no errors and every warning is
+        explained (here or in an earlier version), otherwise rejected without its figures.
+
+        The whole ingest is one transaction. ``on_step`` is called with the name of each
+        step inside the transaction (for fault-injection tests).
+        """
+        digest = sha256_of(data)
+        when = submitted_at or _now()
+        duplicate = self.find_duplicate(report.group, report.period, digest)
+        if duplicate:
+            sub_id, status = duplicate
+            with self.transaction() as cur:
+                self._audit(cur, actor=submitted_by, action="duplicate ignored",
+                            submission_id=sub_id, detail={"file_name": file_name, "sha256": digest})
+            return IngestResult(sub_id, "duplicate", None, report.rows, len(report.errors),
+                                len(report.warnings),
+                                f"This file was already received as submission {sub_id} "
+                                f"({status}); nothing new was stored.")
+        from metrics.validation import explain
+
+        carried = self.previous_explanations(report.group, report.period)
+        findings = explain(report.findings, {**carried, **(explanations or {})})
+        unexplained = [f for f in findings if f.severity is Severity.WARNING and not f.explanation]
+        if report.errors or unexplained:
+            return self._record_rejected(report, findings, digest, file_name, submitted_by,
+                                         when, unexplained, on_step)
+        return self._record_accepted(report, findings, catalogue, digest, file_name,
+                                     submitted_by, when, on_step)
+
+    def _insert_submission(self, cur: duckdb.DuckDBPyConnection, report: ValidationReport,
+                           findings: list[Finding], *, status: str, version: int | None,
+                           digest: str, file_name: str | None, submitted_by: str,
+                           submitted_at: datetime, supersedes: int | None) -> int:
+        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+        warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
+        row = cur.execute(
+            "INSERT INTO submissions (group_code, period, version, status, submitted_by, "
+            "submitted_at, file_name, sha256, rows, errors, warnings, contents_withheld, supersedes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [report.group, report.period, version, status, submitted_by, submitted_at, file_name,
+             digest, report.rows, errors, warnings, report.contains_identifiers, supersedes],
+        ).fetchone()
+        sub_id = int(row[0])
+        if findings:
+            frame = pl.DataFrame(
+                {
+                    "submission_id": [sub_id] * len(findings),
+                    "seq": list(range(1, len(findings) + 1)),
+                    "rule": [f.rule for f in findings],
+                    "severity": [f.severity.value for f in findings],
+                    "row_number": [f.row for f in findings],
+                    "column_name": [f.column for f in findings],
+                    "value": [f.value for f in findings],
+                    "message": [f.message for f in findings],
+                    "explanation": [f.explanation for f in findings],
+                    "subject": [f.subject for f in findings],
+                },
+                schema_overrides={"row_number": pl.Int32, "value": pl.String,
+                                  "explanation": pl.String, "subject": pl.String,
+                                  "column_name": pl.String},
+            )
+            cur.register("new_findings", frame)
+            cur.execute("INSERT INTO findings BY NAME SELECT * FROM new_findings")
+            cur.unregister("new_findings")
+        return sub_id
+
+    def _record_rejected(self, report, findings, digest, file_name, submitted_by, submitted_at,
+                         unexplained, on_step) -> IngestResult:
+        with self.transaction() as cur:
+            sub_id = self._insert_submission(
+                cur, report, findings, status="rejected", version=None, digest=digest,
+                file_name=file_name, submitted_by=submitted_by, submitted_at=submitted_at,
+                supersedes=None)
+            if on_step:
+                on_step("submission")
+            self._audit(cur, actor=submitted_by, action="return rejected", submission_id=sub_id,
+                        detail={"group": report.group, "period": report.period,
+                                "errors": len(report.errors), "unexplained": len(unexplained),
+                                "contents_withheld": report.contains_identifiers})
+        if report.errors:
+            why = f"{len(report.errors)} error(s) must be fixed"
+        else:
+            why = f"{len(unexplained)} warning(s) need an explanation"
+        if report.contains_identifiers:
+            why += "; the file looked like it held children's details, so none of it was kept"
+        return IngestResult(sub_id, "rejected", None, report.rows, len(report.errors),
+                            len(report.warnings), f"Return rejected: {why}.")
+
+    def _record_accepted(self, report, findings, catalogue, digest, file_name, submitted_by,
+                         submitted_at, on_step) -> IngestResult:
+        if report.observations is None:
+            raise StoreError("a return without errors must carry its observations")
+        with self.transaction() as cur:
+            previous = cur.execute(
+                "SELECT id, version FROM submissions WHERE group_code = ? AND period = ? "
+                "AND status = 'accepted'",
+                [report.group, report.period],
+            ).fetchone()
+            last_version = cur.execute(
+                "SELECT coalesce(max(version), 0) FROM submissions WHERE group_code = ? "
+                "AND period = ?",
+                [report.group, report.period],
+            ).fetchone()[0]
+            version = int(last_version) + 1
+            if previous:
+                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?",
+                            [previous[0]])
+            sub_id = self._insert_submission(
+                cur, report, findings, status="accepted", version=version, digest=digest,
+                file_name=file_name, submitted_by=submitted_by, submitted_at=submitted_at,
+                supersedes=previous[0] if previous else None)
+            if on_step:
+                on_step("submission")
+            obs = report.observations.with_columns(submission_id=pl.lit(sub_id, dtype=pl.Int32))
+            cur.register("new_observations", obs)
+            cur.execute(
+                "INSERT INTO observations SELECT submission_id, source_row, indicator_code, "
+                "period, area_code, breakdown, numerator, denominator, value, sd "
+                "FROM new_observations"
+            )
+            cur.unregister("new_observations")
+            if on_step:
+                on_step("observations")
+            if report.commentary is not None and not report.commentary.is_empty():
+                notes = report.commentary.with_columns(submission_id=pl.lit(sub_id))
+                cur.register("new_commentary", notes)
+                cur.execute("INSERT INTO commentary SELECT submission_id, indicator_code, period, "
+                            "text FROM new_commentary")
+                cur.unregister("new_commentary")
+            codes = report.observations["indicator_code"].unique().to_list()
+            self._recompute(cur, catalogue, codes)
+            if on_step:
+                on_step("indicator_values")
+            self._audit(cur, actor=submitted_by, action="return accepted", submission_id=sub_id,
+                        detail={"group": report.group, "period": report.period,
+                                "version": version, "rows": report.rows,
+                                "supersedes": previous[0] if previous else None})
+        what = f"version {version}" + (f", replacing submission {previous[0]}" if previous else "")
+        return IngestResult(sub_id, "accepted", version, report.rows, 0, len(report.warnings),
+                            f"Return accepted as submission {sub_id} ({what}): "
+                            f"{report.observations.height} rows stored for {len(codes)} indicators.")
+
+    def _recompute(self, cur: duckdb.DuckDBPyConnection, catalogue: Catalogue,
+                   codes: list[str]) -> None:
+        """Recompute indicator values for ``codes`` from current observations (in ``cur``'s
+        transaction)."""
+        obs = cur.sql(
+            "SELECT indicator_code, period, area_code, breakdown, numerator, denominator, value, "
+            "sd, submission_id FROM current_observations WHERE list_contains(?, indicator_code)",
+            params=[codes],
+        ).pl()
+        values = compute_indicator_values(obs, catalogue)
+        cur.execute("DELETE FROM indicator_values WHERE list_contains(?, indicator_code)", [codes])
+        if not values.is_empty():
+            cur.register("new_values", values)
+            cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM new_values")
+            cur.unregister("new_values")
+
+    def record_event(self, *, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+        """An audit entry for a write made outside ingest (demo build, imports)."""
+        with self.transaction() as cur:
+            self._audit(cur, actor=actor, action=action, detail=detail)
+
+    def recompute_all(self, catalogue: Catalogue, *, actor: str = "system") -> int:
+        """Recompute every indicator's values (after a catalogue change)."""
+        codes = [i.code for i in catalogue.indicators]
+        with self.transaction() as cur:
+            self._recompute(cur, catalogue, codes)
+            self._audit(cur, actor=actor, action="recompute", detail={"indicators": len(codes)})
+        return len(codes)
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes whenever anything is written: (last submission id, last audit id)."""
+        cur = self._con.cursor()
+        try:
+            row = cur.execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM submissions), "
+                "(SELECT coalesce(max(id), 0) FROM audit_log)"
+            ).fetchone()
+        finally:
+            cur.close()
+        return (int(row[0]), int(row[1]))
