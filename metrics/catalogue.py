@@ -162,9 +162,9 @@ class Indicator(_Entry):
             raise ValueError("an annual indicator needs due_quarter: the return that carries it")
         if not annual and self.due_quarter is not None:
             raise ValueError("a quarterly indicator is due every quarter: remove due_quarter")
-        if self.kind is Kind.MEAN and AreaLevel.LOCALITY in self.area_levels:
-            if AreaLevel.AUTHORITY not in self.area_levels:
-                raise ValueError("a mean cannot be summed: list the authority level too")
+        by_locality_only = AreaLevel.AUTHORITY not in self.area_levels
+        if self.kind is Kind.MEAN and by_locality_only:
+            raise ValueError("a mean cannot be summed: list the authority level too")
         return self
 
     @property
@@ -278,6 +278,13 @@ class Catalogue(BaseModel):
             if ind.is_due(quarter):
                 rows.add((ind.code, ind.period_in(quarter), self.authority.code, "total"))
         return rows
+
+    def permitted_combinations(self, group: str, quarter: Quarter) -> set[str]:
+        """``indicator|area level|breakdown`` combinations a return may hold."""
+        return {
+            f"{code}|{self.area[area].level.value}|{breakdown}"
+            for code, _, area, breakdown in self.permitted_rows(group, quarter)
+        }
 
     def first_demo_quarter(self) -> Quarter:
         return Quarter.parse(self.settings.demo_first_quarter)

@@ -35,8 +35,12 @@ def _progress(message: str) -> None:
 
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None,
-                        help="DuckDB file (default: $OUTCOMES_DB or data/outcomes.duckdb)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="DuckDB file (default: $OUTCOMES_DB or data/outcomes.duckdb)",
+    )
 
 
 def _explanations(items: list[str]) -> dict[str, str]:
@@ -98,8 +102,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         history = store.history(args.group) if store else None
         _progress(f"Checking {path.name} for {args.group} {args.period} ...")
-        report = validate_return(path, catalogue=catalogue, group=args.group, period=args.period,
-                                 history=history)
+        report = validate_return(
+            path, catalogue=catalogue, group=args.group, period=args.period, history=history
+        )
     finally:
         if store:
             store.close()
@@ -107,13 +112,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps([_finding_json(f) for f in report.findings], indent=2))
     else:
         _print_findings(report.findings)
-        print(f"{report.rows} rows: {len(report.errors)} error(s), {len(report.warnings)} warning(s).")
+        print(
+            f"{report.rows} rows: {len(report.errors)} error(s), {len(report.warnings)} warning(s)."
+        )
     return report.exit_code
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
-    return {k: v for k, v in f.as_dict().items() if k in
-            ("rule", "severity", "row", "column", "value", "message", "explanation", "subject")}
+    return {
+        k: v
+        for k, v in f.as_dict().items()
+        if k in ("rule", "severity", "row", "column", "value", "message", "explanation", "subject")
+    }
 
 
 def _existing(path: Path) -> Path:
@@ -132,12 +142,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         _progress(f"Checking {path.name} for {args.group} {args.period} ...")
         data = path.read_bytes()
-        report = validate_return(data, catalogue=catalogue, group=args.group, period=args.period,
-                                 history=store.history(args.group), file_name=path.name)
+        report = validate_return(
+            data,
+            catalogue=catalogue,
+            group=args.group,
+            period=args.period,
+            history=store.history(args.group),
+            file_name=path.name,
+        )
         _progress("Storing ...")
-        result = store.ingest(report, catalogue=catalogue, data=data, file_name=path.name,
-                              submitted_by=args.by,
-                              explanations=_explain_by_subject(explanations, report.findings))
+        result = store.ingest(
+            report,
+            catalogue=catalogue,
+            data=data,
+            file_name=path.name,
+            submitted_by=args.by,
+            explanations=_explain_by_subject(explanations, report.findings),
+        )
         findings = store.frame(
             "SELECT rule, severity, row_number AS row, column_name AS column, value, message, "
             "explanation, subject FROM findings WHERE submission_id = ? ORDER BY seq",
@@ -146,15 +167,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print(json.dumps({"status": result.status, "submission_id": result.submission_id,
-                          "version": result.version, "message": result.message,
-                          "findings": findings}, indent=2, default=str))
+        print(
+            json.dumps(
+                {
+                    "status": result.status,
+                    "submission_id": result.submission_id,
+                    "version": result.version,
+                    "message": result.message,
+                    "findings": findings,
+                },
+                indent=2,
+                default=str,
+            )
+        )
     else:
         _print_findings(report.findings)
         print(result.message)
         if result.status == "rejected" and not report.errors:
-            print("Explain each warning with --explain RULE=TEXT (all warnings of a rule) or "
-                  "--explain 'RULE:SUBJECT=TEXT' (one), then ingest again.")
+            print(
+                "Explain each warning with --explain RULE=TEXT (all warnings of a rule) or "
+                "--explain 'RULE:SUBJECT=TEXT' (one), then ingest again."
+            )
     return 2 if result.status == "rejected" else 0
 
 
@@ -179,8 +212,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             _progress(f"  [{done:3}/{total}] {what}")
 
     counts = build_demo(path, catalogue, progress=progress)
-    print(f"Demo database ready: {path} ({counts.get('accepted', 0)} accepted, "
-          f"{counts.get('rejected', 0)} rejected returns; {time.monotonic() - started:.0f} s)")
+    print(
+        f"Demo database ready: {path} ({counts.get('accepted', 0)} accepted, "
+        f"{counts.get('rejected', 0)} rejected returns; {time.monotonic() - started:.0f} s)"
+    )
     return 0
 
 
@@ -219,28 +254,41 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
-    print(f"{catalogue.settings.partnership}: {len(catalogue.outcomes)} outcomes, "
-          f"{len(catalogue.priorities)} priorities, {len(catalogue.groups)} groups, "
-          f"{len(catalogue.areas)} areas, {len(catalogue.indicators)} indicators.")
+    print(
+        f"{catalogue.settings.partnership}: {len(catalogue.outcomes)} outcomes, "
+        f"{len(catalogue.priorities)} priorities, {len(catalogue.groups)} groups, "
+        f"{len(catalogue.areas)} areas, {len(catalogue.indicators)} indicators."
+    )
     for ind in catalogue.indicators:
-        print(f"  {ind.code:5} {ind.group:4} {ind.kind.value:10} {ind.polarity.value:13} {ind.title}")
+        print(
+            f"  {ind.code:5} {ind.group:4} {ind.kind.value:10} {ind.polarity.value:13} {ind.title}"
+        )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="outcomes", description="Partnership Outcomes: returns, validation, "
-                     "indicators for a children's partnership.")
+    parser = _Parser(
+        prog="outcomes",
+        description="Partnership Outcomes: returns, validation, "
+        "indicators for a children's partnership.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="build the demo database")
     _db_arg(p)
     p.add_argument("--if-missing", action="store_true", help="do nothing if the database exists")
-    p.add_argument("--write-returns", type=Path, metavar="DIR",
-                   help="write the demo's return files to DIR instead of building a database")
+    p.add_argument(
+        "--write-returns",
+        type=Path,
+        metavar="DIR",
+        help="write the demo's return files to DIR instead of building a database",
+    )
     p.set_defaults(func=cmd_demo)
 
-    for name, func, text in (("validate", cmd_validate, "check a return without storing it"),
-                             ("ingest", cmd_ingest, "check a return and store it")):
+    for name, func, text in (
+        ("validate", cmd_validate, "check a return without storing it"),
+        ("ingest", cmd_ingest, "check a return and store it"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("file", type=Path)
         p.add_argument("--group", required=True, help="delivery group code, e.g. HCP")
@@ -248,8 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print findings as JSON")
         _db_arg(p)
         if name == "ingest":
-            p.add_argument("--explain", action="append", metavar="RULE=TEXT",
-                           help="explain warnings of RULE (or RULE:SUBJECT=TEXT for one)")
+            p.add_argument(
+                "--explain",
+                action="append",
+                metavar="RULE=TEXT",
+                help="explain warnings of RULE (or RULE:SUBJECT=TEXT for one)",
+            )
             p.add_argument("--by", default="command line", help="who is submitting")
         p.set_defaults(func=func)
 

@@ -29,13 +29,19 @@ from metrics.validation import validate_return
 
 PROFILES = Path(__file__).resolve().parent.parent / "data" / "demo" / "profiles.yaml"
 LATE_GROUP = "YJS"
+DEMO_CREATED = datetime(2026, 1, 1)
 SHARES = {
-    "fsm:disadvantaged": 0.26, "fsm:other": 0.74,
-    "sex:female": 0.49, "sex:male": 0.51,
-    "send:ehcp": 0.04, "send:sen_support": 0.13, "send:none": 0.83,
+    "fsm:disadvantaged": 0.26,
+    "fsm:other": 0.74,
+    "sex:female": 0.49,
+    "sex:male": 0.51,
+    "send:ehcp": 0.04,
+    "send:sen_support": 0.13,
+    "send:none": 0.83,
 }
 EXPLANATIONS = {
-    "W01": "Checked with the service manager: the change is real and is discussed in the commentary.",
+    "W01": "Checked with the service manager: the change is real and is discussed in the "
+    "commentary.",
     "W02": "Checked: the figures are unchanged because the cohort is small and stable.",
     "C20": "The authority total includes young people whose locality is not recorded.",
 }
@@ -78,7 +84,9 @@ def _breakdown_offset(breakdown: str, gap: float) -> float:
     return gap * (1 - share_first) if cat == first else -gap * share_first
 
 
-def generate_return(catalogue: Catalogue, profiles: dict, group: str, quarter: Quarter) -> pl.DataFrame:
+def generate_return(
+    catalogue: Catalogue, profiles: dict, group: str, quarter: Quarter
+) -> pl.DataFrame:
     """Figures for one group's return, as the text cells a person would type."""
     start = catalogue.first_demo_quarter()
     frame = template_frame(catalogue, group, quarter)
@@ -144,8 +152,12 @@ def _commentary(profiles: dict, prof: dict, ind, quarter: Quarter) -> str:
 
 def _to_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
     if fmt == "xlsx":
+        import xlsxwriter
+
         buffer = io.BytesIO()
-        frame.write_excel(buffer, worksheet="return")
+        with xlsxwriter.Workbook(buffer) as book:
+            book.set_properties({"created": DEMO_CREATED})  # no build time inside the file
+            frame.write_excel(book, worksheet="return")
         return buffer.getvalue()
     if fmt == "cp1252":
         return frame.write_csv(separator=";").encode("cp1252", errors="replace")
@@ -158,7 +170,9 @@ def _format_for(group: str) -> str:
 
 def _due_date(group: str, quarter: Quarter) -> datetime:
     offset = sum(map(ord, group)) % 10
-    return datetime.combine(quarter.end, datetime.min.time()) + timedelta(days=18 + offset, hours=10)
+    return datetime.combine(quarter.end, datetime.min.time()) + timedelta(
+        days=18 + offset, hours=10
+    )
 
 
 def demo_submissions(catalogue: Catalogue) -> list[DemoSubmission]:
@@ -179,31 +193,49 @@ def demo_submissions(catalogue: Catalogue) -> list[DemoSubmission]:
             name = f"{group}_{quarter.code}.{ext}"
             when = _due_date(group, quarter)
             for bad, note in _faulty_versions(group, quarter, frame, quarters):
-                out.append(DemoSubmission(group, quarter, f"{group}_{quarter.code}_draft.csv",
-                                          _to_bytes(bad, "csv"), when - timedelta(days=2), note))
+                out.append(
+                    DemoSubmission(
+                        group,
+                        quarter,
+                        f"{group}_{quarter.code}_draft.csv",
+                        _to_bytes(bad, "csv"),
+                        when - timedelta(days=2),
+                        note,
+                    )
+                )
             out.append(DemoSubmission(group, quarter, name, _to_bytes(frame, fmt), when, "return"))
             if group == "HCP" and quarter == quarters[-2]:
                 fixed = frame.with_columns(
-                    commentary=pl.when(pl.col("commentary").is_not_null())
-                    .then(pl.col("commentary") + " Figures revised after the provider's data refresh.")
+                    commentary=pl.when(pl.col("commentary").is_not_null()).then(
+                        pl.col("commentary") + " Figures revised after the provider's data refresh."
+                    )
                 )
                 fixed = _bump_first(fixed)
-                out.append(DemoSubmission(group, quarter, f"{group}_{quarter.code}_revised.csv",
-                                          _to_bytes(fixed, "csv"), when + timedelta(days=9),
-                                          "resubmission"))
+                out.append(
+                    DemoSubmission(
+                        group,
+                        quarter,
+                        f"{group}_{quarter.code}_revised.csv",
+                        _to_bytes(fixed, "csv"),
+                        when + timedelta(days=9),
+                        "resubmission",
+                    )
+                )
     return out
 
 
 def _bump_first(frame: pl.DataFrame) -> pl.DataFrame:
     first = pl.int_range(pl.len()) == 0
     return frame.with_columns(
-        numerator=pl.when(first).then((pl.col("numerator").cast(pl.Int64) + 1).cast(pl.String))
+        numerator=pl.when(first)
+        .then((pl.col("numerator").cast(pl.Int64) + 1).cast(pl.String))
         .otherwise(pl.col("numerator"))
     )
 
 
-def _faulty_versions(group: str, quarter: Quarter, frame: pl.DataFrame,
-                     quarters: list[Quarter]) -> list[tuple[pl.DataFrame, str]]:
+def _faulty_versions(
+    group: str, quarter: Quarter, frame: pl.DataFrame, quarters: list[Quarter]
+) -> list[tuple[pl.DataFrame, str]]:
     """Drafts that fail validation before the good file arrives."""
     index = pl.int_range(pl.len())
     if group == "SCP" and quarter == quarters[6]:
@@ -229,8 +261,12 @@ def _faulty_versions(group: str, quarter: Quarter, frame: pl.DataFrame,
     return []
 
 
-def build_demo(path: Path | str, catalogue: Catalogue, *,
-               progress: Callable[[int, int, str], None] | None = None) -> dict[str, int]:
+def build_demo(
+    path: Path | str,
+    catalogue: Catalogue,
+    *,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, int]:
     """Build the demo database at ``path`` (replacing any file there only once it is
     complete). Returns counts of submissions by status."""
     path = Path(path)
@@ -243,16 +279,28 @@ def build_demo(path: Path | str, catalogue: Catalogue, *,
     store = Store(partial)
     try:
         for number, sub in enumerate(submissions, start=1):
-            report = validate_return(sub.data, catalogue=catalogue, group=sub.group,
-                                     period=sub.quarter.code, history=store.history(sub.group),
-                                     file_name=sub.file_name)
-            result = store.ingest(report, catalogue=catalogue, data=sub.data,
-                                  file_name=sub.file_name,
-                                  submitted_by=f"{catalogue.group[sub.group].lead} (demo)",
-                                  explanations=EXPLANATIONS, submitted_at=sub.submitted_at)
+            report = validate_return(
+                sub.data,
+                catalogue=catalogue,
+                group=sub.group,
+                period=sub.quarter.code,
+                history=store.history(sub.group),
+                file_name=sub.file_name,
+            )
+            result = store.ingest(
+                report,
+                catalogue=catalogue,
+                data=sub.data,
+                file_name=sub.file_name,
+                submitted_by=f"{catalogue.group[sub.group].lead} (demo)",
+                explanations=EXPLANATIONS,
+                submitted_at=sub.submitted_at,
+            )
             counts[result.status] = counts.get(result.status, 0) + 1
             if progress:
-                progress(number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}")
+                progress(
+                    number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}"
+                )
         store.record_event(actor="demo", action="demo built", detail=counts)
     finally:
         store.close()

@@ -46,7 +46,12 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     order = {Severity.ERROR: 0, Severity.WARNING: 1}
     return sorted(
         findings,
-        key=lambda f: (order[f.severity], f.row if f.row is not None else 0, f.rule, f.column or ""),
+        key=lambda f: (
+            order[f.severity],
+            f.row if f.row is not None else 0,
+            f.rule,
+            f.column or "",
+        ),
     )
 
 

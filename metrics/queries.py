@@ -44,11 +44,14 @@ def export_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
         "ORDER BY indicator_code, period_order, area_code, breakdown"
     )
     names = catalogue_table(catalogue).select(
-        pl.col("code").alias("indicator_code"), pl.col("title").alias("indicator_title"), "unit",
+        pl.col("code").alias("indicator_code"),
+        pl.col("title").alias("indicator_title"),
+        "unit",
         "polarity",
     )
-    areas = pl.DataFrame({"area_code": list(catalogue.area),
-                          "area_name": [a.name for a in catalogue.areas]})
+    areas = pl.DataFrame(
+        {"area_code": list(catalogue.area), "area_name": [a.name for a in catalogue.areas]}
+    )
     return (
         values.join(names, on="indicator_code", how="left")
         .join(areas, on="area_code", how="left")

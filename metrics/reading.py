@@ -67,8 +67,14 @@ class RawReturn:
         return [c for c in self.frame.columns if c != ROW_COLUMN]
 
 
-def _fail(rule: str, message: str, *, row: int | None = None, column: str | None = None,
-          value: str | None = None) -> ReadError:
+def _fail(
+    rule: str,
+    message: str,
+    *,
+    row: int | None = None,
+    column: str | None = None,
+    value: str | None = None,
+) -> ReadError:
     return ReadError([Finding(rule, Severity.ERROR, row, column, value, message)])
 
 
@@ -131,7 +137,11 @@ def _ragged_row(text: str, delimiter: str) -> Finding | None:
             width = len(record)
         elif len(record) > width:
             return Finding(
-                "R05", Severity.ERROR, number, None, None,
+                "R05",
+                Severity.ERROR,
+                number,
+                None,
+                None,
                 f"Row {number} has {len(record)} cells but the header has {width}. "
                 "Remove the extra cells, or put text that contains the separator in quotes.",
             )
@@ -142,7 +152,8 @@ def _read_csv(data: bytes) -> RawReturn:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(
             "R02",
-            "This is not a text (CSV) file. Upload the return as CSV or XLSX, made from the template.",
+            "This is not a text (CSV) file. Upload the return as CSV or XLSX, made from the "
+            "template.",
         )
     text, encoding = _decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n \t")
@@ -173,8 +184,11 @@ def _check_xlsx_size(data: bytes, max_bytes: int) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile:
-        raise _fail("R02", "This file claims to be XLSX but is damaged. Save it again from your "
-                    "spreadsheet, or save it as CSV.") from None
+        raise _fail(
+            "R02",
+            "This file claims to be XLSX but is damaged. Save it again from your "
+            "spreadsheet, or save it as CSV.",
+        ) from None
     if unpacked > max_bytes * MAX_XLSX_EXPANSION:
         raise _fail(
             "R01",
@@ -194,8 +208,9 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawReturn:
         loaded = reader.load_sheet(sheet, header_row=None, dtypes="string")
         frame = loaded.to_polars()
     except Exception as exc:  # fastexcel raises its own hierarchy; report any of it
-        raise _fail("R02", f"The workbook could not be read ({exc}). Save it again as XLSX or CSV."
-                    ) from None
+        raise _fail(
+            "R02", f"The workbook could not be read ({exc}). Save it again as XLSX or CSV."
+        ) from None
     if frame.height == 0:
         raise _fail("R06", "The return sheet is empty. Fill in the template and upload it again.")
     header = ["" if v is None else str(v) for v in frame.row(0)]
@@ -204,8 +219,9 @@ def _read_xlsx(data: bytes, max_bytes: int) -> RawReturn:
     return _finish(frame, header, "xlsx", None, None)
 
 
-def _finish(frame: pl.DataFrame, header: list[str], fmt: str, encoding: str | None,
-            delimiter: str | None) -> RawReturn:
+def _finish(
+    frame: pl.DataFrame, header: list[str], fmt: str, encoding: str | None, delimiter: str | None
+) -> RawReturn:
     names = [canonical(h) for h in header]
     seen: dict[str, int] = {}
     for position, name in enumerate(names):
@@ -213,20 +229,27 @@ def _finish(frame: pl.DataFrame, header: list[str], fmt: str, encoding: str | No
             if frame.get_column(f"c{position}").drop_nulls().str.strip_chars().eq("").all():
                 names[position] = f"_blank_{position}"
                 continue
-            raise _fail("R07", f"Column {position + 1} has figures but no heading. "
-                        "Give it a heading from the template, or delete it.", row=1)
+            raise _fail(
+                "R07",
+                f"Column {position + 1} has figures but no heading. "
+                "Give it a heading from the template, or delete it.",
+                row=1,
+            )
         if name in seen:
             raise _fail(
                 "R07",
                 f"The heading '{header[position]}' appears twice (columns {seen[name] + 1} and "
                 f"{position + 1}). Keep one.",
-                row=1, column=header[position],
+                row=1,
+                column=header[position],
             )
         seen[name] = position
     frame.columns = names
     frame = frame.select([c for c in names if not c.startswith("_blank_")])
     frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
-    frame = frame.with_row_index(ROW_COLUMN, offset=2).with_columns(pl.col(ROW_COLUMN).cast(pl.Int64))
+    frame = frame.with_row_index(ROW_COLUMN, offset=2).with_columns(
+        pl.col(ROW_COLUMN).cast(pl.Int64)
+    )
     cells = [c for c in frame.columns if c != ROW_COLUMN]
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in cells])
     frame = frame.filter(~blank) if cells else frame
@@ -234,8 +257,9 @@ def _finish(frame: pl.DataFrame, header: list[str], fmt: str, encoding: str | No
     return RawReturn(frame, header, fmt, encoding, delimiter)
 
 
-def read_return(source: bytes | str | Path, *, file_name: str | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> RawReturn:
+def read_return(
+    source: bytes | str | Path, *, file_name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> RawReturn:
     """Read a return from a path or from the bytes of an upload."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -257,13 +281,19 @@ def read_return(source: bytes | str | Path, *, file_name: str | None = None,
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(data, max_bytes)
     if name.endswith((".xlsx", ".xlsm")):
-        raise _fail("R02", "This file is named .xlsx but is not an Excel workbook. "
-                    "Save it again as XLSX, or as CSV.")
+        raise _fail(
+            "R02",
+            "This file is named .xlsx but is not an Excel workbook. "
+            "Save it again as XLSX, or as CSV.",
+        )
     if name.endswith((".xls", ".ods", ".pdf", ".docx", ".zip")) or data.startswith(
         (b"\xd0\xcf\x11\xe0", b"%PDF")
     ):
-        raise _fail("R02", "Only CSV and XLSX returns can be read. Save the return as CSV UTF-8 "
-                    "or as an Excel workbook (.xlsx).")
+        raise _fail(
+            "R02",
+            "Only CSV and XLSX returns can be read. Save the return as CSV UTF-8 "
+            "or as an Excel workbook (.xlsx).",
+        )
     return _read_csv(data)
 
 

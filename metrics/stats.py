@@ -160,7 +160,9 @@ def _exact_limits(counts: np.ndarray, confidence: float) -> tuple[np.ndarray, np
     return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
 
 
-def poisson_limits(counts: np.ndarray, *, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def poisson_limits(
+    counts: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Fingertips' Poisson limits for an array of counts (exact below 10, else Byar's)."""
     counts = np.asarray(counts, dtype=float)
     frame = pl.DataFrame({"x": counts}, nan_to_null=True)
@@ -233,5 +235,8 @@ def add_intervals(
         columns[f"lower_{suffix}"] = lower
         columns[f"upper_{suffix}"] = upper
     return frame.with_columns(
-        [pl.Series(name, data, dtype=pl.Float64, nan_to_null=True) for name, data in columns.items()]
+        [
+            pl.Series(name, data, dtype=pl.Float64, nan_to_null=True)
+            for name, data in columns.items()
+        ]
     )

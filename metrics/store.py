@@ -229,10 +229,18 @@ class Store:
             cur.execute("COMMIT")
             cur.close()
 
-    def _audit(self, cur: duckdb.DuckDBPyConnection, *, actor: str, action: str,
-               submission_id: int | None = None, detail: dict[str, Any] | None = None) -> None:
+    def _audit(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        *,
+        actor: str,
+        action: str,
+        submission_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         cur.execute(
-            "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
             [_now(), actor, action, submission_id, json.dumps(detail or {}, default=str)],
         )
 
@@ -262,10 +270,15 @@ class Store:
                 continue
             with self.transaction() as cur:
                 cur.execute(sql)
-                cur.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                            [version, description, _now()])
-                self._audit(cur, actor="system", action="migrate",
-                            detail={"version": version, "description": description})
+                cur.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, _now()]
+                )
+                self._audit(
+                    cur,
+                    actor="system",
+                    action="migrate",
+                    detail={"version": version, "description": description},
+                )
             applied.append(version)
         return applied
 
@@ -332,35 +345,72 @@ class Store:
         if duplicate:
             sub_id, status = duplicate
             with self.transaction() as cur:
-                self._audit(cur, actor=submitted_by, action="duplicate ignored",
-                            submission_id=sub_id, detail={"file_name": file_name, "sha256": digest})
-            return IngestResult(sub_id, "duplicate", None, report.rows, len(report.errors),
-                                len(report.warnings),
-                                f"This file was already received as submission {sub_id} "
-                                f"({status}); nothing new was stored.")
+                self._audit(
+                    cur,
+                    actor=submitted_by,
+                    action="duplicate ignored",
+                    submission_id=sub_id,
+                    detail={"file_name": file_name, "sha256": digest},
+                )
+            return IngestResult(
+                sub_id,
+                "duplicate",
+                None,
+                report.rows,
+                len(report.errors),
+                len(report.warnings),
+                f"This file was already received as submission {sub_id} "
+                f"({status}); nothing new was stored.",
+            )
         from metrics.validation import explain
 
         carried = self.previous_explanations(report.group, report.period)
         findings = explain(report.findings, {**carried, **(explanations or {})})
         unexplained = [f for f in findings if f.severity is Severity.WARNING and not f.explanation]
         if report.errors or unexplained:
-            return self._record_rejected(report, findings, digest, file_name, submitted_by,
-                                         when, unexplained, on_step)
-        return self._record_accepted(report, findings, catalogue, digest, file_name,
-                                     submitted_by, when, on_step)
+            return self._record_rejected(
+                report, findings, digest, file_name, submitted_by, when, unexplained, on_step
+            )
+        return self._record_accepted(
+            report, findings, catalogue, digest, file_name, submitted_by, when, on_step
+        )
 
-    def _insert_submission(self, cur: duckdb.DuckDBPyConnection, report: ValidationReport,
-                           findings: list[Finding], *, status: str, version: int | None,
-                           digest: str, file_name: str | None, submitted_by: str,
-                           submitted_at: datetime, supersedes: int | None) -> int:
+    def _insert_submission(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        report: ValidationReport,
+        findings: list[Finding],
+        *,
+        status: str,
+        version: int | None,
+        digest: str,
+        file_name: str | None,
+        submitted_by: str,
+        submitted_at: datetime,
+        supersedes: int | None,
+    ) -> int:
         errors = sum(1 for f in findings if f.severity is Severity.ERROR)
         warnings = sum(1 for f in findings if f.severity is Severity.WARNING)
         row = cur.execute(
             "INSERT INTO submissions (group_code, period, version, status, submitted_by, "
-            "submitted_at, file_name, sha256, rows, errors, warnings, contents_withheld, supersedes) "
+            "submitted_at, file_name, sha256, rows, errors, warnings, contents_withheld, "
+            "supersedes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [report.group, report.period, version, status, submitted_by, submitted_at, file_name,
-             digest, report.rows, errors, warnings, report.contains_identifiers, supersedes],
+            [
+                report.group,
+                report.period,
+                version,
+                status,
+                submitted_by,
+                submitted_at,
+                file_name,
+                digest,
+                report.rows,
+                errors,
+                warnings,
+                report.contains_identifiers,
+                supersedes,
+            ],
         ).fetchone()
         sub_id = int(row[0])
         if findings:
@@ -377,39 +427,69 @@ class Store:
                     "explanation": [f.explanation for f in findings],
                     "subject": [f.subject for f in findings],
                 },
-                schema_overrides={"row_number": pl.Int32, "value": pl.String,
-                                  "explanation": pl.String, "subject": pl.String,
-                                  "column_name": pl.String},
+                schema_overrides={
+                    "row_number": pl.Int32,
+                    "value": pl.String,
+                    "explanation": pl.String,
+                    "subject": pl.String,
+                    "column_name": pl.String,
+                },
             )
             cur.register("new_findings", frame)
             cur.execute("INSERT INTO findings BY NAME SELECT * FROM new_findings")
             cur.unregister("new_findings")
         return sub_id
 
-    def _record_rejected(self, report, findings, digest, file_name, submitted_by, submitted_at,
-                         unexplained, on_step) -> IngestResult:
+    def _record_rejected(
+        self, report, findings, digest, file_name, submitted_by, submitted_at, unexplained, on_step
+    ) -> IngestResult:
         with self.transaction() as cur:
             sub_id = self._insert_submission(
-                cur, report, findings, status="rejected", version=None, digest=digest,
-                file_name=file_name, submitted_by=submitted_by, submitted_at=submitted_at,
-                supersedes=None)
+                cur,
+                report,
+                findings,
+                status="rejected",
+                version=None,
+                digest=digest,
+                file_name=file_name,
+                submitted_by=submitted_by,
+                submitted_at=submitted_at,
+                supersedes=None,
+            )
             if on_step:
                 on_step("submission")
-            self._audit(cur, actor=submitted_by, action="return rejected", submission_id=sub_id,
-                        detail={"group": report.group, "period": report.period,
-                                "errors": len(report.errors), "unexplained": len(unexplained),
-                                "contents_withheld": report.contains_identifiers})
+            self._audit(
+                cur,
+                actor=submitted_by,
+                action="return rejected",
+                submission_id=sub_id,
+                detail={
+                    "group": report.group,
+                    "period": report.period,
+                    "errors": len(report.errors),
+                    "unexplained": len(unexplained),
+                    "contents_withheld": report.contains_identifiers,
+                },
+            )
         if report.errors:
             why = f"{len(report.errors)} error(s) must be fixed"
         else:
             why = f"{len(unexplained)} warning(s) need an explanation"
         if report.contains_identifiers:
             why += "; the file looked like it held children's details, so none of it was kept"
-        return IngestResult(sub_id, "rejected", None, report.rows, len(report.errors),
-                            len(report.warnings), f"Return rejected: {why}.")
+        return IngestResult(
+            sub_id,
+            "rejected",
+            None,
+            report.rows,
+            len(report.errors),
+            len(report.warnings),
+            f"Return rejected: {why}.",
+        )
 
-    def _record_accepted(self, report, findings, catalogue, digest, file_name, submitted_by,
-                         submitted_at, on_step) -> IngestResult:
+    def _record_accepted(
+        self, report, findings, catalogue, digest, file_name, submitted_by, submitted_at, on_step
+    ) -> IngestResult:
         if report.observations is None:
             raise StoreError("a return without errors must carry its observations")
         with self.transaction() as cur:
@@ -425,12 +505,21 @@ class Store:
             ).fetchone()[0]
             version = int(last_version) + 1
             if previous:
-                cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?",
-                            [previous[0]])
+                cur.execute(
+                    "UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]]
+                )
             sub_id = self._insert_submission(
-                cur, report, findings, status="accepted", version=version, digest=digest,
-                file_name=file_name, submitted_by=submitted_by, submitted_at=submitted_at,
-                supersedes=previous[0] if previous else None)
+                cur,
+                report,
+                findings,
+                status="accepted",
+                version=version,
+                digest=digest,
+                file_name=file_name,
+                submitted_by=submitted_by,
+                submitted_at=submitted_at,
+                supersedes=previous[0] if previous else None,
+            )
             if on_step:
                 on_step("submission")
             obs = report.observations.with_columns(submission_id=pl.lit(sub_id, dtype=pl.Int32))
@@ -446,24 +535,43 @@ class Store:
             if report.commentary is not None and not report.commentary.is_empty():
                 notes = report.commentary.with_columns(submission_id=pl.lit(sub_id))
                 cur.register("new_commentary", notes)
-                cur.execute("INSERT INTO commentary SELECT submission_id, indicator_code, period, "
-                            "text FROM new_commentary")
+                cur.execute(
+                    "INSERT INTO commentary SELECT submission_id, indicator_code, period, "
+                    "text FROM new_commentary"
+                )
                 cur.unregister("new_commentary")
             codes = report.observations["indicator_code"].unique().to_list()
             self._recompute(cur, catalogue, codes)
             if on_step:
                 on_step("indicator_values")
-            self._audit(cur, actor=submitted_by, action="return accepted", submission_id=sub_id,
-                        detail={"group": report.group, "period": report.period,
-                                "version": version, "rows": report.rows,
-                                "supersedes": previous[0] if previous else None})
+            self._audit(
+                cur,
+                actor=submitted_by,
+                action="return accepted",
+                submission_id=sub_id,
+                detail={
+                    "group": report.group,
+                    "period": report.period,
+                    "version": version,
+                    "rows": report.rows,
+                    "supersedes": previous[0] if previous else None,
+                },
+            )
         what = f"version {version}" + (f", replacing submission {previous[0]}" if previous else "")
-        return IngestResult(sub_id, "accepted", version, report.rows, 0, len(report.warnings),
-                            f"Return accepted as submission {sub_id} ({what}): "
-                            f"{report.observations.height} rows stored for {len(codes)} indicators.")
+        return IngestResult(
+            sub_id,
+            "accepted",
+            version,
+            report.rows,
+            0,
+            len(report.warnings),
+            f"Return accepted as submission {sub_id} ({what}): "
+            f"{report.observations.height} rows stored for {len(codes)} indicators.",
+        )
 
-    def _recompute(self, cur: duckdb.DuckDBPyConnection, catalogue: Catalogue,
-                   codes: list[str]) -> None:
+    def _recompute(
+        self, cur: duckdb.DuckDBPyConnection, catalogue: Catalogue, codes: list[str]
+    ) -> None:
         """Recompute indicator values for ``codes`` from current observations (in ``cur``'s
         transaction)."""
         obs = cur.sql(
@@ -478,7 +586,9 @@ class Store:
             cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM new_values")
             cur.unregister("new_values")
 
-    def record_event(self, *, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+    def record_event(
+        self, *, actor: str, action: str, detail: dict[str, Any] | None = None
+    ) -> None:
         """An audit entry for a write made outside ingest (demo build, imports)."""
         with self.transaction() as cur:
             self._audit(cur, actor=actor, action=action, detail=detail)

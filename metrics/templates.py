@@ -11,30 +11,59 @@ from metrics.catalogue import Catalogue, Kind
 from metrics.periods import Quarter
 
 TEMPLATE_COLUMNS = [
-    "indicator_code", "indicator_title", "period", "area_code", "area_name", "breakdown",
-    "numerator", "denominator", "value", "sd", "commentary",
+    "indicator_code",
+    "indicator_title",
+    "period",
+    "area_code",
+    "area_name",
+    "breakdown",
+    "numerator",
+    "denominator",
+    "value",
+    "sd",
+    "commentary",
 ]
 
 COLUMN_GUIDE = [
     ("indicator_code", "required", "Indicator code from the catalogue. Do not change."),
     ("indicator_title", "information", "The indicator's title, for reading. Ignored on upload."),
-    ("period", "required", "The period the figure describes: 2025-26-Q2 for a quarter, "
-     "2024-25 for a financial or academic year. Do not change."),
+    (
+        "period",
+        "required",
+        "The period the figure describes: 2025-26-Q2 for a quarter, "
+        "2024-25 for a financial or academic year. Do not change.",
+    ),
     ("area_code", "required", "The authority or locality code. Do not change."),
     ("area_name", "information", "The area's name, for reading. Ignored on upload."),
-    ("breakdown", "required", "'total' for all children, or dimension:category such as "
-     "fsm:disadvantaged. Do not change."),
-    ("numerator", "required for proportions, rates and counts",
-     "The number of children (or events) counted. Whole figures; 0 if none."),
-    ("denominator", "required for proportions, rates and means",
-     "What the numerator is out of (children in the cohort, or the population); for a mean, "
-     "the number of children."),
-    ("value", "required for means; optional otherwise",
-     "For a mean, the average. For other kinds leave blank: it is calculated. If you fill it "
-     "in, it must match numerator / denominator to the indicator's decimals."),
+    (
+        "breakdown",
+        "required",
+        "'total' for all children, or dimension:category such as fsm:disadvantaged. Do not change.",
+    ),
+    (
+        "numerator",
+        "required for proportions, rates and counts",
+        "The number of children (or events) counted. Whole figures; 0 if none.",
+    ),
+    (
+        "denominator",
+        "required for proportions, rates and means",
+        "What the numerator is out of (children in the cohort, or the population); for a mean, "
+        "the number of children.",
+    ),
+    (
+        "value",
+        "required for means; optional otherwise",
+        "For a mean, the average. For other kinds leave blank: it is calculated. If you fill it "
+        "in, it must match numerator / denominator to the indicator's decimals.",
+    ),
     ("sd", "optional, means only", "Standard deviation, for the confidence interval of a mean."),
-    ("commentary", "optional", "The story behind the figures: what changed, what is being done, "
-     "risks. One text per indicator (on any of its rows). No names or details of children."),
+    (
+        "commentary",
+        "optional",
+        "The story behind the figures: what changed, what is being done, "
+        "risks. One text per indicator (on any of its rows). No names or details of children.",
+    ),
 ]
 
 
@@ -65,7 +94,10 @@ def guidance_frame(catalogue: Catalogue, group: str, quarter: Quarter) -> pl.Dat
     indicators = [i for i in catalogue.indicators_of(group) if i.is_due(quarter)]
     lines = [
         {"item": "Return", "detail": f"{catalogue.group[group].name}, {quarter.label}"},
-        *({"item": f"column {name}", "detail": f"({need}) {text}"} for name, need, text in COLUMN_GUIDE),
+        *(
+            {"item": f"column {name}", "detail": f"({need}) {text}"}
+            for name, need, text in COLUMN_GUIDE
+        ),
         *(
             {
                 "item": f"indicator {i.code}",
@@ -89,8 +121,13 @@ def template_bytes(catalogue: Catalogue, group: str, quarter: Quarter, fmt: str)
         import xlsxwriter
 
         with xlsxwriter.Workbook(buffer) as book:
-            frame.write_excel(book, worksheet="return", autofit=True, table_style=None,
-                              header_format={"bold": True})
+            frame.write_excel(
+                book,
+                worksheet="return",
+                autofit=True,
+                table_style=None,
+                header_format={"bold": True},
+            )
             guidance_frame(catalogue, group, quarter).write_excel(
                 book, worksheet="guidance", autofit=True, header_format={"bold": True}
             )
@@ -102,8 +139,13 @@ def template_name(group: str, quarter: Quarter, fmt: str) -> str:
     return f"return_{group}_{quarter.code}.{fmt}"
 
 
-def write_templates(catalogue: Catalogue, group: str, quarter: Quarter, folder: Path,
-                    formats: tuple[str, ...] = ("csv", "xlsx")) -> list[Path]:
+def write_templates(
+    catalogue: Catalogue,
+    group: str,
+    quarter: Quarter,
+    folder: Path,
+    formats: tuple[str, ...] = ("csv", "xlsx"),
+) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in formats:

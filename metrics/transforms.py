@@ -15,10 +15,28 @@ from metrics.catalogue import Catalogue, Kind, Polarity
 from metrics.periods import PeriodType, previous_period, sort_key, target_year
 
 VALUE_COLUMNS = [
-    "indicator_code", "period", "area_code", "breakdown", "numerator", "denominator", "value",
-    "sd", "lower_95", "upper_95", "lower_998", "upper_998", "target", "amber_tolerance", "rag",
-    "previous_value", "change_previous", "year_ago_value", "change_year", "suppressed",
-    "derived", "period_order",
+    "indicator_code",
+    "period",
+    "area_code",
+    "breakdown",
+    "numerator",
+    "denominator",
+    "value",
+    "sd",
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
+    "target",
+    "amber_tolerance",
+    "rag",
+    "previous_value",
+    "change_previous",
+    "year_ago_value",
+    "change_year",
+    "suppressed",
+    "derived",
+    "period_order",
 ]
 
 RAG_LABELS = ("green", "amber", "red", "no target", "not judged")
@@ -56,13 +74,21 @@ def indicator_frame(catalogue: Catalogue) -> pl.DataFrame:
 
 def target_frame(catalogue: Catalogue) -> pl.DataFrame:
     rows = [
-        {"indicator_code": i.code, "target_year": year, "target": t.value,
-         "amber_tolerance": t.amber_tolerance}
+        {
+            "indicator_code": i.code,
+            "target_year": year,
+            "target": t.value,
+            "amber_tolerance": t.amber_tolerance,
+        }
         for i in catalogue.indicators
         for year, t in i.targets.items()
     ]
-    schema = {"indicator_code": pl.String, "target_year": pl.String, "target": pl.Float64,
-              "amber_tolerance": pl.Float64}
+    schema = {
+        "indicator_code": pl.String,
+        "target_year": pl.String,
+        "target": pl.Float64,
+        "amber_tolerance": pl.Float64,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -95,8 +121,9 @@ def derive_authority_totals(obs: pl.DataFrame, catalogue: Catalogue) -> pl.DataF
         )
     )
     given = obs.filter((pl.col("area_code") == authority) & (pl.col("breakdown") == "total"))
-    sums = sums.join(given.select("indicator_code", "period"), on=["indicator_code", "period"],
-                     how="anti")
+    sums = sums.join(
+        given.select("indicator_code", "period"), on=["indicator_code", "period"], how="anti"
+    )
     base = obs.with_columns(derived=pl.lit(False))
     return pl.concat([base, sums.select(base.columns)], how="vertical_relaxed")
 
@@ -107,7 +134,9 @@ def _period_lookups(frame: pl.DataFrame) -> pl.DataFrame:
     for period, ptype in pairs.iter_rows():
         kind = PeriodType(ptype)
         prev.append(previous_period(period, kind))
-        year_ago.append(previous_period(period, kind, steps=4 if kind is PeriodType.FINANCIAL_QUARTER else 1))
+        year_ago.append(
+            previous_period(period, kind, steps=4 if kind is PeriodType.FINANCIAL_QUARTER else 1)
+        )
         y, q = sort_key(period)
         order.append(y * 10 + q)
     return pairs.with_columns(
@@ -129,12 +158,18 @@ def rag_expr() -> pl.Expr:
     high = pl.col("polarity") == Polarity.HIGH_IS_GOOD.value
     low = pl.col("polarity") == Polarity.LOW_IS_GOOD.value
     return (
-        pl.when(pl.col("polarity") == Polarity.NO_JUDGEMENT.value).then(pl.lit("not judged"))
-        .when(target.is_null() | value.is_null()).then(pl.lit("no target"))
-        .when(high & (value >= target)).then(pl.lit("green"))
-        .when(high & (value >= target - tol)).then(pl.lit("amber"))
-        .when(low & (value <= target)).then(pl.lit("green"))
-        .when(low & (value <= target + tol)).then(pl.lit("amber"))
+        pl.when(pl.col("polarity") == Polarity.NO_JUDGEMENT.value)
+        .then(pl.lit("not judged"))
+        .when(target.is_null() | value.is_null())
+        .then(pl.lit("no target"))
+        .when(high & (value >= target))
+        .then(pl.lit("green"))
+        .when(high & (value >= target - tol))
+        .then(pl.lit("amber"))
+        .when(low & (value <= target))
+        .then(pl.lit("green"))
+        .when(low & (value <= target + tol))
+        .then(pl.lit("amber"))
         .otherwise(pl.lit("red"))
     )
 
@@ -148,9 +183,14 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
     if observations.is_empty():
         return pl.DataFrame(schema=_empty_schema())
     obs = observations.select(
-        "indicator_code", "period", "area_code", "breakdown",
-        pl.col("numerator").cast(pl.Float64), pl.col("denominator").cast(pl.Float64),
-        pl.col("value").cast(pl.Float64), pl.col("sd").cast(pl.Float64),
+        "indicator_code",
+        "period",
+        "area_code",
+        "breakdown",
+        pl.col("numerator").cast(pl.Float64),
+        pl.col("denominator").cast(pl.Float64),
+        pl.col("value").cast(pl.Float64),
+        pl.col("sd").cast(pl.Float64),
         pl.col("submission_id").cast(pl.Int64),
     )
     frame = derive_authority_totals(obs, catalogue).join(
@@ -158,7 +198,9 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
     )
     kind = pl.col("kind")
     frame = frame.with_columns(
-        value=pl.when(kind.is_in([Kind.PROPORTION.value, Kind.RATE.value]) & (pl.col("denominator") > 0))
+        value=pl.when(
+            kind.is_in([Kind.PROPORTION.value, Kind.RATE.value]) & (pl.col("denominator") > 0)
+        )
         .then(pl.col("numerator") / pl.col("denominator") * pl.col("multiplier"))
         .when(kind == Kind.COUNT.value)
         .then(pl.col("numerator"))
@@ -173,11 +215,14 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
 
     keys = ["indicator_code", "area_code", "breakdown"]
     earlier = frame.select(*keys, "period", pl.col("value").alias("_earlier"))
-    frame = (
-        frame.join(earlier.rename({"period": "previous_period", "_earlier": "previous_value"}),
-                   on=[*keys, "previous_period"], how="left")
-        .join(earlier.rename({"period": "year_ago_period", "_earlier": "year_ago_value"}),
-              on=[*keys, "year_ago_period"], how="left")
+    frame = frame.join(
+        earlier.rename({"period": "previous_period", "_earlier": "previous_value"}),
+        on=[*keys, "previous_period"],
+        how="left",
+    ).join(
+        earlier.rename({"period": "year_ago_period", "_earlier": "year_ago_value"}),
+        on=[*keys, "year_ago_period"],
+        how="left",
     )
     counted = pl.col("numerator")
     threshold = pl.col("suppression_threshold")
@@ -186,7 +231,7 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
         change_year=pl.col("value") - pl.col("year_ago_value"),
         suppressed=(kind != Kind.MEAN.value) & (counted >= 1) & (counted < threshold),
     )
-    return frame.select(VALUE_COLUMNS + ["submission_id"]).sort(
+    return frame.select([*VALUE_COLUMNS, "submission_id"]).sort(
         "indicator_code", "period_order", "area_code", "breakdown"
     )
 
@@ -211,14 +256,20 @@ def gaps(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
             continue
         first, second = (f"{b.code}:{c}" for c in b.gap)
         a = values.filter(pl.col("breakdown") == first).select(
-            "indicator_code", "period", "area_code", pl.col("value").alias("first_value"))
+            "indicator_code", "period", "area_code", pl.col("value").alias("first_value")
+        )
         c = values.filter(pl.col("breakdown") == second).select(
-            "indicator_code", "period", "area_code", pl.col("value").alias("second_value"))
+            "indicator_code", "period", "area_code", pl.col("value").alias("second_value")
+        )
         joined = a.join(c, on=["indicator_code", "period", "area_code"], how="inner")
-        rows.append(joined.with_columns(
-            dimension=pl.lit(b.code), first=pl.lit(first), second=pl.lit(second),
-            gap=pl.col("first_value") - pl.col("second_value"),
-        ))
+        rows.append(
+            joined.with_columns(
+                dimension=pl.lit(b.code),
+                first=pl.lit(first),
+                second=pl.lit(second),
+                gap=pl.col("first_value") - pl.col("second_value"),
+            )
+        )
     if not rows:
         return pl.DataFrame()
     return pl.concat(rows)

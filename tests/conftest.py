@@ -24,3 +24,23 @@ def catalogue():
     from metrics.catalogue import load_catalogue
 
     return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory, catalogue) -> Path:
+    """The demo database, built once per test run through the real pipeline."""
+    from metrics.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    build_demo(path, catalogue)
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    """A private copy of the demo database, for tests that write."""
+    import shutil
+
+    target = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, target)
+    return target

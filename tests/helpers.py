@@ -28,11 +28,22 @@ def set_cell(frame: pl.DataFrame, index: int, column: str, value: str | None) ->
     )
 
 
-def check(catalogue: Catalogue, frame: pl.DataFrame | bytes, group: str, period: str,
-          history: pl.DataFrame | None = None) -> ValidationReport:
+def check(
+    catalogue: Catalogue,
+    frame: pl.DataFrame | bytes,
+    group: str,
+    period: str,
+    history: pl.DataFrame | None = None,
+) -> ValidationReport:
     data = frame if isinstance(frame, bytes) else csv_bytes(frame)
-    return validate_return(data, catalogue=catalogue, group=group, period=period,
-                           history=history, file_name="return.csv")
+    return validate_return(
+        data,
+        catalogue=catalogue,
+        group=group,
+        period=period,
+        history=history,
+        file_name="return.csv",
+    )
 
 
 def rules(report: ValidationReport) -> set[str]:

@@ -1,6 +1,7 @@
 """Validation of a quarterly return: read it, check it against the GX suites, report findings.
 
->>> report = validate_return(path, catalogue=cat, group="HCP", period="2025-26-Q2")  # doctest: +SKIP
+>>> report = validate_return(path, catalogue=cat, group="HCP",
+...                          period="2025-26-Q2")  # doctest: +SKIP
 >>> report.errors, report.warnings  # doctest: +SKIP
 
 Errors block the return; warnings are accepted only with an explanation.
@@ -83,7 +84,7 @@ def validate_return(
     """Read and check one return. ``history`` holds the group's accepted figures for
     earlier periods (columns indicator_code, period, area_code, breakdown, numerator,
     denominator, value) for the cross-period warnings."""
-    from metrics.validation.gx_runner import run_suite
+    from metrics.validation.gx_runner import drop_masked, run_suite
 
     quarter = check_context(catalogue, group, period)
     report = ValidationReport(group=group, period=quarter.code, findings=[])
@@ -97,17 +98,27 @@ def validate_return(
     display = dict(zip(raw.columns, raw.header, strict=False))
 
     findings = run_suite(
-        "header", prepare.header_frame(raw), parameters=prepare.header_parameters(),
+        "header",
+        prepare.header_frame(raw),
+        parameters=prepare.header_parameters(),
         index_column="_position",
     )
-    findings = [_header_column(f, raw) for f in findings]
+    findings = [_header_column(f, raw) for f in drop_masked(findings)]
     if any(f.severity is Severity.ERROR for f in findings):
         report.findings = sort_findings(findings)
         return report
     if raw.frame.height == 0:
         rule = load_rules()["R06"]
-        report.findings = [Finding("R06", rule.severity, None, None, None,
-                                   "The file has headings but no figures. Fill in the template.")]
+        report.findings = [
+            Finding(
+                "R06",
+                rule.severity,
+                None,
+                None,
+                None,
+                "The file has headings but no figures. Fill in the template.",
+            )
+        ]
         return report
 
     frame = prepare.prepare_content(
@@ -119,11 +130,14 @@ def validate_return(
         "figure_columns": prepare.FIGURE_COLUMNS,
     }
     params = prepare.content_parameters(catalogue, group, quarter)
-    findings += run_suite("content", pandas_frame, parameters=params,
-                          column_sets=column_sets, display=display)
+    findings += run_suite(
+        "content", pandas_frame, parameters=params, column_sets=column_sets, display=display
+    )
+    coverage = prepare.coverage_frame(frame, catalogue, group, quarter)
+    findings += run_suite("coverage", coverage.to_pandas(), parameters={}, index_column="_position")
     if history is not None and not history.is_empty():
         findings += run_suite("history", pandas_frame, parameters={}, display=display)
-    report.findings = sort_findings(findings)
+    report.findings = sort_findings(drop_masked(findings))
     if not report.errors:
         report.observations = prepare.to_observations(frame, catalogue)
         report.commentary = prepare.commentary_by_indicator(frame)
@@ -140,8 +154,15 @@ def _header_column(finding: Finding, raw) -> Finding:
         return finding
     heading = raw.header[position]
     letter = prepare.column_letter(position)
-    return Finding(finding.rule, finding.severity, 1, f"{letter} ({heading})", heading,
-                   finding.message, subject=heading)
+    return Finding(
+        finding.rule,
+        finding.severity,
+        1,
+        f"{letter} ({heading})",
+        heading,
+        finding.message,
+        subject=heading,
+    )
 
 
 def explain(findings: list[Finding], explanations: dict[str, str]) -> list[Finding]:
@@ -150,7 +171,8 @@ def explain(findings: list[Finding], explanations: dict[str, str]) -> list[Findi
     for f in findings:
         text = explanations.get(f.key) or explanations.get(f.rule)
         if f.severity is Severity.WARNING and text and text.strip():
-            f = Finding(f.rule, f.severity, f.row, f.column, f.value, f.message,
-                        text.strip(), f.subject)
+            f = Finding(
+                f.rule, f.severity, f.row, f.column, f.value, f.message, text.strip(), f.subject
+            )
         out.append(f)
     return out

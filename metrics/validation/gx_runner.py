@@ -16,7 +16,7 @@ import pandas as pd
 
 from metrics.findings import Finding, Severity
 from metrics.reading import ROW_COLUMN
-from metrics.validation.rules import Rule, format_value, load_rules, load_suite
+from metrics.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
 
 MAX_FINDINGS_PER_CHECK = 1000
 WITHHELD = "[withheld: looks like a child's details]"
@@ -83,7 +83,10 @@ def run_suite(
     result = batch.validate(
         suite,
         expectation_parameters=parameters,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [index_column]},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": [index_column],
+        },
     )
     rules = load_rules()
     by_row = frame.set_index(index_column, drop=False)
@@ -101,16 +104,34 @@ def run_suite(
         meta = config.meta or {}
         rule = rules[meta["rule"]]
         findings.extend(
-            _findings_for(rule, config.type, config.kwargs, meta, res.result, frame, by_row,
-                          parameters, display or {}, index_column)
+            _findings_for(
+                rule,
+                config.type,
+                config.kwargs,
+                meta,
+                res.result,
+                frame,
+                by_row,
+                parameters,
+                display or {},
+                index_column,
+            )
         )
-    return _drop_masked(findings, suite_dict)
+    return findings
 
 
-def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str, Any],
-                  result: dict[str, Any], frame: pd.DataFrame, by_row: pd.DataFrame,
-                  parameters: dict[str, Any], display: dict[str, str],
-                  index_column: str) -> list[Finding]:
+def _findings_for(
+    rule: Rule,
+    kind: str,
+    kwargs: dict[str, Any],
+    meta: dict[str, Any],
+    result: dict[str, Any],
+    frame: pd.DataFrame,
+    by_row: pd.DataFrame,
+    parameters: dict[str, Any],
+    display: dict[str, str],
+    index_column: str,
+) -> list[Finding]:
     column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A")
     shown_column = meta.get("label") or display.get(column, column)
     if kind == "expect_column_distinct_values_to_contain_set":
@@ -120,9 +141,15 @@ def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str,
         present = set(frame[kwargs["column"]].dropna())
         missing = [w for w in wanted if w not in present]
         return [
-            Finding(rule.code, rule.severity, None, shown_column, item.replace("|", " "),
-                    rule.render({"value": item.replace("|", " ")}),
-                    subject=item.replace("|", " "))
+            Finding(
+                rule.code,
+                rule.severity,
+                None,
+                shown_column,
+                item.replace("|", " "),
+                rule.render({"value": item.replace("|", " ")}),
+                subject=item.replace("|", " "),
+            )
             for item in missing[:MAX_FINDINGS_PER_CHECK]
         ]
     keys = [entry[index_column] for entry in result.get("unexpected_index_list") or []]
@@ -131,24 +158,42 @@ def _findings_for(rule: Rule, kind: str, kwargs: dict[str, Any], meta: dict[str,
         record = by_row.loc[key]
         fields = {k: (None if _isna(v) else v) for k, v in record.items()}
         row = fields[ROW_COLUMN]
+        row = None if row is None else int(row)
         cell = fields.get(column)
         withhold = bool(meta.get("withhold_value"))
         value = WITHHELD if withhold else (None if cell is None else format_value(cell))
         fields.update(column=shown_column, value=value)
         if withhold:
             fields = {k: (WITHHELD if k == column else v) for k, v in fields.items()}
-        subject = " ".join(
-            str(fields.get(k)) for k in ("indicator_code", "area_code", "breakdown")
-            if fields.get(k) is not None
-        ) or None
+        subject = (
+            " ".join(
+                str(fields.get(k))
+                for k in ("indicator_code", "area_code", "breakdown")
+                if fields.get(k) is not None
+            )
+            or None
+        )
         out.append(
-            Finding(rule.code, rule.severity, int(row), shown_column, value,
-                    rule.render(fields), subject=subject)
+            Finding(
+                rule.code,
+                rule.severity,
+                row,
+                shown_column,
+                value,
+                rule.render(fields),
+                subject=subject,
+            )
         )
     if len(keys) > MAX_FINDINGS_PER_CHECK:
         out.append(
-            Finding(rule.code, rule.severity, None, shown_column, None,
-                    f"... and {len(keys) - MAX_FINDINGS_PER_CHECK} more rows like these.")
+            Finding(
+                rule.code,
+                rule.severity,
+                None,
+                shown_column,
+                None,
+                f"... and {len(keys) - MAX_FINDINGS_PER_CHECK} more rows like these.",
+            )
         )
     return out
 
@@ -160,11 +205,13 @@ def _isna(value: Any) -> bool:
         return False
 
 
-def _drop_masked(findings: list[Finding], suite: dict[str, Any]) -> list[Finding]:
-    """Drop findings that a more telling finding on the same cell already covers."""
+def drop_masked(findings: list[Finding], suites: tuple[str, ...] = SUITES) -> list[Finding]:
+    """Drop findings that a more telling finding on the same cell already covers (each
+    expectation's meta ``unless``; ``unless_table`` for whole-file findings whose first
+    word is another finding's value)."""
     unless: dict[str, set[str]] = {}
     unless_table: dict[str, set[str]] = {}
-    for exp in suite["expectations"]:
+    for exp in (e for name in suites for e in load_suite(name)["expectations"]):
         meta = exp.get("meta", {})
         unless.setdefault(meta["rule"], set()).update(meta.get("unless", []))
         unless_table.setdefault(meta["rule"], set()).update(meta.get("unless_table", []))

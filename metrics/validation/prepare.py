@@ -17,7 +17,14 @@ from metrics.catalogue import AreaLevel, Catalogue, Kind
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
 
-REQUIRED_COLUMNS = ["indicator_code", "period", "area_code", "breakdown", "numerator", "denominator"]
+REQUIRED_COLUMNS = [
+    "indicator_code",
+    "period",
+    "area_code",
+    "breakdown",
+    "numerator",
+    "denominator",
+]
 OPTIONAL_COLUMNS = ["value", "sd", "commentary"]
 INFO_COLUMNS = ["indicator_title", "area_name", "unit"]
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS
@@ -138,20 +145,37 @@ def prepare_content(
     frame = frame.with_columns(
         [pl.when(pl.col(c) != "").then(pl.col(c)).alias(c) for c in raw.columns]
     )
-    frame = frame.with_columns(
-        [parse_numbers(c).alias(f"_{c}") for c in FIGURE_COLUMNS]
-    ).join(_indicator_frame(catalogue, quarter), on="indicator_code", how="left")
+    frame = frame.with_columns([parse_numbers(c).alias(f"_{c}") for c in FIGURE_COLUMNS]).join(
+        _indicator_frame(catalogue, quarter), on="indicator_code", how="left"
+    )
 
     frame = frame.join(_normalised_periods(frame), on=["period", "_period_type"], how="left")
+    levels = pl.DataFrame(
+        {"area_code": list(catalogue.area), "_area_level": [a.level.value for a in catalogue.areas]}
+    )
+    frame = frame.join(levels, on="area_code", how="left")
     owned = pl.col("_owner") == group
     area_known = pl.col("area_code").is_in(list(catalogue.area))
     breakdown_known = pl.col("breakdown").is_in(catalogue.breakdown_codes())
     frame = frame.with_columns(
-        _checkable=(owned & area_known & breakdown_known
-                    & (pl.col("_period_found") == pl.col("_expected_period"))).fill_null(False),
+        _checkable=(
+            owned
+            & area_known
+            & breakdown_known
+            & (pl.col("_period_found") == pl.col("_expected_period"))
+        ).fill_null(False),
         _key=pl.concat_str(
-            [pl.col("indicator_code"), pl.coalesce("_period_found", "period"),
-             pl.col("area_code"), pl.col("breakdown")],
+            [
+                pl.col("indicator_code"),
+                pl.coalesce("_period_found", "period"),
+                pl.col("area_code"),
+                pl.col("breakdown"),
+            ],
+            separator="|",
+            ignore_nulls=False,
+        ),
+        _combo=pl.concat_str(
+            [pl.col("indicator_code"), pl.col("_area_level"), pl.col("breakdown")],
             separator="|",
             ignore_nulls=False,
         ),
@@ -185,7 +209,8 @@ def _with_locality_sums(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFra
     localities = [a.code for a in catalogue.localities]
     sums = (
         frame.filter(
-            pl.col("area_code").is_in(localities) & (pl.col("breakdown") == "total")
+            pl.col("area_code").is_in(localities)
+            & (pl.col("breakdown") == "total")
             & pl.col("_additive").fill_null(False)
         )
         .group_by("indicator_code", "_period_found")
@@ -207,8 +232,9 @@ def _with_locality_sums(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFra
     )
 
 
-def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
-                  history: pl.DataFrame | None) -> pl.DataFrame:
+def _with_history(
+    frame: pl.DataFrame, catalogue: Catalogue, history: pl.DataFrame | None
+) -> pl.DataFrame:
     authority = catalogue.authority.population_0_17
     names = pl.DataFrame(
         {
@@ -220,8 +246,10 @@ def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
     frame = frame.join(names, on="area_code", how="left")
     # Figures for smaller groups move more by chance: a locality's threshold is scaled by
     # sqrt(authority population / locality population), a breakdown's doubled.
-    scale = pl.when(pl.col("breakdown") != "total").then(2.0).otherwise(
-        pl.col("_area_scale").fill_null(1.0)
+    scale = (
+        pl.when(pl.col("breakdown") != "total")
+        .then(2.0)
+        .otherwise(pl.col("_area_scale").fill_null(1.0))
     )
     frame = frame.with_columns(_change_threshold=pl.col("_change_threshold") * scale)
     if history is None or history.is_empty():
@@ -257,24 +285,49 @@ def _with_history(frame: pl.DataFrame, catalogue: Catalogue,
 
 
 def content_parameters(catalogue: Catalogue, group: str, quarter: Quarter) -> dict[str, object]:
-    due = catalogue.due_rows(group, quarter)
+    """Suite parameters: kept small (sets of codes, not of rows), as GX copies them into
+    every check it runs."""
     return {
         "known_indicators": list(catalogue.indicator),
         "group_indicators": [i.code for i in catalogue.indicators_of(group)],
         "known_areas": list(catalogue.area),
         "known_breakdowns": catalogue.breakdown_codes(),
-        "permitted_keys": sorted("|".join(k) for k in catalogue.permitted_rows(group, quarter)),
-        "due_indicators": sorted({k[0] for k in due}),
-        "due_keys": sorted("|".join(k) for k in due),
+        "permitted_combinations": sorted(catalogue.permitted_combinations(group, quarter)),
+        "due_indicators": sorted(
+            {i.code for i in catalogue.indicators_of(group) if i.is_due(quarter)}
+        ),
         "number_pattern": NUMBER_PATTERN,
         **IDENTIFIER_PATTERNS,
     }
 
 
+def coverage_frame(
+    frame: pl.DataFrame, catalogue: Catalogue, group: str, quarter: Quarter
+) -> pl.DataFrame:
+    """One row per row due from the group this quarter, and whether the return has it."""
+    due = pl.DataFrame(
+        catalogue.due_rows(group, quarter),
+        schema=["indicator_code", "period", "area_code", "breakdown"],
+        orient="row",
+    )
+    due = due.with_columns(
+        _key=pl.concat_str(pl.all(), separator="|"),
+        _due=pl.concat_str(pl.all(), separator=" "),
+    )
+    present = frame.select(pl.col("_key").drop_nulls().unique(), _present=pl.lit(True))
+    return (
+        due.join(present, on="_key", how="left")
+        .with_columns(pl.col("_present").fill_null(False))
+        .with_row_index("_position")
+        .with_columns(pl.lit(None, dtype=pl.Int64).alias(ROW_COLUMN))
+    )
+
+
 def text_columns(frame: pl.DataFrame) -> list[str]:
     """Columns of free text or codes in the return (not figures, not commentary)."""
     return [
-        c for c in frame.columns
+        c
+        for c in frame.columns
         if not c.startswith("_") and c not in FIGURE_COLUMNS and c != "commentary"
     ]
 

@@ -1,7 +1,8 @@
 """The rules a return is checked against, read from ``expectations/``.
 
 ``rules.yaml`` gives each rule its code, stage, severity, title and message; the GX
-suites (``header.json``, ``content.json``, ``history.json``) say how each is checked.
+suites (``header.json``, ``content.json``, ``coverage.json``, ``history.json``) say how
+each is checked.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import yaml
 from metrics.findings import Severity
 
 DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
-SUITES = ("header", "content", "history")
+SUITES = ("header", "content", "coverage", "history")
 
 
 class RulesError(ValueError):

@@ -72,8 +72,10 @@ def _check_table(rows, compute):
     for row in rows:
         num, den = _float(row["Numerator"]), _float(row["Denominator"])
         mult = float(row["multiplier"])
-        for level, lo_col, hi_col in ((0.95, "lower95_0cl", "upper95_0cl"),
-                                      (0.998, "lower99_8cl", "upper99_8cl")):
+        for level, lo_col, hi_col in (
+            (0.95, "lower95_0cl", "upper95_0cl"),
+            (0.998, "lower99_8cl", "upper99_8cl"),
+        ):
             lo, hi = compute(num, den, mult, level)
             assert _close(lo, _float(row[lo_col])), (row["Area"], level, lo, row[lo_col])
             assert _close(hi, _float(row[hi_col])), (row["Area"], level, hi, row[hi_col])
@@ -113,8 +115,12 @@ def test_vectorised_forms_agree_with_reference():
     )
     out = stats.add_intervals(frame)
     for i, (row, _) in enumerate(rows):
-        for col, ref in (("lower_95", "lower95_0cl"), ("upper_95", "upper95_0cl"),
-                         ("lower_998", "lower99_8cl"), ("upper_998", "upper99_8cl")):
+        for col, ref in (
+            ("lower_95", "lower95_0cl"),
+            ("upper_95", "upper95_0cl"),
+            ("lower_998", "lower99_8cl"),
+            ("upper_998", "upper99_8cl"),
+        ):
             got = out[col][i]
             assert _close(math.nan if got is None else got, _float(row[ref])), (row, col, got)
 
@@ -130,4 +136,4 @@ def test_undefined_inputs_give_nan():
     assert all(math.isnan(v) for v in stats.wilson_interval(5, 0))
     assert all(math.isnan(v) for v in stats.rate_interval(5, 0))
     assert all(math.isnan(v) for v in stats.mean_interval(5, 1, 1))
-    assert stats.byars_interval(0) [0] == 0.0
+    assert stats.byars_interval(0)[0] == 0.0

@@ -37,47 +37,85 @@ def _one(report, rule):
 # (rule, how to break the base return, expected row, expected column,
 #  how to change it that must NOT trigger the rule)
 CASES = [
-    ("C01", lambda f: set_cell(f, 0, "area_code", None), 2, "area_code",
-     lambda f: f),
-    ("C02", lambda f: set_cell(f, 0, "indicator_code", "ZZ99"), 2, "indicator_code",
-     lambda f: f),
-    ("C03", lambda f: set_cell(f, 0, "indicator_code", "SS01"), 2, "indicator_code",
-     lambda f: f),
-    ("C04", lambda f: set_cell(f, 0, "area_code", "E05099999"), 2, "area_code",
-     lambda f: f),
-    ("C05", lambda f: set_cell(f, 0, "breakdown", "fsm:rich"), 2, "breakdown",
-     lambda f: f),
-    ("C06", lambda f: set_cell(f, 0, "period", "2024-25-Q3"), 2, "period",
-     lambda f: set_cell(f, 0, "period", "2025-26 Q3")),  # other spelling of the right period
-    ("C07", lambda f: set_cell(f, 0, "breakdown", "sex:female"), 2, "breakdown",
-     lambda f: f),
-    ("C08", lambda f: set_cell(f, 0, "numerator", "12a"), 2, "numerator",
-     lambda f: set_cell(f, 0, "numerator", " 12 ")),
-    ("C10", lambda f: set_cell(f, 0, "numerator", None), 2, "numerator",
-     lambda f: set_cell(f, 0, "numerator", "0")),
-    ("C11", lambda f: set_cell(set_cell(f, 0, "numerator", "500"), 0, "denominator", "400"),
-     2, "numerator",
-     lambda f: set_cell(set_cell(f, 0, "numerator", "400"), 0, "denominator", "400")),
-    ("C12", lambda f: set_cell(f, 0, "numerator", "-3"), 2, "numerator",
-     lambda f: set_cell(f, 0, "numerator", "0")),
-    ("C13", lambda f: set_cell(set_cell(f, 0, "numerator", "0"), 0, "denominator", "0"),
-     2, "denominator",
-     lambda f: set_cell(set_cell(f, 0, "numerator", "0"), 0, "denominator", "1")),
-    ("C14", lambda f: set_cell(set_cell(set_cell(f, 0, "numerator", "45"), 0, "denominator",
-                                        "90"), 0, "value", "55"), 2, "value",
-     lambda f: set_cell(set_cell(set_cell(f, 0, "numerator", "45"), 0, "denominator", "90"),
-                        0, "value", "50.0")),
-    ("C17", lambda f: set_cell(f, 0, "commentary", "Visit to SW1A 1AA arranged"), 2,
-     "commentary",
-     lambda f: set_cell(f, 0, "commentary", "Since 01/04/2025 waits have fallen")),
-    ("C18", lambda f: set_cell(f, 0, "commentary", "=HYPERLINK(\"http://x\")"), 2,
-     "commentary",
-     lambda f: set_cell(f, 0, "commentary", "- waits fell; - staffing recovered")),
+    ("C01", lambda f: set_cell(f, 0, "area_code", None), 2, "area_code", lambda f: f),
+    ("C02", lambda f: set_cell(f, 0, "indicator_code", "ZZ99"), 2, "indicator_code", lambda f: f),
+    ("C03", lambda f: set_cell(f, 0, "indicator_code", "SS01"), 2, "indicator_code", lambda f: f),
+    ("C04", lambda f: set_cell(f, 0, "area_code", "E05099999"), 2, "area_code", lambda f: f),
+    ("C05", lambda f: set_cell(f, 0, "breakdown", "fsm:rich"), 2, "breakdown", lambda f: f),
+    (
+        "C06",
+        lambda f: set_cell(f, 0, "period", "2024-25-Q3"),
+        2,
+        "period",
+        lambda f: set_cell(f, 0, "period", "2025-26 Q3"),
+    ),  # other spelling of the right period
+    ("C07", lambda f: set_cell(f, 0, "breakdown", "sex:female"), 2, "breakdown", lambda f: f),
+    (
+        "C08",
+        lambda f: set_cell(f, 0, "numerator", "12a"),
+        2,
+        "numerator",
+        lambda f: set_cell(f, 0, "numerator", " 12 "),
+    ),
+    (
+        "C10",
+        lambda f: set_cell(f, 0, "numerator", None),
+        2,
+        "numerator",
+        lambda f: set_cell(f, 0, "numerator", "0"),
+    ),
+    (
+        "C11",
+        lambda f: set_cell(set_cell(f, 0, "numerator", "500"), 0, "denominator", "400"),
+        2,
+        "numerator",
+        lambda f: set_cell(set_cell(f, 0, "numerator", "400"), 0, "denominator", "400"),
+    ),
+    (
+        "C12",
+        lambda f: set_cell(f, 0, "numerator", "-3"),
+        2,
+        "numerator",
+        lambda f: set_cell(f, 0, "numerator", "0"),
+    ),
+    (
+        "C13",
+        lambda f: set_cell(set_cell(f, 0, "numerator", "0"), 0, "denominator", "0"),
+        2,
+        "denominator",
+        lambda f: set_cell(set_cell(f, 0, "numerator", "0"), 0, "denominator", "1"),
+    ),
+    (
+        "C14",
+        lambda f: set_cell(
+            set_cell(set_cell(f, 0, "numerator", "45"), 0, "denominator", "90"), 0, "value", "55"
+        ),
+        2,
+        "value",
+        lambda f: set_cell(
+            set_cell(set_cell(f, 0, "numerator", "45"), 0, "denominator", "90"), 0, "value", "50.0"
+        ),
+    ),
+    (
+        "C17",
+        lambda f: set_cell(f, 0, "commentary", "Visit to SW1A 1AA arranged"),
+        2,
+        "commentary",
+        lambda f: set_cell(f, 0, "commentary", "Since 01/04/2025 waits have fallen"),
+    ),
+    (
+        "C18",
+        lambda f: set_cell(f, 0, "commentary", '=HYPERLINK("http://x")'),
+        2,
+        "commentary",
+        lambda f: set_cell(f, 0, "commentary", "- waits fell; - staffing recovered"),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "breaks", "row", "column", "passes"), CASES,
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("rule", "breaks", "row", "column", "passes"), CASES, ids=[c[0] for c in CASES]
+)
 def test_row_rule(catalogue, base, rule, breaks, row, column, passes):
     failing = check(catalogue, breaks(base), GROUP, PERIOD)
     found = _one(failing, rule)
@@ -111,21 +149,34 @@ def test_c16_missing_row(catalogue, base):
     assert "C16" not in rules(check(catalogue, base, GROUP, PERIOD))
 
 
-def test_c20_authority_total_must_match_localities(catalogue, base, ):
+def test_c20_authority_total_must_match_localities(
+    catalogue,
+    base,
+):
     bh01 = base.filter(pl.col("indicator_code") == "BH01")
     total_num = bh01["numerator"].cast(pl.Int64).sum()
     total_den = bh01["denominator"].cast(pl.Int64).sum()
     row = bh01.head(1).with_columns(area_code=pl.lit("E06099001"), commentary=pl.lit(None))
 
-    wrong = pl.concat([base, row.with_columns(numerator=pl.lit(str(total_num + 5)),
-                                              denominator=pl.lit(str(total_den)))])
+    wrong = pl.concat(
+        [
+            base,
+            row.with_columns(
+                numerator=pl.lit(str(total_num + 5)), denominator=pl.lit(str(total_den))
+            ),
+        ]
+    )
     report = check(catalogue, wrong, GROUP, PERIOD)
     found = _one(report, "C20")
     assert found[0].row == base.height + 2 and found[0].severity is Severity.WARNING
     assert report.exit_code == 1 and report.observations is not None
 
-    right = pl.concat([base, row.with_columns(numerator=pl.lit(str(total_num)),
-                                              denominator=pl.lit(str(total_den)))])
+    right = pl.concat(
+        [
+            base,
+            row.with_columns(numerator=pl.lit(str(total_num)), denominator=pl.lit(str(total_den))),
+        ]
+    )
     assert rules(check(catalogue, right, GROUP, PERIOD)) == set()
 
 
@@ -143,8 +194,9 @@ def test_header_rules(catalogue, base):
     missing = check(catalogue, base.drop("denominator"), GROUP, PERIOD)
     assert [(f.rule, f.value) for f in missing.findings] == [("H01", "denominator")]
 
-    named = check(catalogue, base.with_columns(pl.lit("Sam Smith").alias("Child Name")),
-                  GROUP, PERIOD)
+    named = check(
+        catalogue, base.with_columns(pl.lit("Sam Smith").alias("Child Name")), GROUP, PERIOD
+    )
     assert [(f.rule, f.row, f.column) for f in named.findings] == [("H02", 1, "L (Child Name)")]
     assert named.contains_identifiers
 
@@ -160,11 +212,17 @@ def _history(base: pl.DataFrame, previous: str, scale: float) -> pl.DataFrame:
     rows = base.filter(pl.col("indicator_code") == "BH01")
     num = rows["numerator"].cast(pl.Float64) * scale
     den = rows["denominator"].cast(pl.Float64)
-    return pl.DataFrame({
-        "indicator_code": rows["indicator_code"], "period": [previous] * rows.height,
-        "area_code": rows["area_code"], "breakdown": rows["breakdown"],
-        "numerator": num, "denominator": den, "value": num / den * 100,
-    })
+    return pl.DataFrame(
+        {
+            "indicator_code": rows["indicator_code"],
+            "period": [previous] * rows.height,
+            "area_code": rows["area_code"],
+            "breakdown": rows["breakdown"],
+            "numerator": num,
+            "denominator": den,
+            "value": num / den * 100,
+        }
+    )
 
 
 def test_w01_large_change(catalogue, base):
@@ -189,17 +247,18 @@ def test_w02_identical_figures(catalogue, base):
 def test_mean_needs_value(catalogue):
     edu = good_return(catalogue, "EDU", "2025-26-Q3")
     index = edu["indicator_code"].to_list().index("ED02")
-    found = _one(check(catalogue, set_cell(edu, index, "value", None), "EDU", "2025-26-Q3"),
-                 "C10")
+    found = _one(check(catalogue, set_cell(edu, index, "value", None), "EDU", "2025-26-Q3"), "C10")
     assert found[0].row == index + 2 and found[0].column == "value"
     assert check(catalogue, edu, "EDU", "2025-26-Q3").findings == []
 
 
 def test_every_rule_in_the_suites_is_documented_and_tested():
     documented = set(load_rules())
-    in_suites = {e["meta"]["rule"] for name in ("header", "content", "history")
-                 for e in load_suite(name)["expectations"]}
+    in_suites = {
+        e["meta"]["rule"]
+        for name in ("header", "content", "coverage", "history")
+        for e in load_suite(name)["expectations"]
+    }
     assert in_suites <= documented
-    tested = {c[0] for c in CASES} | {"C09", "C15", "C16", "C20", "H01", "H02", "H03",
-                                       "W01", "W02"}
+    tested = {c[0] for c in CASES} | {"C09", "C15", "C16", "C20", "H01", "H02", "H03", "W01", "W02"}
     assert in_suites <= tested, in_suites - tested

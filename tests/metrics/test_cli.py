@@ -1,0 +1,166 @@
+"""The outcomes command line, as a user calls it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from metrics.cli import main
+from tests.helpers import csv_bytes, good_return, set_cell
+
+GROUP, PERIOD = "HCP", "2025-26-Q3"
+
+
+@pytest.fixture
+def files(tmp_path, catalogue):
+    good = good_return(catalogue, GROUP, PERIOD)
+    bad = set_cell(set_cell(good, 2, "numerator", "12x"), 4, "area_code", "E05000000")
+    paths = {"good": tmp_path / "good.csv", "bad": tmp_path / "bad.csv"}
+    paths["good"].write_bytes(csv_bytes(good))
+    paths["bad"].write_bytes(csv_bytes(bad))
+    return paths
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_validate_json_lists_rule_row_and_column(capsys, files, tmp_path):
+    db = tmp_path / "none.duckdb"
+    code, out, _ = run(
+        capsys, "validate", files["bad"], "--group", GROUP, "--period", PERIOD, "--json", "--db", db
+    )
+    assert code == 2
+    findings = json.loads(out)
+    assert {(f["rule"], f["row"], f["column"]) for f in findings} >= {
+        ("C08", 4, "numerator"),
+        ("C04", 6, "area_code"),
+    }
+    assert all(
+        set(f) >= {"rule", "severity", "row", "column", "value", "message"} for f in findings
+    )
+    assert not db.exists()  # a dry run creates nothing
+
+
+def test_validate_clean_and_warning_exit_codes(capsys, files, demo_copy):
+    code, out, _ = run(capsys, "validate", files["good"], "--group", GROUP, "--period", PERIOD)
+    assert code == 0 and "No problems found" in out
+
+
+def test_ingest_with_explanations(capsys, files, tmp_path, catalogue):
+    db = tmp_path / "cli.duckdb"
+    code, out, _ = run(
+        capsys, "ingest", files["good"], "--group", GROUP, "--period", PERIOD, "--db", db, "--json"
+    )
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "accepted" and result["version"] == 1
+    code, out, _ = run(
+        capsys, "ingest", files["bad"], "--group", GROUP, "--period", PERIOD, "--db", db
+    )
+    assert code == 2 and "rejected" in out
+
+    # next quarter's figures with a large change: refused until explained
+    nxt = good_return(catalogue, GROUP, "2025-26-Q4")
+    jump = set_cell(nxt, 0, "numerator", nxt["denominator"][0])
+    path = tmp_path / "q4.csv"
+    path.write_bytes(csv_bytes(jump))
+    code, out, _ = run(
+        capsys, "ingest", path, "--group", GROUP, "--period", "2025-26-Q4", "--db", db
+    )
+    assert code == 2 and "--explain" in out
+    path.write_bytes(csv_bytes(set_cell(jump, 1, "commentary", "explained")))
+    code, out, _ = run(
+        capsys,
+        "ingest",
+        path,
+        "--group",
+        GROUP,
+        "--period",
+        "2025-26-Q4",
+        "--db",
+        db,
+        "--explain",
+        "W01=Service expanded",
+        "--json",
+    )
+    result = json.loads(out)
+    assert code == 0 and result["status"] == "accepted"
+    assert {f["explanation"] for f in result["findings"] if f["rule"] == "W01"} == {
+        "Service expanded"
+    }
+
+
+def test_template_then_export(capsys, tmp_path, demo_copy):
+    code, out, _ = run(
+        capsys, "template", "--group", "EDU", "--period", "2025-26-Q3", "--out", tmp_path
+    )
+    assert code == 0
+    csv_path, xlsx_path = (Path(p) for p in out.split())
+    template = pl.read_csv(csv_path, infer_schema=False)
+    assert set(template["indicator_code"]) == {"ED01", "ED02"}  # ED03 and ED04 are due in Q2
+    assert template["numerator"].null_count() == template.height
+    assert xlsx_path.suffix == ".xlsx" and xlsx_path.stat().st_size > 0
+
+    code, out, _ = run(
+        capsys, "template", "--group", "EDU", "--period", "2025-26-Q1", "--out", tmp_path
+    )
+    assert code == 3  # EDU owes nothing in Q1
+
+    out_file = tmp_path / "values.parquet"
+    code, out, _ = run(
+        capsys, "export", "--format", "parquet", "--out", out_file, "--db", demo_copy
+    )
+    values = pl.read_parquet(out_file)
+    assert code == 0 and values.height > 1000
+    assert {"indicator_code", "period", "value", "lower_95", "rag"} <= set(values.columns)
+
+
+def test_usage_errors_exit_3(capsys, files):
+    code, _, err = run(capsys, "validate", files["good"], "--group", "NOPE", "--period", PERIOD)
+    assert code == 3 and "not a delivery group" in err
+    code, _, err = run(capsys, "validate", files["good"], "--group", GROUP, "--period", "Q9")
+    assert code == 3 and "financial quarter" in err
+    code, _, err = run(capsys, "ingest", "missing.csv", "--group", GROUP, "--period", PERIOD)
+    assert code == 3 and "no such file" in err
+    code, _, _ = run(
+        capsys,
+        "ingest",
+        files["good"],
+        "--group",
+        GROUP,
+        "--period",
+        PERIOD,
+        "--explain",
+        "no-equals-sign",
+    )
+    assert code == 3
+
+
+def test_console_script_is_installed(files):
+    exe = shutil.which("outcomes", path=str(Path(sys.executable).parent))
+    proc = subprocess.run(
+        [
+            exe,
+            "validate",
+            str(files["bad"]),
+            "--group",
+            GROUP,
+            "--period",
+            PERIOD,
+            "--json",
+            "--db",
+            str(files["bad"].parent / "x.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and json.loads(proc.stdout)

@@ -1,0 +1,74 @@
+"""The demo database tells the story it promises, the same way every time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from metrics.demo import LATE_GROUP
+from metrics.periods import quarters_between
+from metrics.store import Store
+
+
+def test_every_group_has_twelve_or_more_quarters(demo_db, catalogue):
+    with Store(demo_db, read_only=True) as store:
+        per_group = store.frame(
+            "SELECT group_code, count(DISTINCT period) AS quarters FROM submissions "
+            "WHERE status = 'accepted' GROUP BY 1"
+        )
+    counts = dict(per_group.iter_rows())
+    assert set(counts) == set(catalogue.group)
+    quarterly = [
+        g
+        for g in catalogue.group
+        if any(i.period_type.value == "financial_quarter" for i in catalogue.indicators_of(g))
+    ]
+    assert all(counts[g] >= 12 for g in quarterly), counts
+
+
+def test_failures_resubmission_and_late_group(demo_db, catalogue):
+    with Store(demo_db, read_only=True) as store:
+        statuses = store.frame("SELECT status, count(*) AS n FROM submissions GROUP BY 1")
+        rules = set(store.frame("SELECT DISTINCT rule FROM findings")["rule"])
+        withheld = store.scalar("SELECT count(*) FROM submissions WHERE contents_withheld")
+        latest = store.frame(
+            "SELECT DISTINCT group_code FROM submissions WHERE period = ? AND status = 'accepted'",
+            [catalogue.last_demo_quarter().code],
+        )["group_code"].to_list()
+        values = store.scalar("SELECT count(*) FROM indicator_values")
+        rags = set(store.frame("SELECT DISTINCT rag FROM indicator_values")["rag"])
+    counts = dict(statuses.iter_rows())
+    assert counts["rejected"] >= 3 and counts["superseded"] >= 1
+    assert {"C08", "C11", "C17", "H01", "W01"} <= rules
+    assert withheld == 1
+    assert LATE_GROUP not in latest and len(latest) >= 6
+    assert values > 2000
+    assert {"green", "amber", "red", "not judged"} <= rags
+
+
+def test_demo_is_deterministic_across_processes():
+    script = (
+        "import hashlib; from metrics.catalogue import load_catalogue; "
+        "from metrics.demo import demo_submissions; h = hashlib.sha256(); "
+        "[h.update(s.data) for s in demo_submissions(load_catalogue())]; print(h.hexdigest())"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            check=True,
+        )
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1 and len(next(iter(digests))) == len(hashlib.sha256().hexdigest())
+
+
+def test_demo_spans_the_configured_quarters(catalogue):
+    quarters = quarters_between(catalogue.first_demo_quarter(), catalogue.last_demo_quarter())
+    assert len(quarters) >= 12
