@@ -9,9 +9,51 @@ st.set_page_config(
 )
 
 PAGES = {
-    "Explore": [
+    "Partnership board": [
         st.Page(
-            "pages/home.py", title="Outcomes and indicators", icon=":material/list:", default=True
+            "views/overview.py",
+            title="Board overview",
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page(
+            "views/indicator.py",
+            title="Indicator",
+            icon=":material/show_chart:",
+            url_path="indicator",
+        ),
+    ],
+    "Delivery groups": [
+        st.Page(
+            "views/submit.py",
+            title="Submit a return",
+            icon=":material/upload_file:",
+            url_path="submit",
+        ),
+        st.Page(
+            "views/quality.py",
+            title="Data quality",
+            icon=":material/fact_check:",
+            url_path="quality",
+        ),
+    ],
+    "Scrutiny": [
+        st.Page("views/trends.py", title="Trends", icon=":material/timeline:", url_path="trends"),
+        st.Page(
+            "views/home.py",
+            title="Outcomes and indicators",
+            icon=":material/list:",
+            url_path="catalogue",
+        ),
+    ],
+    "Help": [
+        st.Page("views/guide.py", title="User guide", icon=":material/help:", url_path="guide"),
+        st.Page(
+            "views/accessibility.py",
+            title="Accessibility statement",
+            icon=":material/accessibility:",
+            url_path="accessibility",
         ),
     ],
 }

@@ -7,6 +7,7 @@ global cache.
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from metrics import queries
@@ -46,5 +47,95 @@ def version() -> tuple[int, int]:
 
 
 @st.cache_data(show_spinner=False)
-def catalogue_table() -> object:
+def catalogue_table() -> pl.DataFrame:
     return queries.catalogue_table(catalogue())
+
+
+# Cached reads. Each takes the data version as an argument so that a write shows at once
+# (a new version is a new cache key); nothing ever clears Streamlit's shared caches.
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def periods(version: tuple[int, int]) -> list[str]:
+    return queries.periods_available(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def default_period(version: tuple[int, int]) -> str | None:
+    return queries.default_period(store())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def indicator_table(period: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.indicator_table(store(), catalogue(), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def rag_summary(period: str, by: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.rag_summary(indicator_table(period, version), catalogue(), by=by)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def exceptions(period: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.exceptions(store(), catalogue(), period, indicator_table(period, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def returns_status(period: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.returns_status(store(), catalogue(), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def indicator_series(
+    code: str, area: str, breakdown: str, version: tuple[int, int]
+) -> pl.DataFrame:
+    return queries.indicator_series(store(), code, area=area, breakdown=breakdown)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def area_values(code: str, period: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.area_values(store(), catalogue(), code, period)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def breakdown_values(code: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.breakdown_values(store(), catalogue(), code)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def commentary_history(code: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.commentary_history(store(), code)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def area_series(code: str, areas: tuple[str, ...], version: tuple[int, int]) -> pl.DataFrame:
+    return queries.area_series(store(), catalogue(), code, list(areas))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def group_submissions(group: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.group_submissions(store(), group)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def submission_findings(submission_id: int, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.submission_findings(store(), submission_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def quality(version: tuple[int, int]) -> dict[str, pl.DataFrame]:
+    s = store()
+    return {
+        "by_quarter": queries.submissions_by_quarter(s),
+        "by_rule": queries.findings_by_rule(s),
+        "by_group": queries.findings_by_group(s),
+    }
+
+
+def previous_explanations(group: str, period: str) -> dict[str, str]:
+    """Explanations from earlier versions of a return, to pre-fill recurring warnings."""
+    return store().previous_explanations(group, period)
+
+
+def history_for_checks(group: str) -> pl.DataFrame:
+    return store().history(group)

@@ -22,7 +22,7 @@ import polars as pl
 import yaml
 
 from metrics.catalogue import Catalogue, Kind, Polarity
-from metrics.periods import Quarter, parse_year, quarters_between
+from metrics.periods import Quarter, parse_year, quarters_between, target_year
 from metrics.store import Store
 from metrics.templates import template_frame
 from metrics.validation import validate_return
@@ -91,8 +91,7 @@ def generate_return(
     start = catalogue.first_demo_quarter()
     frame = template_frame(catalogue, group, quarter)
     authority = catalogue.authority
-    nums, dens, vals, sds, notes = [], [], [], [], []
-    noted: set[str] = set()
+    nums, dens, vals, sds = [], [], [], []
     for code, period, area_code, breakdown in frame.select(
         "indicator_code", "period", "area_code", "breakdown"
     ).iter_rows():
@@ -128,26 +127,57 @@ def generate_return(
         dens.append(None if den is None else str(den))
         vals.append(None if val is None else str(val))
         sds.append(None if sd is None else str(sd))
-        if code not in noted:
-            noted.add(code)
-            notes.append(_commentary(profiles, prof, ind, quarter))
-        else:
-            notes.append(None)
-    return frame.with_columns(
+    filled = frame.with_columns(
         pl.Series("numerator", nums, dtype=pl.String),
         pl.Series("denominator", dens, dtype=pl.String),
         pl.Series("value", vals, dtype=pl.String),
         pl.Series("sd", sds, dtype=pl.String),
-        pl.Series("commentary", notes, dtype=pl.String),
+    )
+    return _with_commentary(filled, catalogue, profiles)
+
+
+def _with_commentary(frame: pl.DataFrame, catalogue: Catalogue, profiles: dict) -> pl.DataFrame:
+    """One commentary per indicator (on its first row), consistent with its figures."""
+    totals = (
+        frame.filter(pl.col("breakdown") == "total")
+        .group_by("indicator_code", "period", maintain_order=True)
+        .agg(
+            pl.col("numerator").cast(pl.Float64).sum(),
+            pl.col("denominator").cast(pl.Float64).sum(),
+            pl.col("value").cast(pl.Float64).first(),
+        )
+    )
+    texts = {}
+    for code, period, num, den, value in totals.iter_rows():
+        ind = catalogue.indicator[code]
+        if ind.kind in (Kind.PROPORTION, Kind.RATE):
+            value = num / den * ind.multiplier if den else None
+        elif ind.kind is Kind.COUNT:
+            value = num
+        texts[code] = _commentary(profiles, ind, period, value)
+    first = pl.col("indicator_code").is_first_distinct()
+    return frame.with_columns(
+        commentary=pl.when(first).then(pl.col("indicator_code").replace_strict(texts, default=None))
     )
 
 
-def _commentary(profiles: dict, prof: dict, ind, quarter: Quarter) -> str:
-    shape = prof["shape"]
-    if ind.polarity is Polarity.NO_JUDGEMENT:
-        shape = "flat" if shape != "noisy" else shape
+def _commentary(profiles: dict, ind, period: str, value: float | None) -> str:
+    shape = profiles["indicators"][ind.code]["shape"]
+    if ind.polarity is Polarity.NO_JUDGEMENT and shape != "noisy":
+        shape = "flat"
+    unit = "%" if ind.unit == "%" else f" {ind.unit}"
     text = profiles["default_commentary"][shape]
-    return f"{quarter.label}: {text}"
+    if value is None:
+        return text
+    figure = f"{value:,.{ind.decimals}f}{unit}"
+    target = ind.targets.get(target_year(period, ind.period_type))
+    if target is None or ind.polarity is Polarity.NO_JUDGEMENT:
+        return f"{figure} in {period}. {text}"
+    better = (
+        value >= target.value if ind.polarity is Polarity.HIGH_IS_GOOD else value <= target.value
+    )
+    side = "meets" if better else "is short of"
+    return f"{figure} in {period} {side} the target of {target.value:g}{unit}. {text}"
 
 
 def _to_bytes(frame: pl.DataFrame, fmt: str) -> bytes:

@@ -6,10 +6,12 @@ writes. Pages cache the results keyed by :meth:`Store.data_version`.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.periods import Quarter
+from metrics.catalogue import Catalogue, Polarity
+from metrics.periods import Quarter, latest_complete_quarter
 from metrics.store import Store
 
 
@@ -73,3 +75,346 @@ def latest_period(store: Store) -> str | None:
     if periods.is_empty():
         return None
     return max(periods["period"].to_list(), key=lambda p: Quarter.parse(p))
+
+
+# --- the board's overview -------------------------------------------------------------
+
+
+def periods_available(store: Store) -> list[str]:
+    """Quarters with at least one accepted return, oldest first."""
+    frame = store.frame(
+        "SELECT DISTINCT period FROM submissions WHERE status IN ('accepted', 'superseded')"
+    )
+    return sorted(frame["period"].to_list(), key=lambda p: Quarter.parse(p))
+
+
+def default_period(store: Store, today: date | None = None) -> str | None:
+    """The latest complete quarter (ended before today) that has returns."""
+    periods = periods_available(store)
+    if not periods:
+        return None
+    cutoff = latest_complete_quarter(today or date.today())
+    eligible = [p for p in periods if Quarter.parse(p) <= cutoff]
+    return eligible[-1] if eligible else periods[-1]
+
+
+def _direction(change: pl.Expr, polarity: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(change.is_null())
+        .then(pl.lit("no earlier figure"))
+        .when(polarity == Polarity.NO_JUDGEMENT.value)
+        .then(
+            pl.when(change > 0)
+            .then(pl.lit("increased"))
+            .when(change < 0)
+            .then(pl.lit("decreased"))
+            .otherwise(pl.lit("no change"))
+        )
+        .when(change == 0)
+        .then(pl.lit("no change"))
+        .when((change > 0) == (polarity == Polarity.HIGH_IS_GOOD.value))
+        .then(pl.lit("improving"))
+        .otherwise(pl.lit("worsening"))
+    )
+
+
+def values_as_at(
+    store: Store,
+    catalogue: Catalogue,
+    quarter: str,
+    *,
+    area: str | None = None,
+    breakdown: str = "total",
+) -> pl.DataFrame:
+    """Every indicator value (for one area and breakdown) that had been reported by the end
+    of ``quarter``: annual indicators carry the year most recently reported."""
+    area = area or catalogue.authority.code
+    order = _quarter_order(quarter)
+    frame = store.frame(
+        "SELECT v.*, s.period AS return_period, s.submitted_at, s.version "
+        "FROM indicator_values v LEFT JOIN submissions s ON s.id = v.submission_id "
+        "WHERE v.area_code = ? AND v.breakdown = ?",
+        [area, breakdown],
+    )
+    if frame.is_empty():
+        return frame
+    frame = frame.with_columns(
+        return_order=pl.col("return_period").map_elements(_quarter_order, return_dtype=pl.Int32)
+    )
+    return frame.filter(pl.col("return_order") <= order)
+
+
+def _quarter_order(code: str | None) -> int:
+    if code is None:
+        return 0
+    q = Quarter.parse(code)
+    return q.year * 10 + q.quarter
+
+
+def indicator_table(store: Store, catalogue: Catalogue, quarter: str) -> pl.DataFrame:
+    """One row per indicator: its latest authority value as at ``quarter`` with interval,
+    target, RAG, changes, direction, a sparkline of recent values and the last return."""
+    history = values_as_at(store, catalogue, quarter)
+    meta = catalogue_table(catalogue).select(
+        pl.col("code").alias("indicator_code"),
+        "title",
+        "outcome_number",
+        "outcome",
+        "group",
+        "group_code",
+        "unit",
+    )
+    info = pl.DataFrame(
+        [
+            {
+                "indicator_code": i.code,
+                "polarity": i.polarity.value,
+                "decimals": i.decimals,
+                "outcome_code": i.outcome,
+                "priority_codes": i.priorities,
+            }
+            for i in catalogue.indicators
+        ]
+    )
+    if history.is_empty():
+        return meta.join(info, on="indicator_code").with_columns(
+            rag=pl.lit("no figures"), direction=pl.lit("no earlier figure")
+        )
+    ordered = history.sort("period_order")
+    spark = ordered.group_by("indicator_code").agg(
+        pl.col("value").tail(8).alias("recent"),
+    )
+    latest = ordered.group_by("indicator_code").agg(pl.all().last())
+    table = (
+        meta.join(info, on="indicator_code")
+        .join(latest, on="indicator_code", how="left")
+        .join(spark, on="indicator_code", how="left")
+        .with_columns(
+            direction=_direction(pl.col("change_previous"), pl.col("polarity")),
+            rag=pl.col("rag").fill_null("no figures"),
+        )
+    )
+    return table.sort("outcome_number", "indicator_code")
+
+
+RAG_ORDER = ["red", "amber", "green", "no target", "not judged", "no figures"]
+
+
+def rag_summary(table: pl.DataFrame, catalogue: Catalogue, *, by: str) -> pl.DataFrame:
+    """Counts of RAG and direction per outcome (``by="outcome"``) or plan priority."""
+    if by == "outcome":
+        keyed = table.with_columns(heading=pl.col("outcome"), order=pl.col("outcome_number"))
+    elif by == "priority":
+        titles = {p.code: (n, p.title) for n, p in enumerate(catalogue.priorities)}
+        keyed = table.explode("priority_codes").with_columns(
+            heading=pl.col("priority_codes").replace_strict(
+                {k: v[1] for k, v in titles.items()}, default=None
+            ),
+            order=pl.col("priority_codes").replace_strict(
+                {k: v[0] for k, v in titles.items()}, default=None
+            ),
+        )
+    else:
+        raise ValueError(f"by must be 'outcome' or 'priority', not {by!r}")
+    counts = keyed.group_by("order", "heading").agg(
+        indicators=pl.len(),
+        green=(pl.col("rag") == "green").sum(),
+        amber=(pl.col("rag") == "amber").sum(),
+        red=(pl.col("rag") == "red").sum(),
+        no_target=pl.col("rag").is_in(["no target", "not judged", "no figures"]).sum(),
+        improving=(pl.col("direction") == "improving").sum(),
+        worsening=(pl.col("direction") == "worsening").sum(),
+    )
+    return counts.sort("order").drop("order")
+
+
+def current_commentary(store: Store) -> pl.DataFrame:
+    """Commentary per indicator and period, from the current version of each return."""
+    return store.frame(
+        "SELECT c.indicator_code, c.period, c.text FROM commentary c "
+        "JOIN submissions s ON s.id = c.submission_id WHERE s.status = 'accepted'"
+    )
+
+
+def exceptions(
+    store: Store, catalogue: Catalogue, quarter: str, table: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Indicators that are red or worsened, with the owning group's commentary."""
+    table = table if table is not None else indicator_table(store, catalogue, quarter)
+    flagged = table.filter((pl.col("rag") == "red") | (pl.col("direction") == "worsening"))
+    notes = (
+        current_commentary(store)
+        .group_by("indicator_code", "period")
+        .agg(pl.col("text").str.join("\n\n").alias("commentary"))
+    )
+    return flagged.join(notes, on=["indicator_code", "period"], how="left").sort(
+        pl.col("rag") != "red", "outcome_number", "indicator_code"
+    )
+
+
+def returns_status(
+    store: Store, catalogue: Catalogue, quarter: str, today: date | None = None
+) -> pl.DataFrame:
+    """Which groups have submitted for ``quarter``, which are late, with versions."""
+    q = Quarter.parse(quarter)
+    due_by = q.end + timedelta(days=RETURN_DUE_DAYS)
+    subs = store.frame(
+        "SELECT group_code, count(*) FILTER (WHERE status <> 'rejected') AS versions, "
+        "count(*) FILTER (WHERE status = 'rejected') AS rejected, "
+        "max(version) FILTER (WHERE status = 'accepted') AS current_version, "
+        "max(submitted_at) FILTER (WHERE status = 'accepted') AS accepted_at "
+        "FROM submissions WHERE period = ? GROUP BY 1",
+        [quarter],
+    )
+    by_group = {r["group_code"]: r for r in subs.to_dicts()}
+    today = today or date.today()
+    rows = []
+    for g in catalogue.groups:
+        due = bool(catalogue.due_rows(g.code, q))
+        sub = by_group.get(g.code, {})
+        if sub.get("current_version"):
+            status = "submitted"
+            if sub["accepted_at"].date() > due_by:
+                status = "submitted late"
+        elif not due:
+            status = "nothing due"
+        elif today > due_by:
+            status = "late"
+        else:
+            status = "not yet due"
+        rows.append(
+            {
+                "group": g.name,
+                "group_code": g.code,
+                "status": status,
+                "version": sub.get("current_version"),
+                "accepted_at": sub.get("accepted_at"),
+                "rejected_attempts": sub.get("rejected", 0),
+                "due_by": due_by,
+            }
+        )
+    return pl.DataFrame(
+        rows, schema_overrides={"version": pl.Int64, "accepted_at": pl.Datetime("us")}
+    )
+
+
+RETURN_DUE_DAYS = 30
+"""A quarterly return is due this many days after the quarter ends."""
+
+
+# --- one indicator ------------------------------------------------------------------------
+
+
+def indicator_series(
+    store: Store, code: str, *, area: str, breakdown: str = "total"
+) -> pl.DataFrame:
+    """Every period's value for one indicator, area and breakdown, oldest first."""
+    return store.frame(
+        "SELECT * FROM indicator_values WHERE indicator_code = ? AND area_code = ? "
+        "AND breakdown = ? ORDER BY period_order",
+        [code, area, breakdown],
+    )
+
+
+def area_values(store: Store, catalogue: Catalogue, code: str, period: str) -> pl.DataFrame:
+    """Each area's total for one indicator and period, with names and levels."""
+    frame = store.frame(
+        "SELECT * FROM indicator_values WHERE indicator_code = ? AND period = ? "
+        "AND breakdown = 'total'",
+        [code, period],
+    )
+    return frame.join(_areas(catalogue), on="area_code", how="left")
+
+
+def _areas(catalogue: Catalogue) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "area_code": [a.code for a in catalogue.areas],
+            "area_name": [a.name for a in catalogue.areas],
+            "level": [a.level.value for a in catalogue.areas],
+        }
+    )
+
+
+def breakdown_values(store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
+    """The authority's values by breakdown category for every period."""
+    frame = store.frame(
+        "SELECT * FROM indicator_values WHERE indicator_code = ? AND area_code = ? "
+        "AND breakdown <> 'total' ORDER BY period_order, breakdown",
+        [code, catalogue.authority.code],
+    )
+    labels = {f"{b.code}:{c.code}": c.label for b in catalogue.breakdowns for c in b.categories}
+    return frame.with_columns(
+        dimension=pl.col("breakdown").str.split(":").list.first(),
+        category=pl.col("breakdown").replace_strict(labels, default=pl.col("breakdown")),
+    )
+
+
+def commentary_history(store: Store, code: str) -> pl.DataFrame:
+    """Commentary on one indicator from every current return, newest first."""
+    return store.frame(
+        "SELECT s.period AS return_period, c.period, c.text, s.group_code, s.version, "
+        "s.submitted_at FROM commentary c JOIN submissions s ON s.id = c.submission_id "
+        "WHERE c.indicator_code = ? AND s.status = 'accepted' ORDER BY s.submitted_at DESC",
+        [code],
+    )
+
+
+def area_series(store: Store, catalogue: Catalogue, code: str, areas: list[str]) -> pl.DataFrame:
+    """Totals for several areas over time (for comparing localities)."""
+    frame = store.frame(
+        "SELECT * FROM indicator_values WHERE indicator_code = ? AND breakdown = 'total' "
+        "AND list_contains(?, area_code) ORDER BY period_order, area_code",
+        [code, areas],
+    )
+    return frame.join(_areas(catalogue), on="area_code", how="left")
+
+
+# --- delivery groups' returns and data quality --------------------------------------------
+
+
+def group_submissions(store: Store, group: str) -> pl.DataFrame:
+    """A group's submissions, newest first."""
+    return store.frame(
+        "SELECT id, period, version, status, submitted_by, submitted_at, file_name, rows, "
+        "errors, warnings FROM submissions WHERE group_code = ? ORDER BY id DESC",
+        [group],
+    )
+
+
+def submission_findings(store: Store, submission_id: int) -> pl.DataFrame:
+    return store.frame(
+        "SELECT severity, rule, row_number AS row, column_name AS column, value, message, "
+        "explanation FROM findings WHERE submission_id = ? ORDER BY seq",
+        [submission_id],
+    )
+
+
+def submissions_by_quarter(store: Store) -> pl.DataFrame:
+    """Submissions per quarter and status."""
+    frame = store.frame(
+        "SELECT period, status, count(*) AS submissions FROM submissions GROUP BY 1, 2"
+    )
+    return (
+        frame.with_columns(
+            order=pl.col("period").map_elements(_quarter_order, return_dtype=pl.Int32)
+        )
+        .sort("order", "status")
+        .drop("order")
+    )
+
+
+def findings_by_rule(store: Store) -> pl.DataFrame:
+    """How often each rule has been broken, with its severity."""
+    return store.frame(
+        "SELECT rule, severity, count(*) AS findings, count(DISTINCT submission_id) AS returns "
+        "FROM findings GROUP BY 1, 2 ORDER BY findings DESC, rule"
+    )
+
+
+def findings_by_group(store: Store) -> pl.DataFrame:
+    """Findings per delivery group and severity."""
+    return store.frame(
+        "SELECT s.group_code, f.severity, count(*) AS findings FROM findings f "
+        "JOIN submissions s ON s.id = f.submission_id GROUP BY 1, 2 ORDER BY findings DESC"
+    )

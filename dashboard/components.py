@@ -1,0 +1,97 @@
+"""Rendering helpers shared by pages: the palette, RAG labels, charts with tables."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+# One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
+# RAG has a symbol and a word, lines have labels and dash styles.
+AUTHORITY = "#0072B2"
+TARGET = "#D55E00"
+BENCHMARK = "#000000"
+BAND = "rgba(0, 114, 178, 0.18)"
+SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E"}
+RAG_LABELS = {
+    "green": "✔ Green",
+    "amber": "▲ Amber",
+    "red": "✖ Red",
+    "no target": "○ No target",
+    "not judged": "– Not judged",
+    "no figures": "… No figures",
+}
+DIRECTION_LABELS = {
+    "improving": "↗ Improving",
+    "worsening": "↘ Worsening",
+    "no change": "→ No change",
+    "increased": "↑ Increased",
+    "decreased": "↓ Decreased",
+    "no earlier figure": "",
+}
+
+
+def rag_label(rag: str | None) -> str:
+    return RAG_LABELS.get(rag or "no figures", rag or "")
+
+
+def base_layout(
+    fig: go.Figure, *, title: str, y_title: str = "", height: int = 380, left: int = 60
+) -> go.Figure:
+    """House style for every chart; ``left`` is room for the y-axis labels."""
+    fig.update_layout(
+        title={"text": title, "font": {"size": 16}},
+        height=height,
+        margin={"l": left, "r": 20, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        yaxis_title=y_title,
+        plot_bgcolor="white",
+        hovermode="x unified",
+        font={"family": "sans-serif", "size": 13},
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#505a5f")
+    fig.update_yaxes(gridcolor="#dddddd", zeroline=False, automargin=True)
+    return fig
+
+
+def chart_with_table(
+    fig: go.Figure, table: pl.DataFrame, *, key: str, file_name: str, caption: str | None = None
+) -> None:
+    """A chart, with the same figures as a table and a CSV download beside it."""
+    chart_tab, table_tab = st.tabs(["Chart", "Table"])
+    with chart_tab:
+        st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False})
+    with table_tab:
+        st.dataframe(table, hide_index=True, key=f"{key}_table")
+    if caption:
+        st.caption(caption)
+    download(table, file_name=file_name, key=f"{key}_download")
+
+
+def download(
+    table: pl.DataFrame, *, file_name: str, key: str, label: str = "Download as CSV"
+) -> None:
+    st.download_button(
+        label,
+        data=csv_safe(table).write_csv().encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
+
+
+def csv_safe(table: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    text = [c for c, t in table.schema.items() if t == pl.String]
+    lists = [c for c, t in table.schema.items() if isinstance(t, pl.List)]
+    table = table.drop(lists)
+    return table.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+@\-]"))
+        .then("'" + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )

@@ -1,0 +1,97 @@
+"""User guide: what each page is for and how to read it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data
+from metrics.validation.rules import load_rules
+
+catalogue = data.catalogue()
+
+st.title("User guide")
+st.markdown(f"""
+This dashboard shows how the **{catalogue.settings.partnership}** is doing against its
+Children and Young People's Plan, under the five Every Child Matters outcomes. Delivery
+groups send a return each quarter; once it passes its checks, its figures appear here at once.
+
+## The pages
+
+**Board overview** (partnership board). Choose a quarter; it defaults to the latest
+complete one. The summary counts indicators by RAG rating, and improving or worsening,
+for each outcome and each plan priority. The indicator table gives each indicator's latest
+figure with its interval, target, RAG, change, a small trend line, owner and date of the
+last return; select an indicator's code to open its page. **Exceptions** lists
+indicators that are red or got worse, with the owning group's commentary, for the board to
+challenge. **Returns for the quarter** shows who has submitted, who is late and which
+version is current.
+
+**Indicator** (anyone). Definition, source, polarity and owner; the trend with its
+confidence interval and target; localities side by side; breakdowns by group of children
+with the gap between them; the commentary history. The address in the browser holds the
+indicator and period, so it can be pasted into board papers.
+
+**Submit a return** (delivery groups). Choose your group and quarter, download the
+template, upload it, fix any errors, explain any warnings, then submit. Your group's
+earlier returns and their findings are listed at the bottom.
+
+**Data quality** (delivery groups and performance officers). Returns by quarter and
+status; the checks failed most often, by rule and by group.
+
+**Trends** (scrutiny). Browse by outcome, indicator and area; compare localities on one
+chart. Nothing on this page can change data.
+
+**Outcomes and indicators**. Every indicator under each outcome, with its owner, kind
+and polarity.
+
+## Reading the figures
+
+**RAG** compares a figure, rounded as shown, with its target for the year, taking
+account of whether higher or lower is better: ✔ **Green** on or better than target;
+▲ **Amber** short of it by no more than the indicator's tolerance; ✖ **Red** further
+away. ○ *No target*: none set for the year. – *Not judged*: a context indicator, such as
+the number of children in care, where neither higher nor lower is simply better.
+
+**Direction**: ↗ improving or ↘ worsening since the period before, by the indicator's
+polarity; ↑ increased or ↓ decreased where there is no judgement.
+
+**Confidence intervals** (the shaded bands and error bars) show the range the underlying
+figure is likely to lie in, given the numbers involved: 95% intervals, computed as OHID's
+Fingertips does (Wilson score for percentages, Byar's method or the exact Poisson method
+for rates and counts, Student's t for averages). Where two intervals do not overlap, the
+difference is unlikely to be chance. Small localities have wide intervals.
+
+**Small numbers**: counts below an indicator's suppression threshold are marked; they are
+for internal use, not for publication.
+
+## The return
+
+A return is one file (CSV or Excel) per group per quarter, one row per indicator, area
+and breakdown, with numerator and denominator (or the value, for averages) and commentary.
+The template lists exactly the rows due. Annual indicators travel in the return of one
+quarter each year. Errors must be fixed; warnings need an explanation, kept with the data
+and offered again if the same warning comes up when you resubmit. A resubmission replaces
+the earlier version, which stays in the history.
+""")
+
+st.subheader("The checks", anchor=False)
+st.dataframe(
+    [
+        {"Rule": r.code, "Severity": r.severity.value, "Checks": r.title}
+        for r in load_rules().values()
+    ],
+    hide_index=True,
+    key="rules",
+)
+
+st.markdown("""
+## Known limitations
+
+- There is no sign-in in the app itself: deploy it behind your organisation's sign-in,
+  and give write access (the submit page) only to delivery group leads.
+- Comparisons with England, the region and statistical neighbours are not shown yet.
+- The check for children's details looks for UPNs, NHS numbers, postcodes, dates of birth
+  and column headings; it cannot recognise a child's name written in commentary.
+- One app process writes to the database; stop it before loading returns from the
+  command line.
+""")

@@ -1,0 +1,225 @@
+"""One indicator: definition, trend with intervals and target, localities, breakdowns,
+commentary. The indicator and period are in the URL, so a link opens this exact view."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, state
+from metrics.formatting import figure, interval
+from metrics.periods import sort_key
+
+catalogue = data.catalogue()
+version = data.version()
+authority = catalogue.authority
+
+code = state.choice(
+    "code",
+    [i.code for i in catalogue.indicators],
+    label="Indicator",
+    format_func=lambda c: f"{c} {catalogue.indicator[c].title}",
+)
+ind = catalogue.indicator[code]
+unit, d = ind.unit, ind.decimals
+y_title = "%" if unit == "%" else unit
+
+st.title(f"{ind.code} {ind.title}")
+st.write(ind.definition)
+facts = {
+    "Outcome": catalogue.outcome[ind.outcome].title,
+    "Plan priorities": ", ".join(catalogue.priority[p].title for p in ind.priorities) or "–",
+    "Owner": catalogue.group[ind.group].name,
+    "Polarity": {
+        "high_is_good": "Higher is better",
+        "low_is_good": "Lower is better",
+        "no_judgement": "No judgement (context indicator)",
+    }[ind.polarity.value],
+    "Kind": ind.kind.value + (f" per {ind.multiplier:,.0f}" if ind.kind.value == "rate" else ""),
+    "Frequency": ind.period_type.value.replace("_", " "),
+    "Source": ind.source,
+}
+st.dataframe(
+    pl.DataFrame({"": list(facts), "About this indicator": list(facts.values())}),
+    hide_index=True,
+    key="facts",
+)
+
+series = data.indicator_series(code, authority.code, "total", version)
+if series.is_empty():
+    st.info("No figures have been accepted for this indicator yet.")
+    st.stop()
+
+# --- trend ---------------------------------------------------------------------------------
+
+st.header("Trend", divider="gray")
+periods = series["period"].to_list()
+fig = go.Figure()
+fig.add_scatter(
+    x=periods + periods[::-1],
+    y=series["upper_95"].to_list() + series["lower_95"].to_list()[::-1],
+    fill="toself",
+    fillcolor=ui.BAND,
+    line={"width": 0},
+    hoverinfo="skip",
+    mode="lines",
+    name="95% confidence interval",
+)
+fig.add_scatter(
+    x=periods,
+    y=series["value"],
+    mode="lines+markers",
+    name=authority.name,
+    line={"color": ui.AUTHORITY, "width": 3},
+    marker={"size": 7},
+)
+if series["target"].is_not_null().any():
+    fig.add_scatter(
+        x=periods,
+        y=series["target"],
+        mode="lines",
+        name="Target",
+        line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
+    )
+trend_table = series.select(
+    pl.col("period").alias("Period"),
+    pl.col("value")
+    .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
+    .alias("Value"),
+    pl.struct("lower_95", "upper_95")
+    .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
+    .alias("95% interval"),
+    pl.col("numerator").alias("Numerator"),
+    pl.col("denominator").alias("Denominator"),
+    pl.col("target").alias("Target"),
+    pl.col("rag").map_elements(ui.rag_label, return_dtype=pl.String).alias("RAG"),
+)
+ui.chart_with_table(
+    ui.base_layout(fig, title=f"{authority.name}: {ind.title}", y_title=y_title),
+    trend_table,
+    key="trend",
+    file_name=f"{code}_trend.csv",
+    caption="The shaded band is the 95% confidence interval: the range the true figure is "
+    "likely to lie in, given the numbers involved.",
+)
+
+# --- localities ----------------------------------------------------------------------------
+
+has_localities = any(level.value == "locality" for level in ind.area_levels)
+wanted = st.query_params.get("period")
+chosen_default = max(
+    (p for p in periods if wanted is None or sort_key(p) <= sort_key(wanted)),
+    key=sort_key,
+    default=periods[-1],
+)
+if has_localities:
+    st.header("Localities", divider="gray")
+    period = state.choice(
+        "area_period", periods[::-1], label="Period for the comparison", default=chosen_default
+    )
+    areas = data.area_values(code, period, version)
+    total = areas.filter(pl.col("level") == "authority")
+    local = areas.filter(pl.col("level") == "locality").sort(
+        "value", descending=ind.polarity.value != "low_is_good"
+    )
+    fig = go.Figure()
+    fig.add_bar(
+        x=local["area_name"],
+        y=local["value"],
+        name="Locality",
+        marker_color=ui.SERIES[4],
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (local["upper_95"] - local["value"]).to_list(),
+            "arrayminus": (local["value"] - local["lower_95"]).to_list(),
+            "color": "#333333",
+        },
+    )
+    if not total.is_empty():
+        fig.add_hline(
+            y=total["value"][0],
+            line_dash="dash",
+            line_color=ui.AUTHORITY,
+            annotation_text=f"{authority.name} {figure(total['value'][0], d, unit)}",
+            annotation_position="top left",
+        )
+    local_table = local.select(
+        pl.col("area_name").alias("Locality"),
+        pl.col("value")
+        .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
+        .alias("Value"),
+        pl.struct("lower_95", "upper_95")
+        .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
+        .alias("95% interval"),
+        pl.col("numerator").alias("Numerator"),
+        pl.col("denominator").alias("Denominator"),
+        pl.when(pl.col("suppressed"))
+        .then(pl.lit("small numbers"))
+        .otherwise(pl.lit(""))
+        .alias("Note"),
+    )
+    ui.chart_with_table(
+        ui.base_layout(
+            fig,
+            title=f"Localities, {period} (best first; bars show 95% intervals)",
+            y_title=y_title,
+        ),
+        local_table,
+        key="localities",
+        file_name=f"{code}_localities_{period}.csv",
+        caption="Where a locality's interval does not cross the authority's line, the "
+        "difference is unlikely to be chance. 'Small numbers' marks counts below the "
+        f"suppression threshold ({ind.suppression_threshold}): not for publication.",
+    )
+
+# --- breakdowns ----------------------------------------------------------------------------
+
+if ind.breakdowns:
+    st.header("Groups of children", divider="gray")
+    values = data.breakdown_values(code, version)
+    for dim_code in ind.breakdowns:
+        dim = catalogue.breakdown[dim_code]
+        rows = values.filter(pl.col("dimension") == dim_code)
+        if rows.is_empty():
+            continue
+        st.subheader(dim.label, anchor=False)
+        fig = go.Figure()
+        for n, cat in enumerate(dim.categories):
+            line = rows.filter(pl.col("breakdown") == f"{dim_code}:{cat.code}")
+            fig.add_scatter(
+                x=line["period"],
+                y=line["value"],
+                mode="lines+markers",
+                name=cat.label,
+                line={"color": ui.SERIES[n + 1], "dash": ["solid", "dash", "dot"][n % 3]},
+            )
+        wide = rows.pivot(on="category", index="period", values="value")
+        if dim.gap:
+            first, second = (next(c.label for c in dim.categories if c.code == g) for g in dim.gap)
+            wide = wide.with_columns(
+                (pl.col(first) - pl.col(second)).alias(f"Gap ({first} minus {second})")
+            )
+        shown = wide.with_columns(pl.exclude("period").round(d)).rename({"period": "Period"})
+        ui.chart_with_table(
+            ui.base_layout(fig, title=f"By {dim.label.split(' (')[0].lower()}", y_title=y_title),
+            shown,
+            key=f"breakdown_{dim_code}",
+            file_name=f"{code}_{dim_code}.csv",
+        )
+
+# --- commentary ----------------------------------------------------------------------------
+
+st.header("Commentary", divider="gray")
+notes = data.commentary_history(code, version)
+if notes.is_empty():
+    st.write("No commentary has been given for this indicator.")
+for r in notes.iter_rows(named=True):
+    with st.container(border=True):
+        st.markdown(
+            f"**{r['period']}** · return for {r['return_period']} "
+            f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
+        )
+        st.write(r["text"])

@@ -1,0 +1,189 @@
+"""Board overview: performance against the plan for one quarter, exceptions and returns."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, state
+from metrics.formatting import change, figure, interval
+from metrics.periods import Quarter
+
+catalogue = data.catalogue()
+version = data.version()
+periods = data.periods(version)
+
+st.title("Board overview")
+if not periods:
+    st.info(
+        "No returns have been accepted yet. Delivery groups submit them on the "
+        "'Submit a return' page."
+    )
+    st.stop()
+
+period = state.choice(
+    "period",
+    periods[::-1],
+    label="Quarter",
+    default=data.default_period(version),
+    format_func=lambda p: Quarter.parse(p).label,
+    help="Defaults to the latest complete quarter. Annual indicators show the latest year "
+    "reported by the end of the quarter.",
+)
+table = data.indicator_table(period, version)
+st.caption(
+    f"{catalogue.settings.partnership}. Figures for {catalogue.authority.name} as a whole, "
+    f"as reported by the end of {Quarter.parse(period).label}. RAG compares each figure with "
+    "its target for the year; direction compares it with the period before."
+)
+
+# --- summary by outcome and by priority ----------------------------------------------------
+
+st.header("Summary", divider="gray")
+
+
+def summary_chart(summary: pl.DataFrame, title: str) -> go.Figure:
+    fig = go.Figure()
+    for column, label, pattern in (
+        ("green", "✔ Green", ""),
+        ("amber", "▲ Amber", "/"),
+        ("red", "✖ Red", "x"),
+        ("no_target", "○ No target", "."),
+    ):
+        colour = ui.RAG_COLOURS.get(column, "#b1b4b6")
+        fig.add_bar(
+            y=summary["heading"],
+            x=summary[column],
+            name=label,
+            orientation="h",
+            marker={
+                "color": colour,
+                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+            },
+            text=summary[column],
+            textposition="inside",
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(autorange="reversed")
+    return ui.base_layout(fig, title=title, height=140 + 40 * summary.height, left=260)
+
+
+by_outcome, by_priority = st.tabs(["By outcome", "By plan priority"])
+for tab, by, title in (
+    (by_outcome, "outcome", "Every Child Matters outcome"),
+    (by_priority, "priority", "Plan priority"),
+):
+    with tab:
+        summary = data.rag_summary(period, by, version)
+        shown = summary.rename({"heading": title, "no_target": "no target"})
+        ui.chart_with_table(
+            summary_chart(summary, f"Indicators by RAG rating: {title}s"),
+            shown,
+            key=f"summary_{by}",
+            file_name=f"rag_by_{by}_{period}.csv",
+        )
+
+# --- every indicator -----------------------------------------------------------------------
+
+st.header("Indicators", divider="gray")
+
+
+def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for r in frame.iter_rows(named=True):
+        d, unit = r["decimals"], r["unit"]
+        rows.append(
+            {
+                "Indicator": f"indicator?code={r['indicator_code']}&period={period}",
+                "Code": r["indicator_code"],
+                "Title": r["title"],
+                "Outcome": r["outcome"],
+                "Period": r.get("period") or "–",
+                "Value": figure(r.get("value"), d, unit),
+                "95% interval": interval(r.get("lower_95"), r.get("upper_95"), d),
+                "Target": figure(r.get("target"), d, unit),
+                "RAG": ui.rag_label(r["rag"]),
+                "Since last period": change(r.get("change_previous"), d, unit),
+                "Since a year ago": change(r.get("change_year"), d, unit),
+                "Direction": ui.DIRECTION_LABELS.get(r["direction"], r["direction"]),
+                "Trend": r.get("recent") or [],
+                "Group": r["group"],
+                "Last return": r["submitted_at"].strftime("%d %b %Y")
+                if r.get("submitted_at")
+                else "–",
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+rows = indicator_rows(table)
+outcome_filter = st.multiselect(
+    "Outcomes",
+    [o.title for o in catalogue.outcomes],
+    placeholder="All outcomes",
+    key="overview_outcomes",
+)
+if outcome_filter:
+    rows = rows.filter(pl.col("Outcome").is_in(outcome_filter))
+st.dataframe(
+    rows,
+    hide_index=True,
+    key="indicator_table",
+    height=min(36 * (rows.height + 1) + 4, 1600),
+    column_config={
+        "Indicator": st.column_config.LinkColumn(
+            "Indicator", display_text=r"code=(\w+)", help="Open the indicator's page", width="small"
+        ),
+        "Code": None,
+        "Title": st.column_config.TextColumn("Title", width="medium"),
+        "Trend": st.column_config.LineChartColumn("Trend (recent periods)", width="small"),
+    },
+)
+ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="indicators_csv")
+
+# --- exceptions ----------------------------------------------------------------------------
+
+st.header("Exceptions", divider="gray")
+flagged = data.exceptions(period, version)
+st.write(
+    f"{flagged.height} indicators are red or worsened since the period before. "
+    "Each shows the owning group's commentary for the period."
+)
+for r in flagged.iter_rows(named=True):
+    with st.container(border=True):
+        st.subheader(f"{r['indicator_code']} {r['title']}", anchor=False)
+        d, unit = r["decimals"], r["unit"]
+        st.markdown(
+            f"**{ui.rag_label(r['rag'])}** · {ui.DIRECTION_LABELS.get(r['direction'], '')} · "
+            f"{figure(r['value'], d, unit)} in {r['period']} (target "
+            f"{figure(r['target'], d, unit)}; {change(r['change_previous'], d, unit)} since the "
+            f"period before) · {r['group']}"
+        )
+        st.write(r.get("commentary") or "_No commentary was given for this period._")
+        st.page_link(
+            "views/indicator.py",
+            label="Open the indicator",
+            query_params={"code": r["indicator_code"], "period": period},
+            icon=":material/arrow_forward:",
+        )
+
+# --- returns -------------------------------------------------------------------------------
+
+st.header("Returns for the quarter", divider="gray")
+status = data.returns_status(period, version)
+counts = status.group_by("status").len()
+st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
+st.dataframe(
+    status.select(
+        pl.col("group").alias("Group"),
+        pl.col("status").str.to_uppercase().alias("Status"),
+        pl.col("version").alias("Version"),
+        pl.col("accepted_at").dt.strftime("%d %b %Y").alias("Accepted"),
+        pl.col("rejected_attempts").alias("Rejected attempts"),
+        pl.col("due_by").cast(pl.String).alias("Due by"),
+    ),
+    hide_index=True,
+    key="returns_status",
+)

@@ -1,0 +1,111 @@
+"""Data quality: how returns arrive, and which problems come up most often."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data
+from metrics.validation.rules import load_rules
+
+catalogue = data.catalogue()
+version = data.version()
+quality = data.quality(version)
+rules = load_rules()
+
+st.title("Data quality")
+st.write(
+    "How returns have arrived each quarter, and which checks they fail most often: "
+    "where guidance or systems could help delivery groups get returns right first time."
+)
+
+st.header("Submissions by quarter", divider="gray")
+by_quarter = quality["by_quarter"]
+wide = by_quarter.pivot(on="status", index="period", values="submissions").fill_null(0)
+fig = go.Figure()
+for n, (status, pattern) in enumerate((("accepted", ""), ("superseded", "/"), ("rejected", "x"))):
+    if status in wide.columns:
+        fig.add_bar(
+            x=wide["period"],
+            y=wide[status],
+            name=status.capitalize(),
+            marker={
+                "color": ui.SERIES[[0, 4, 5][n]],
+                "pattern": {"shape": pattern, "fillmode": "overlay"},
+            },
+        )
+fig.update_layout(barmode="stack")
+ui.chart_with_table(
+    ui.base_layout(fig, title="Submissions by quarter and status", y_title="submissions"),
+    wide.rename({"period": "Quarter"}),
+    key="by_quarter",
+    file_name="submissions_by_quarter.csv",
+    caption="Superseded: replaced by a later version. Rejected: had errors or "
+    "unexplained warnings.",
+)
+
+st.header("Most frequent findings", divider="gray")
+by_rule = quality["by_rule"].with_columns(
+    title=pl.col("rule").replace_strict({c: r.title for c, r in rules.items()}, default="")
+)
+fig = go.Figure()
+fig.add_bar(
+    y=by_rule["rule"] + " " + by_rule["title"],
+    x=by_rule["findings"],
+    orientation="h",
+    marker_color=[
+        ui.RAG_COLOURS["red"] if s == "error" else ui.RAG_COLOURS["amber"]
+        for s in by_rule["severity"]
+    ],
+    text=by_rule["severity"],
+    textposition="auto",
+)
+fig.update_yaxes(autorange="reversed")
+ui.chart_with_table(
+    ui.base_layout(
+        fig,
+        title="Findings by rule (errors and warnings)",
+        y_title="",
+        height=140 + 28 * by_rule.height,
+        left=330,
+    ),
+    by_rule.select(
+        pl.col("rule").alias("Rule"),
+        pl.col("title").alias("Check"),
+        pl.col("severity").alias("Severity"),
+        pl.col("findings").alias("Findings"),
+        pl.col("returns").alias("Returns affected"),
+    ),
+    key="by_rule",
+    file_name="findings_by_rule.csv",
+)
+
+st.subheader("By delivery group", anchor=False)
+by_group = quality["by_group"].with_columns(
+    group=pl.col("group_code").replace_strict(
+        {g.code: g.name for g in catalogue.groups}, default=pl.col("group_code")
+    )
+)
+wide = by_group.pivot(on="severity", index="group", values="findings").fill_null(0)
+fig = go.Figure()
+for severity, pattern in (("error", "x"), ("warning", "")):
+    if severity in wide.columns:
+        fig.add_bar(
+            y=wide["group"],
+            x=wide[severity],
+            name=severity.capitalize() + "s",
+            orientation="h",
+            marker={
+                "color": ui.RAG_COLOURS["red" if severity == "error" else "amber"],
+                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+            },
+        )
+fig.update_layout(barmode="stack")
+ui.chart_with_table(
+    ui.base_layout(fig, title="Findings by delivery group", height=420, left=330),
+    wide.rename({"group": "Group"}),
+    key="by_group",
+    file_name="findings_by_group.csv",
+)

@@ -1,0 +1,243 @@
+"""Submit a return: template, upload, findings, explanations, confirmation, history."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, state
+from metrics.periods import Quarter, latest_complete_quarter, quarters_between
+from metrics.templates import template_bytes, template_name
+
+catalogue = data.catalogue()
+store = data.store()
+
+st.title("Submit a return")
+st.write(
+    "Download your group's template for the quarter, fill in the figures and "
+    "commentary, upload it, fix any errors, explain any warnings, then submit."
+)
+
+col_group, col_period = st.columns(2)
+with col_group:
+    group = state.choice(
+        "group",
+        list(catalogue.group),
+        label="Delivery group",
+        format_func=lambda g: catalogue.group[g].name,
+    )
+last = latest_complete_quarter(date.today())
+quarters = [q.code for q in quarters_between(catalogue.first_demo_quarter(), last.shift(1))]
+with col_period:
+    period = state.choice(
+        "quarter",
+        quarters[::-1],
+        label="Quarter",
+        default=last.code,
+        format_func=lambda p: Quarter.parse(p).label,
+    )
+quarter = Quarter.parse(period)
+due = catalogue.due_rows(group, quarter)
+
+# --- template --------------------------------------------------------------------------------
+
+st.header("1. Get the template", divider="gray")
+if not due:
+    st.info(
+        f"Nothing is due from {catalogue.group[group].name} for {quarter.label}: its "
+        "annual indicators are reported in other quarters."
+    )
+    st.stop()
+codes = sorted({r[0] for r in due})
+st.write(
+    f"{len(due)} rows are due, for {len(codes)} indicators: "
+    + ", ".join(f"{c} {catalogue.indicator[c].title}" for c in codes)
+    + "."
+)
+c1, c2 = st.columns(2)
+for column, fmt, label in (
+    (c1, "xlsx", "Excel template (.xlsx)"),
+    (c2, "csv", "CSV template (.csv)"),
+):
+    with column:
+        st.download_button(
+            label,
+            data=template_bytes(catalogue, group, quarter, fmt),
+            file_name=template_name(group, quarter, fmt),
+            icon=":material/download:",
+            key=f"template_{fmt}",
+            on_click="ignore",
+        )
+
+# --- upload and check ------------------------------------------------------------------------
+
+st.header("2. Upload and check", divider="gray")
+upload = st.file_uploader(
+    "Your completed return (CSV or XLSX)",
+    type=["csv", "xlsx", "txt"],
+    key=f"upload_{group}_{period}",
+)
+if upload is None:
+    st.caption(
+        "Nothing is stored until you submit. Files must not contain any child's "
+        "details (names, dates of birth, UPNs, NHS numbers, postcodes)."
+    )
+else:
+    content = upload.getvalue()
+    check_key = (group, period, hashlib.sha256(content).hexdigest())
+    if st.session_state.get("checked_key") != check_key:
+        with st.status("Checking your return ...", expanded=True) as status:
+            st.write("Reading the file and checking its columns and rows ...")
+            from metrics.validation import validate_return
+
+            report = validate_return(
+                content,
+                catalogue=catalogue,
+                group=group,
+                period=period,
+                history=data.history_for_checks(group),
+                file_name=upload.name,
+            )
+            st.write("Compared with your previous return.")
+            status.update(
+                label=f"Checked: {len(report.errors)} errors, {len(report.warnings)} warnings",
+                state="complete",
+                expanded=False,
+            )
+        st.session_state["checked_key"] = check_key
+        st.session_state["report"] = report
+        st.session_state.pop("result", None)
+    report = st.session_state["report"]
+
+    findings = pl.DataFrame(
+        [
+            {
+                "Severity": f.severity.value.upper(),
+                "Rule": f.rule,
+                "Row": f.row,
+                "Column": f.column,
+                "Value": f.value,
+                "Message": f.message,
+            }
+            for f in report.findings
+        ],
+        schema={
+            "Severity": pl.String,
+            "Rule": pl.String,
+            "Row": pl.Int64,
+            "Column": pl.String,
+            "Value": pl.String,
+            "Message": pl.String,
+        },
+    )
+    if report.errors:
+        st.error(
+            f"{len(report.errors)} errors must be fixed before this return can be "
+            "accepted. Correct them in your file and upload it again.",
+            icon="✖",
+        )
+    elif report.warnings:
+        st.warning(
+            f"No errors. {len(report.warnings)} warnings need an explanation below.", icon="▲"
+        )
+    else:
+        st.success(f"No problems found in {report.rows} rows.", icon="✔")
+    if report.contains_identifiers:
+        st.error(
+            "This file looks like it holds details of individual children. Remove them: "
+            "nothing from this file will be stored."
+        )
+    if findings.height:
+        st.dataframe(
+            findings,
+            hide_index=True,
+            key="findings",
+            column_config={"Message": st.column_config.TextColumn(width="large")},
+        )
+        ui.download(findings, file_name=f"findings_{group}_{period}.csv", key="findings_csv")
+
+    # --- explain and submit ------------------------------------------------------------------
+
+    if not report.errors:
+        st.header("3. Explain and submit", divider="gray")
+        carried = data.previous_explanations(group, period)
+        with st.form("submit_form"):
+            explanations = {}
+            for n, f in enumerate(report.warnings):
+                where = f"row {f.row}" if f.row else "file"
+                explanations[f.key] = st.text_area(
+                    f"{f.rule} ({where}): {f.message}",
+                    value=carried.get(f.key, ""),
+                    key=f"explain_{n}",
+                    height=68,
+                    help="Say why the figure is right. This is kept with the data.",
+                )
+            who = st.text_input("Your name and role", key="submitted_by")
+            sent = st.form_submit_button("Submit return", type="primary")
+        if sent:
+            missing = [k for k, text in explanations.items() if not text.strip()]
+            if missing:
+                st.error(f"Explain every warning before submitting ({len(missing)} left).")
+            elif not who.strip():
+                st.error("Give your name and role: it is recorded with the return.")
+            else:
+                result = store.ingest(
+                    report,
+                    catalogue=catalogue,
+                    data=content,
+                    file_name=upload.name,
+                    submitted_by=who.strip(),
+                    explanations=explanations,
+                )
+                st.session_state["result"] = result
+        result = st.session_state.get("result")
+        if result is not None:
+            if result.status == "accepted":
+                st.success(
+                    f"{result.message} The figures now show on the board overview.", icon="✔"
+                )
+            elif result.status == "duplicate":
+                st.info(result.message)
+            else:
+                st.error(result.message)
+
+# --- history ---------------------------------------------------------------------------------
+
+st.header(f"{catalogue.group[group].name}: returns received", divider="gray")
+version = data.version()
+history = data.group_submissions(group, version)
+if history.is_empty():
+    st.write("No returns yet.")
+else:
+    shown = history.select(
+        pl.col("id").alias("Submission"),
+        pl.col("period").alias("Quarter"),
+        pl.col("version").alias("Version"),
+        pl.col("status").str.to_uppercase().alias("Status"),
+        pl.col("submitted_at").dt.strftime("%d %b %Y %H:%M").alias("Received"),
+        pl.col("submitted_by").alias("By"),
+        pl.col("file_name").alias("File"),
+        pl.col("errors").alias("Errors"),
+        pl.col("warnings").alias("Warnings"),
+    )
+    st.dataframe(shown, hide_index=True, key="history")
+    chosen = st.selectbox(
+        "Show the findings of submission",
+        history["id"].to_list(),
+        key="history_pick",
+        format_func=lambda i: (
+            f"{i}: "
+            + " ".join(
+                str(v) for v in history.filter(pl.col("id") == i).select("period", "status").row(0)
+            )
+        ),
+    )
+    found = data.submission_findings(chosen, version)
+    if found.is_empty():
+        st.write("No findings.")
+    else:
+        st.dataframe(found, hide_index=True, key="history_findings")

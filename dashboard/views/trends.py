@@ -1,0 +1,104 @@
+"""Trends for scrutiny: browse by outcome, indicator and area. Read-only."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, state
+from metrics.formatting import figure, interval
+
+catalogue = data.catalogue()
+version = data.version()
+
+st.title("Trends")
+st.write(
+    "Browse the partnership's indicators by outcome, compare localities, and download "
+    "the figures. Nothing on this page changes any data."
+)
+
+outcomes = sorted(catalogue.outcomes, key=lambda o: o.number)
+outcome = state.choice(
+    "outcome",
+    [o.code for o in outcomes],
+    label="Outcome",
+    format_func=lambda c: f"{catalogue.outcome[c].number}. {catalogue.outcome[c].title}",
+)
+indicators = [i for i in catalogue.indicators if i.outcome == outcome]
+code = state.choice(
+    "code",
+    [i.code for i in indicators],
+    label="Indicator",
+    format_func=lambda c: f"{c} {catalogue.indicator[c].title}",
+)
+ind = catalogue.indicator[code]
+st.info(f"**{ind.title}.** {ind.definition} Source: {ind.source}.", icon=":material/info:")
+
+by_locality = any(level.value == "locality" for level in ind.area_levels)
+options = [catalogue.authority.code] + (
+    [a.code for a in catalogue.localities] if by_locality else []
+)
+wanted = [a for a in st.query_params.get_all("area") if a in options] or options
+areas = st.multiselect(
+    "Areas",
+    options,
+    default=wanted,
+    key="trend_areas",
+    format_func=lambda a: catalogue.area[a].name,
+)
+if not by_locality:
+    st.caption("This indicator is reported for the authority as a whole only.")
+if sorted(areas) != sorted(st.query_params.get_all("area")):
+    st.query_params["area"] = areas
+if not areas:
+    st.warning("Choose at least one area.")
+    st.stop()
+
+series = data.area_series(code, tuple(sorted(areas)), version)
+if series.is_empty():
+    st.info("No figures have been accepted for this indicator yet.")
+    st.stop()
+d, unit = ind.decimals, ind.unit
+fig = go.Figure()
+for n, area in enumerate(areas):
+    line = series.filter(pl.col("area_code") == area)
+    authority = area == catalogue.authority.code
+    fig.add_scatter(
+        x=line["period"],
+        y=line["value"],
+        mode="lines+markers",
+        name=catalogue.area[area].name,
+        line={
+            "color": ui.AUTHORITY if authority else ui.SERIES[(n % 7) + 1],
+            "width": 4 if authority else 2,
+            "dash": "solid" if authority else ["dash", "dot", "dashdot"][n % 3],
+        },
+    )
+table = series.select(
+    pl.col("area_name").alias("Area"),
+    pl.col("period").alias("Period"),
+    pl.col("value")
+    .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
+    .alias("Value"),
+    pl.struct("lower_95", "upper_95")
+    .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
+    .alias("95% interval"),
+    pl.col("numerator").alias("Numerator"),
+    pl.col("denominator").alias("Denominator"),
+)
+ui.chart_with_table(
+    ui.base_layout(fig, title=f"{ind.title}", y_title="%" if unit == "%" else unit, height=460),
+    table,
+    key="trends",
+    file_name=f"{code}_trends.csv",
+    caption="Small localities move more from period to period by chance: see the intervals "
+    "in the table.",
+)
+st.page_link(
+    "views/indicator.py",
+    label="More about this indicator",
+    query_params={"code": code},
+    icon=":material/arrow_forward:",
+)
