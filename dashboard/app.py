@@ -41,7 +41,7 @@ PAGES = {
     "Scrutiny": [
         st.Page("views/trends.py", title="Trends", icon=":material/timeline:", url_path="trends"),
         st.Page(
-            "views/home.py",
+            "views/catalogue.py",
             title="Outcomes and indicators",
             icon=":material/list:",
             url_path="catalogue",

@@ -32,6 +32,11 @@ DIRECTION_LABELS = {
 }
 
 
+def plural(count: int, word: str) -> str:
+    """``plural(1, "error")`` -> ``'1 error'``; ``plural(3, "error")`` -> ``'3 errors'``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def rag_label(rag: str | None) -> str:
     return RAG_LABELS.get(rag or "no figures", rag or "")
 

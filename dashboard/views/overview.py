@@ -175,15 +175,15 @@ st.header("Returns for the quarter", divider="gray")
 status = data.returns_status(period, version)
 counts = status.group_by("status").len()
 st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
-st.dataframe(
+st.table(
     status.select(
         pl.col("group").alias("Group"),
         pl.col("status").str.to_uppercase().alias("Status"),
-        pl.col("version").alias("Version"),
-        pl.col("accepted_at").dt.strftime("%d %b %Y").alias("Accepted"),
+        pl.col("version").cast(pl.String).fill_null("–").alias("Version"),
+        pl.col("accepted_at").dt.strftime("%d %b %Y").fill_null("–").alias("Accepted"),
         pl.col("rejected_attempts").alias("Rejected attempts"),
         pl.col("due_by").cast(pl.String).alias("Due by"),
-    ),
-    hide_index=True,
-    key="returns_status",
+    )
+    .to_pandas()
+    .set_index("Group")
 )

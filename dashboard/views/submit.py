@@ -15,6 +15,7 @@ from metrics.templates import template_bytes, template_name
 
 catalogue = data.catalogue()
 store = data.store()
+TABLE_LIMIT = 200
 
 st.title("Submit a return")
 st.write(
@@ -104,7 +105,8 @@ else:
             )
             st.write("Compared with your previous return.")
             status.update(
-                label=f"Checked: {len(report.errors)} errors, {len(report.warnings)} warnings",
+                label=f"Checked: {ui.plural(len(report.errors), 'error')}, "
+                f"{ui.plural(len(report.warnings), 'warning')}",
                 state="complete",
                 expanded=False,
             )
@@ -118,46 +120,40 @@ else:
             {
                 "Severity": f.severity.value.upper(),
                 "Rule": f.rule,
-                "Row": f.row,
-                "Column": f.column,
-                "Value": f.value,
+                "Row": "whole file" if f.row is None else str(f.row),
+                "Column": f.column or "",
+                "Value": f.value or "",
                 "Message": f.message,
             }
             for f in report.findings
         ],
-        schema={
-            "Severity": pl.String,
-            "Rule": pl.String,
-            "Row": pl.Int64,
-            "Column": pl.String,
-            "Value": pl.String,
-            "Message": pl.String,
-        },
+        schema={c: pl.String for c in ("Severity", "Rule", "Row", "Column", "Value", "Message")},
     )
     if report.errors:
         st.error(
-            f"{len(report.errors)} errors must be fixed before this return can be "
+            f"{ui.plural(len(report.errors), 'error')} must be fixed before this return can be "
             "accepted. Correct them in your file and upload it again.",
-            icon="✖",
+            icon=":material/error:",
         )
     elif report.warnings:
         st.warning(
-            f"No errors. {len(report.warnings)} warnings need an explanation below.", icon="▲"
+            f"No errors. {ui.plural(len(report.warnings), 'warning')} to explain below.",
+            icon=":material/warning:",
         )
     else:
-        st.success(f"No problems found in {report.rows} rows.", icon="✔")
+        st.success(f"No problems found in {report.rows} rows.", icon=":material/check_circle:")
     if report.contains_identifiers:
         st.error(
             "This file looks like it holds details of individual children. Remove them: "
             "nothing from this file will be stored."
         )
     if findings.height:
-        st.dataframe(
-            findings,
-            hide_index=True,
-            key="findings",
-            column_config={"Message": st.column_config.TextColumn(width="large")},
-        )
+        # a plain table (not a canvas grid) so screen readers read every finding
+        st.table(findings.head(TABLE_LIMIT).to_pandas().set_index("Severity"))
+        if findings.height > TABLE_LIMIT:
+            st.caption(
+                f"The first {TABLE_LIMIT} of {findings.height} findings; download them all below."
+            )
         ui.download(findings, file_name=f"findings_{group}_{period}.csv", key="findings_csv")
 
     # --- explain and submit ------------------------------------------------------------------
@@ -181,7 +177,10 @@ else:
         if sent:
             missing = [k for k, text in explanations.items() if not text.strip()]
             if missing:
-                st.error(f"Explain every warning before submitting ({len(missing)} left).")
+                st.error(
+                    "Explain every warning before submitting "
+                    f"({ui.plural(len(missing), 'explanation')} missing)."
+                )
             elif not who.strip():
                 st.error("Give your name and role: it is recorded with the return.")
             else:
@@ -198,7 +197,8 @@ else:
         if result is not None:
             if result.status == "accepted":
                 st.success(
-                    f"{result.message} The figures now show on the board overview.", icon="✔"
+                    f"{result.message} The figures now show on the board overview.",
+                    icon=":material/check_circle:",
                 )
             elif result.status == "duplicate":
                 st.info(result.message)

@@ -105,10 +105,12 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def wait_for_app(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit has finished running the page script."""
+def wait_for_app(page, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has drawn the page (every page has an h1 title) and finished
+    running its script."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.locator("h1").first.wait_for(timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
     )
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(500)

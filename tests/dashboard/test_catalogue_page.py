@@ -9,7 +9,7 @@ from tests.dashboard.conftest import APP
 
 def test_lists_every_outcome_and_indicator(app_db, catalogue):
     at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page("views/home.py").run()
+    at.switch_page("views/catalogue.py").run()
     assert not at.exception
     headers = [h.value for h in at.header]
     assert headers == [f"{o.number}. {o.title}" for o in catalogue.outcomes]

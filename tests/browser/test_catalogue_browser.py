@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_home_lists_outcomes(server, page, catalogue):
-    page.goto(server["url"])
+    page.goto(f"{server['url']}/catalogue")
     wait_for_app(page)
     page.get_by_role("heading", name="1. Be healthy").wait_for()
     for outcome in catalogue.outcomes:

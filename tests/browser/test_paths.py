@@ -1,0 +1,112 @@
+"""The paths people take, in a real browser against `streamlit run`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+from tests.helpers import csv_bytes, good_return, set_cell
+
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    "",
+    "indicator?code=ED01",
+    "submit",
+    "quality",
+    "trends",
+    "catalogue",
+    "guide",
+    "accessibility",
+]
+
+
+def open_page(page, server, path: str = "") -> None:
+    page.goto(f"{server['url']}/{path}")
+    wait_for_app(page)
+
+
+def test_every_page_renders(server, page):
+    for path in PAGES:
+        open_page(page, server, path)
+        assert page.locator("h1").first.is_visible()
+        assert page.locator("[data-testid='stException']").count() == 0, path
+        name = path.split("?")[0] or "overview"
+        assert screenshot(page, f"page_{name}").stat().st_size > 10_000
+
+
+def test_overview_link_to_indicator_then_change_period(server, page):
+    open_page(page, server)
+    first = page.locator("h3").first.inner_text()  # the first exception's heading
+    code = first.split(" ")[0]
+    page.get_by_role("link", name="Open the indicator").first.click()
+    page.wait_for_url(re.compile(rf"/indicator\?code={code}"))
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().startswith(code)
+    screenshot(page, "path_indicator")
+
+    open_page(page, server)
+    page.locator("[data-testid='stSelectbox']").filter(has_text="Quarter").click()
+    page.get_by_role("option", name="2025-26 Q4 (Jan–Mar)").click()
+    page.wait_for_url(re.compile(r"period=2025-26-Q4"))
+    wait_for_app(page)
+    assert page.get_by_text("as reported by the end of 2025-26 Q4 (Jan–Mar)").is_visible()
+    screenshot(page, "path_overview_2025-26-Q4")
+
+
+def upload(page, path, outcome: str) -> None:
+    """Upload a file and wait for its own check's result (earlier results stay on screen
+    until the new run replaces them)."""
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.get_by_text(outcome).wait_for(timeout=90_000)
+    wait_for_app(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, tmp_path):
+    group, period = "YJS", catalogue.last_demo_quarter().code  # the late group's return
+    good = good_return(catalogue, group, period)
+
+    bad = set_cell(set_cell(good, 1, "numerator", "abc"), 2, "area_code", "E05999999")
+    bad_path = tmp_path / "yjs_draft.csv"
+    bad_path.write_bytes(csv_bytes(bad))
+    open_page(page, server, f"submit?group={group}&quarter={period}")
+    upload(page, bad_path, "Checked: 3 errors, 0 warnings")
+    page.get_by_text("3 errors must be fixed").wait_for()
+    rows = page.locator("[data-testid='stTable'] tr")
+    c08 = rows.filter(has_text="C08").first.inner_text()
+    assert "3" in c08.split() and "numerator" in c08
+    c04 = rows.filter(has_text="C04").first.inner_text()
+    assert "4" in c04.split() and "area_code" in c04
+    assert page.get_by_role("button", name="Submit return").count() == 0
+    screenshot(page, "path_submit_errors")
+
+    yj02 = good["indicator_code"].to_list().index("YJ02")
+    fixed = set_cell(good, yj02, "numerator", good["denominator"][yj02])  # 100%: a jump
+    fixed_path = tmp_path / "yjs_final.csv"
+    fixed_path.write_bytes(csv_bytes(fixed))
+    upload(page, fixed_path, "Checked: 0 errors, 1 warning")
+    page.get_by_text("No errors. 1 warning to explain below.").wait_for()
+    boxes = page.locator("textarea")  # the only text areas are the explanations
+    boxes.first.wait_for()
+    assert boxes.count() == 1 and "W01" in page.get_by_text("W01 (row").first.inner_text()
+    screenshot(page, "path_submit_warning")
+    for n in range(boxes.count()):
+        boxes.nth(n).fill("Checked with the case management system: all the cohort re-offended.")
+    page.get_by_label("Your name and role").fill("Head of Youth Justice Service")
+    page.get_by_role("button", name="Submit return").click()
+    page.get_by_text("Return accepted").wait_for(timeout=60_000)
+    screenshot(page, "path_submit_accepted")
+
+    open_page(page, server)
+    card = (
+        page.locator("[data-testid='stVerticalBlock']")
+        .filter(has=page.locator("h3", has_text="YJ02"))
+        .last
+    )  # the innermost block: the card
+    assert re.search(rf"100\.0% in {period}", card.inner_text())
+    status = page.locator("[data-testid='stTable'] tr").filter(has_text="Youth Justice")
+    assert "SUBMITTED" in status.first.inner_text()
+    screenshot(page, "path_overview_after_submit")

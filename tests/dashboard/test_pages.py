@@ -1,0 +1,152 @@
+"""Every page runs on the demo database and shows what the store holds."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from metrics.store import Store
+from tests.dashboard.conftest import APP
+
+
+def page(name: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(f"views/{name}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def frame_with(at: AppTest, column: str):
+    for element in list(at.dataframe) + list(at.table):
+        value = element.value
+        if column in value.columns or column == value.index.name:
+            return value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def as_at(db, catalogue, quarter: str) -> pl.DataFrame:
+    """Each indicator's RAG and direction as reported by the end of ``quarter``, computed
+    here in SQL independently of metrics.queries."""
+    with Store(db, read_only=True) as store:
+        return store.frame(
+            """
+            SELECT v.indicator_code,
+                   arg_max(v.rag, v.period_order) AS rag,
+                   arg_max(v.change_previous, v.period_order) AS change
+            FROM indicator_values v JOIN submissions s ON s.id = v.submission_id
+            WHERE v.area_code = ? AND v.breakdown = 'total' AND s.period <= ?
+            GROUP BY 1
+            """,
+            [catalogue.authority.code, quarter],
+        )
+
+
+def test_overview_rag_counts_match_the_store(app_db, demo_db, catalogue):
+    at = page("overview")
+    quarter = catalogue.last_demo_quarter().code  # the latest complete quarter today
+    assert at.selectbox(key="url_period").value == quarter
+    expected = as_at(demo_db, catalogue, quarter).with_columns(
+        outcome=pl.col("indicator_code").replace_strict(
+            {i.code: catalogue.outcome[i.outcome].title for i in catalogue.indicators}
+        )
+    )
+    counts = expected.group_by("outcome").agg(
+        green=(pl.col("rag") == "green").sum(),
+        amber=(pl.col("rag") == "amber").sum(),
+        red=(pl.col("rag") == "red").sum(),
+    )
+    shown = frame_with(at, "Every Child Matters outcome")
+    assert shown["indicators"].sum() == len(catalogue.indicators)
+    for row in counts.iter_rows(named=True):
+        line = shown[shown["Every Child Matters outcome"] == row["outcome"]].iloc[0]
+        assert (line["green"], line["amber"], line["red"]) == (
+            row["green"],
+            row["amber"],
+            row["red"],
+        ), row["outcome"]
+    assert frame_with(at, "Plan priority")["indicators"].sum() == sum(
+        len(i.priorities) for i in catalogue.indicators
+    )
+
+
+def test_overview_exceptions_and_returns(app_db, demo_db, catalogue):
+    at = page("overview")
+    exceptions = [s.value for s in at.subheader]
+    reds = (
+        as_at(demo_db, catalogue, catalogue.last_demo_quarter().code)
+        .filter(pl.col("rag") == "red")["indicator_code"]
+        .to_list()
+    )
+    assert reds and all(any(s.startswith(code + " ") for s in exceptions) for code in reds)
+    status = frame_with(at, "Status")
+    assert status.loc["Youth Justice Partnership Board", "Status"] == "LATE"
+    assert (status["Status"] == "SUBMITTED").sum() >= 6
+    table = frame_with(at, "Title")
+    assert len(table) == len(catalogue.indicators)
+
+
+def test_overview_period_from_the_url(app_db, demo_db):
+    at = page("overview", period="2024-25-Q2")
+    assert at.selectbox(key="url_period").value == "2024-25-Q2"
+    table = frame_with(at, "Title")
+    assert set(table["Period"]) <= {"2024-25-Q2", "2023-24", "2022-23", "–"}
+
+
+def test_indicator_page(app_db, demo_db, catalogue):
+    at = page("indicator", code="ED01", period="2025-26-Q3")
+    assert at.title[0].value.startswith("ED01 ")
+    with Store(demo_db, read_only=True) as store:
+        periods = store.frame(
+            "SELECT period FROM indicator_values WHERE indicator_code = 'ED01' "
+            "AND area_code = ? AND breakdown = 'total' ORDER BY period_order",
+            [catalogue.authority.code],
+        )["period"].to_list()
+    assert list(frame_with(at, "95% interval")["Period"]) == periods
+    assert at.selectbox(key="url_area_period").value == "2024-25"  # reported in 2025-26 Q3
+    assert len(frame_with(at, "Locality")) == len(catalogue.localities)
+    gap = frame_with(at, "Gap (Disadvantaged minus All other pupils)")
+    assert (gap["Gap (Disadvantaged minus All other pupils)"] < 0).all()
+    assert [h.value for h in at.header] == [
+        "Trend",
+        "Localities",
+        "Groups of children",
+        "Commentary",
+    ]
+
+
+def test_submit_page_lists_template_and_history(app_db, demo_db, catalogue):
+    at = page("submit", group="SCP", quarter="2024-25-Q3")
+    assert "rows are due" in at.markdown[1].value
+    history = frame_with(at, "Submission")
+    with Store(demo_db, read_only=True) as store:
+        n = store.scalar("SELECT count(*) FROM submissions WHERE group_code = 'SCP'")
+    assert len(history) == n
+    assert "REJECTED" in set(history["Status"])
+
+
+def test_quality_page_counts(app_db, demo_db):
+    at = page("quality")
+    with Store(demo_db, read_only=True) as store:
+        by_rule = dict(store.frame("SELECT rule, count(*) FROM findings GROUP BY 1").rows())
+    shown = frame_with(at, "Rule")
+    assert dict(zip(shown["Rule"], shown["Findings"], strict=True)) == by_rule
+
+
+@pytest.mark.parametrize("name", ["trends", "catalogue", "guide", "accessibility"])
+def test_reading_pages(app_db, demo_db, catalogue, name):
+    at = page(name, outcome="safe", code="SS01")
+    if name == "trends":
+        assert at.selectbox(key="url_code").value == "SS01"
+        table = frame_with(at, "Area")
+        assert set(table["Area"]) == {a.name for a in catalogue.areas}
+        assert not at.button  # nothing on the page writes
+    elif name == "guide":
+        rules = frame_with(at, "Rule")
+        assert {"C08", "H02", "W01"} <= set(rules["Rule"])
+    elif name == "accessibility":
+        assert at.title[0].value == "Accessibility statement"
+    else:
+        assert len(at.header) == 5
