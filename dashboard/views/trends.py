@@ -40,7 +40,8 @@ by_locality = any(level.value == "locality" for level in ind.area_levels)
 options = [catalogue.authority.code] + (
     [a.code for a in catalogue.localities] if by_locality else []
 )
-wanted = [a for a in st.query_params.get_all("area") if a in options] or options
+# default: the authority and two localities (every area at once is hard to read)
+wanted = [a for a in st.query_params.get_all("area") if a in options] or options[:3]
 areas = st.multiselect(
     "Areas",
     options,

@@ -16,6 +16,7 @@ import polars as pl
 from metrics.catalogue import AreaLevel, Catalogue, Kind
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
+from metrics.transforms import round_half_up
 
 REQUIRED_COLUMNS = [
     "indicator_code",
@@ -274,9 +275,15 @@ def _with_history(
     change = pl.col("_value_calc") - pl.col("_previous_value")
     same_num = pl.col("_numerator").eq_missing(pl.col("_prev_numerator"))
     same_den = pl.col("_denominator").eq_missing(pl.col("_prev_denominator"))
+    decimals = pl.col("_decimals")
     return frame.with_columns(
         _change=change,
         _abs_change=change.abs(),
+        # the figures as the submitter sees them, for messages
+        _value_shown=round_half_up(pl.col("_value_calc"), decimals),
+        _previous_shown=round_half_up(pl.col("_previous_value"), decimals),
+        _change_shown=round_half_up(change, decimals),
+        _threshold_shown=round_half_up(pl.col("_change_threshold"), decimals),
         # small counts repeat by chance; identical figures of 10 or more suggest a copy
         _same_as_previous=pl.when(
             pl.col("_previous_value").is_not_null() & (pl.col("_numerator") >= SAME_FIGURE_MINIMUM)
