@@ -46,9 +46,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from streamlit.testing.v1 import AppTest
-
     import streamlit as st
+    from streamlit.testing.v1 import AppTest
 
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
