@@ -240,3 +240,160 @@ def add_intervals(
             for name, data in columns.items()
         ]
     )
+
+
+# --- comparisons with benchmarks, trends, ranks and quartiles (Fingertips and LAIT) -------
+
+POLARITIES = ("high_is_good", "low_is_good", "no_judgement")
+TREND_CONFIDENCE = 0.998
+TREND_POINTS = 5
+
+
+def _check_polarity(polarity: str) -> None:
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, not {polarity!r}")
+
+
+def _judge(direction: str, polarity: str) -> str:
+    """'higher'/'lower' turned into 'better'/'worse' by polarity."""
+    if polarity == "no_judgement":
+        return direction
+    good = "higher" if polarity == "high_is_good" else "lower"
+    return "better" if direction == good else "worse"
+
+
+def compare_to_benchmark(value: float | None, lower: float | None, upper: float | None,
+                         benchmark: float | None, *, polarity: str) -> str:
+    """Fingertips' comparison of a value with a benchmark (England, region, neighbours).
+
+    The interval (at whichever level the caller chose, usually 95% or 99.8%) excludes the
+    benchmark above or below it: ``better``/``worse`` by polarity, or ``higher``/``lower``
+    for ``no_judgement``; it includes it: ``similar``. Without a value, an interval or a
+    benchmark: ``not compared``.
+
+    >>> compare_to_benchmark(60.0, 55.0, 65.0, 50.0, polarity="high_is_good")
+    'better'
+    """
+    _check_polarity(polarity)
+    if _missing(value, lower, upper, benchmark):
+        return "not compared"
+    if lower > benchmark:
+        return _judge("higher", polarity)
+    if upper < benchmark:
+        return _judge("lower", polarity)
+    return "similar"
+
+
+def _slope_sign(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    xm = np.sum(w * x) / np.sum(w)
+    ym = np.sum(w * y) / np.sum(w)
+    return float(np.sign(np.sum(w * (x - xm) * (y - ym))))
+
+
+def _proportion_trend(numerators: np.ndarray, denominators: np.ndarray) -> tuple[float, float]:
+    """Chi-square test for linear trend in proportions (Armitage): (statistic, direction)."""
+    x = np.arange(1, len(numerators) + 1, dtype=float)
+    n, r = denominators, numerators
+    p = r.sum() / n.sum()
+    t = np.sum(r * x) - p * np.sum(n * x)
+    variance = p * (1 - p) * (np.sum(n * x * x) - np.sum(n * x) ** 2 / n.sum())
+    if variance <= 0:
+        return 0.0, 0.0
+    return float(t * t / variance), float(np.sign(t))
+
+
+def _regression_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray
+                      ) -> tuple[float, float]:
+    """Weighted least squares of value on time, weights 1/SE^2 with SE from the 95%
+    interval: (z statistic squared, direction)."""
+    se = (upper - lower) / (2 * z_value(0.95))
+    if np.any(se <= 0):
+        return 0.0, 0.0
+    w = 1 / se**2
+    x = np.arange(1, len(values) + 1, dtype=float)
+    xm = np.sum(w * x) / np.sum(w)
+    sxx = np.sum(w * (x - xm) ** 2)
+    slope = np.sum(w * (x - xm) * (values - np.sum(w * values) / np.sum(w))) / sxx
+    z = slope / np.sqrt(1 / sxx)
+    return float(z * z), float(np.sign(slope))
+
+
+def recent_trend(values, lower, upper, *, polarity: str, numerators=None,
+                 denominators=None) -> str:
+    """Fingertips' recent trend marker from the five most recent points (oldest first).
+
+    Proportions (numerators and denominators given): chi-square test for linear trend.
+    Other values: weighted regression with standard errors from the 95% limits. A trend
+    is significant at 99.8% and only if the slope keeps its sign when each point is left
+    out in turn.
+    """
+    _check_polarity(polarity)
+    vals = np.asarray(values, dtype=float)[-TREND_POINTS:]
+    use_counts = numerators is not None and denominators is not None
+    if use_counts:
+        nums = np.asarray(numerators, dtype=float)[-TREND_POINTS:]
+        dens = np.asarray(denominators, dtype=float)[-TREND_POINTS:]
+        complete = np.isfinite(nums) & np.isfinite(dens) & (dens > 0)
+    else:
+        lows = np.asarray(lower, dtype=float)[-TREND_POINTS:]
+        highs = np.asarray(upper, dtype=float)[-TREND_POINTS:]
+        complete = np.isfinite(vals) & np.isfinite(lows) & np.isfinite(highs)
+    if len(vals) < TREND_POINTS or not complete.all():
+        return "cannot be calculated"
+    if use_counts:
+        statistic, direction = _proportion_trend(nums, dens)
+        weights = dens
+        series = nums / dens
+    else:
+        statistic, direction = _regression_trend(vals, lows, highs)
+        weights = 1 / ((highs - lows) / (2 * z_value(0.95))) ** 2
+        series = vals
+    critical = z_value(TREND_CONFIDENCE) ** 2
+    if direction == 0 or statistic <= critical:
+        return "no significant change"
+    x = np.arange(1, TREND_POINTS + 1, dtype=float)
+    for left_out in range(TREND_POINTS):
+        keep = np.arange(TREND_POINTS) != left_out
+        if _slope_sign(x[keep], series[keep], weights[keep]) != direction:
+            return "no significant change"
+    moving = "increasing" if direction > 0 else "decreasing"
+    if polarity == "no_judgement":
+        return moving
+    judged = _judge("higher" if direction > 0 else "lower", polarity)
+    return f"{moving} and getting {judged}"
+
+
+def ranks(values, *, polarity: str) -> list[int | None]:
+    """Rank among all authorities, 1 the best (the highest where there is no judgement);
+    tied values share the best rank they span, as LAIT does. Missing values get None."""
+    _check_polarity(polarity)
+    vals = [None if _missing(v) else float(v) for v in values]
+    present = [v for v in vals if v is not None]
+    ordered = sorted(present, reverse=polarity != "low_is_good")
+    first = {}
+    for position, v in enumerate(ordered, start=1):
+        first.setdefault(v, position)
+    return [None if v is None else first[v] for v in vals]
+
+
+def quartile_cut_points(values) -> tuple[float, float, float]:
+    """The lower quartile, median and upper quartile of all authorities' values
+    (inclusive method, as Excel's QUARTILE used by LAIT)."""
+    present = np.asarray([v for v in values if not _missing(v)], dtype=float)
+    if present.size == 0:
+        raise ValueError("no values to take quartiles of")
+    q1, q2, q3 = np.quantile(present, [0.25, 0.5, 0.75], method="linear")
+    return float(q1), float(q2), float(q3)
+
+
+def quartile_band(value: float | None, cut_points: tuple[float, float, float], *,
+                  polarity: str) -> str | None:
+    """Quartile band A (best quarter) to D, as LAIT: a value equal to a cut-point belongs
+    to the quarter below it. Without judgement, A is the highest quarter."""
+    _check_polarity(polarity)
+    if _missing(value):
+        return None
+    quarter = 1 + sum(value > c for c in cut_points)  # 1 = lowest values
+    if polarity == "low_is_good":
+        return "ABCD"[quarter - 1]
+    return "DCBA"[quarter - 1]
