@@ -252,6 +252,62 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CommandError(f"--filter takes COLUMN=VALUE, not {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def cmd_import_published(args: argparse.Namespace) -> int:
+    from metrics.published import PublishedDataError, read_published
+
+    catalogue = load_catalogue()
+    if args.indicator not in catalogue.indicator:
+        raise CommandError(f"'{args.indicator}' is not an indicator in the catalogue")
+    try:
+        frame = read_published(
+            _existing(args.file),
+            column=args.column,
+            filters=_filters(args.filter or []),
+            numerator=args.numerator,
+            denominator=args.denominator,
+        )
+    except PublishedDataError as exc:
+        raise CommandError(str(exc)) from None
+    store = _open_store(args.db)
+    try:
+        rows = store.replace_published(args.indicator, frame, source=args.file.name)
+    finally:
+        store.close()
+    levels = frame.group_by("level").len().sort("level").rows()
+    print(
+        f"Imported {rows} published values for {args.indicator} from {args.file.name} ("
+        + ", ".join(f"{n} {level}" for level, n in levels)
+        + ")."
+    )
+    return 0
+
+
+def cmd_import_neighbours(args: argparse.Namespace) -> int:
+    from metrics.published import PublishedDataError, read_neighbours
+
+    try:
+        frame = read_neighbours(_existing(args.file))
+    except PublishedDataError as exc:
+        raise CommandError(str(exc)) from None
+    store = _open_store(args.db)
+    try:
+        rows = store.replace_neighbours(frame, source=args.file.name)
+    finally:
+        store.close()
+    print(f"Imported {rows} neighbour links for {frame['old_la_code'].n_unique()} authorities.")
+    return 0
+
+
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     print(
@@ -317,6 +373,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     _db_arg(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "import-published",
+        help="import a DfE open-data (EES) file as benchmark values for an indicator",
+    )
+    p.add_argument("file", type=Path)
+    p.add_argument("--indicator", required=True)
+    p.add_argument("--column", required=True, help="the column holding the indicator's value")
+    p.add_argument(
+        "--filter",
+        action="append",
+        metavar="COLUMN=VALUE",
+        help="keep only rows where COLUMN is VALUE (repeatable)",
+    )
+    p.add_argument("--numerator", help="column holding the numerator (optional)")
+    p.add_argument("--denominator", help="column holding the denominator (optional)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_import_published)
+
+    p = sub.add_parser("import-neighbours", help="import the DfE statistical neighbour model")
+    p.add_argument("file", type=Path)
+    _db_arg(p)
+    p.set_defaults(func=cmd_import_neighbours)
 
     p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
     p.set_defaults(func=cmd_catalogue)

@@ -418,3 +418,36 @@ def findings_by_group(store: Store) -> pl.DataFrame:
         "SELECT s.group_code, f.severity, count(*) AS findings FROM findings f "
         "JOIN submissions s ON s.id = f.submission_id GROUP BY 1, 2 ORDER BY findings DESC"
     )
+
+
+# --- benchmarks -------------------------------------------------------------------------------
+
+
+def neighbour_average(
+    store: Store, indicator: str, period: str, old_la_code: str, *, method: str = "median"
+) -> tuple[float | None, int]:
+    """The average of an authority's statistical neighbours' published values: the median
+    (as the DfE outcomes dashboard) or the mean (as LAIT). Returns (average, neighbours
+    with a value)."""
+    if method not in ("median", "mean"):
+        raise ValueError(f"method must be 'median' or 'mean', not {method!r}")
+    row = store.frame(
+        f"SELECT {method}(p.value) AS average, count(p.value) AS n FROM neighbours n "
+        "JOIN published_values p ON p.old_la_code = n.neighbour_old_la_code "
+        "WHERE n.old_la_code = ? AND p.indicator_code = ? AND p.period = ? "
+        "AND p.level = 'local authority'",
+        [old_la_code, indicator, period],
+    ).row(0)
+    return row[0], int(row[1])
+
+
+def published_series(
+    store: Store, indicator: str, *, level: str, area_code: str | None = None
+) -> pl.DataFrame:
+    """Published values for England (``level='national'``), a region or authorities."""
+    query = (
+        "SELECT * FROM published_values WHERE indicator_code = ? AND level = ?"
+        + (" AND area_code = ?" if area_code else "")
+        + " ORDER BY period, area_code"
+    )
+    return store.frame(query, [indicator, level] + ([area_code] if area_code else []))

@@ -262,8 +262,14 @@ def _judge(direction: str, polarity: str) -> str:
     return "better" if direction == good else "worse"
 
 
-def compare_to_benchmark(value: float | None, lower: float | None, upper: float | None,
-                         benchmark: float | None, *, polarity: str) -> str:
+def compare_to_benchmark(
+    value: float | None,
+    lower: float | None,
+    upper: float | None,
+    benchmark: float | None,
+    *,
+    polarity: str,
+) -> str:
     """Fingertips' comparison of a value with a benchmark (England, region, neighbours).
 
     The interval (at whichever level the caller chose, usually 95% or 99.8%) excludes the
@@ -302,8 +308,9 @@ def _proportion_trend(numerators: np.ndarray, denominators: np.ndarray) -> tuple
     return float(t * t / variance), float(np.sign(t))
 
 
-def _regression_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray
-                      ) -> tuple[float, float]:
+def _regression_trend(
+    values: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> tuple[float, float]:
     """Weighted least squares of value on time, weights 1/SE^2 with SE from the 95%
     interval: (z statistic squared, direction)."""
     se = (upper - lower) / (2 * z_value(0.95))
@@ -318,8 +325,7 @@ def _regression_trend(values: np.ndarray, lower: np.ndarray, upper: np.ndarray
     return float(z * z), float(np.sign(slope))
 
 
-def recent_trend(values, lower, upper, *, polarity: str, numerators=None,
-                 denominators=None) -> str:
+def recent_trend(values, lower, upper, *, polarity: str, numerators=None, denominators=None) -> str:
     """Fingertips' recent trend marker from the five most recent points (oldest first).
 
     Proportions (numerators and denominators given): chi-square test for linear trend.
@@ -386,8 +392,9 @@ def quartile_cut_points(values) -> tuple[float, float, float]:
     return float(q1), float(q2), float(q3)
 
 
-def quartile_band(value: float | None, cut_points: tuple[float, float, float], *,
-                  polarity: str) -> str | None:
+def quartile_band(
+    value: float | None, cut_points: tuple[float, float, float], *, polarity: str
+) -> str | None:
     """Quartile band A (best quarter) to D, as LAIT: a value equal to a cut-point belongs
     to the quarter below it. Without judgement, A is the highest quarter."""
     _check_polarity(polarity)

@@ -146,6 +146,36 @@ MIGRATIONS: list[tuple[int, str, str]] = [
 ]
 
 
+MIGRATIONS.append(
+    (
+        2,
+        "published benchmark values and statistical neighbours",
+        """
+    CREATE TABLE published_values (
+        indicator_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        time_period VARCHAR NOT NULL,
+        level VARCHAR NOT NULL,
+        area_code VARCHAR,
+        old_la_code VARCHAR,
+        area_name VARCHAR,
+        value DOUBLE,
+        numerator DOUBLE,
+        denominator DOUBLE,
+        symbol VARCHAR,
+        source VARCHAR NOT NULL
+    );
+    CREATE TABLE neighbours (
+        old_la_code VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        neighbour_old_la_code VARCHAR NOT NULL,
+        source VARCHAR NOT NULL
+    );
+    """,
+    )
+)
+
+
 @dataclass(frozen=True)
 class IngestResult:
     submission_id: int
@@ -592,6 +622,42 @@ class Store:
         """An audit entry for a write made outside ingest (demo build, imports)."""
         with self.transaction() as cur:
             self._audit(cur, actor=actor, action=action, detail=detail)
+
+    def replace_published(
+        self, indicator: str, frame: pl.DataFrame, *, source: str, actor: str = "command line"
+    ) -> int:
+        """Replace an indicator's published benchmark values (one transaction)."""
+        rows = frame.with_columns(indicator_code=pl.lit(indicator), source=pl.lit(source))
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM published_values WHERE indicator_code = ?", [indicator])
+            cur.register("new_published", rows)
+            cur.execute("INSERT INTO published_values BY NAME SELECT * FROM new_published")
+            cur.unregister("new_published")
+            self._audit(
+                cur,
+                actor=actor,
+                action="published data imported",
+                detail={"indicator": indicator, "rows": rows.height, "source": source},
+            )
+        return rows.height
+
+    def replace_neighbours(
+        self, frame: pl.DataFrame, *, source: str, actor: str = "command line"
+    ) -> int:
+        """Replace the statistical neighbour model (one transaction)."""
+        rows = frame.with_columns(source=pl.lit(source))
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM neighbours")
+            cur.register("new_neighbours", rows)
+            cur.execute("INSERT INTO neighbours BY NAME SELECT * FROM new_neighbours")
+            cur.unregister("new_neighbours")
+            self._audit(
+                cur,
+                actor=actor,
+                action="neighbours imported",
+                detail={"rows": rows.height, "source": source},
+            )
+        return rows.height
 
     def recompute_all(self, catalogue: Catalogue, *, actor: str = "system") -> int:
         """Recompute every indicator's values (after a catalogue change)."""

@@ -66,15 +66,39 @@ def test_armitage_statistic_matches_weighted_regression_form():
 def test_recent_trend_proportions():
     n = [1000] * 5
     rising = [100, 120, 140, 160, 180]
-    assert recent_trend([r / 10 for r in rising], None, None, polarity="high_is_good",
-                        numerators=rising, denominators=n) == "increasing and getting better"
-    assert recent_trend([r / 10 for r in rising], None, None, polarity="low_is_good",
-                        numerators=rising, denominators=n) == "increasing and getting worse"
-    assert recent_trend([0] * 5, None, None, polarity="no_judgement",
-                        numerators=rising[::-1], denominators=n) == "decreasing"
+    assert (
+        recent_trend(
+            [r / 10 for r in rising],
+            None,
+            None,
+            polarity="high_is_good",
+            numerators=rising,
+            denominators=n,
+        )
+        == "increasing and getting better"
+    )
+    assert (
+        recent_trend(
+            [r / 10 for r in rising],
+            None,
+            None,
+            polarity="low_is_good",
+            numerators=rising,
+            denominators=n,
+        )
+        == "increasing and getting worse"
+    )
+    assert (
+        recent_trend(
+            [0] * 5, None, None, polarity="no_judgement", numerators=rising[::-1], denominators=n
+        )
+        == "decreasing"
+    )
     flat = [100, 101, 99, 100, 100]
-    assert recent_trend([0] * 5, None, None, polarity="high_is_good", numerators=flat,
-                        denominators=n) == "no significant change"
+    assert (
+        recent_trend([0] * 5, None, None, polarity="high_is_good", numerators=flat, denominators=n)
+        == "no significant change"
+    )
 
 
 def test_recent_trend_needs_the_slope_to_survive_leaving_out_each_point():
@@ -82,8 +106,12 @@ def test_recent_trend_needs_the_slope_to_survive_leaving_out_each_point():
     jump = [100, 100, 100, 100, 300]
     stat, _ = _proportion_trend(np.array(jump, dtype=float), np.array([1000.0] * 5))
     assert stat > z_value(0.998) ** 2
-    assert recent_trend([0] * 5, None, None, polarity="high_is_good", numerators=jump,
-                        denominators=[1000] * 5) == "no significant change"
+    assert (
+        recent_trend(
+            [0] * 5, None, None, polarity="high_is_good", numerators=jump, denominators=[1000] * 5
+        )
+        == "no significant change"
+    )
 
 
 def test_recent_trend_regression_for_rates():
@@ -91,18 +119,22 @@ def test_recent_trend_regression_for_rates():
     lower = [v - 2 for v in values]
     upper = [v + 2 for v in values]
     assert recent_trend(values, lower, upper, polarity="low_is_good") == (
-        "decreasing and getting better")
+        "decreasing and getting better"
+    )
     wide_lower = [v - 40 for v in values]
     wide_upper = [v + 40 for v in values]
     assert recent_trend(values, wide_lower, wide_upper, polarity="low_is_good") == (
-        "no significant change")
+        "no significant change"
+    )
 
 
 def test_recent_trend_needs_five_points():
     assert recent_trend([1, 2, 3, 4], [0] * 4, [5] * 4, polarity="high_is_good") == (
-        "cannot be calculated")
+        "cannot be calculated"
+    )
     assert recent_trend([1, 2, None, 4, 5], [0] * 5, [9] * 5, polarity="high_is_good") == (
-        "cannot be calculated")
+        "cannot be calculated"
+    )
 
 
 def test_ranks_share_the_best_rank_they_span():

@@ -1,0 +1,185 @@
+"""Published benchmark data: DfE open-data (EES-format) files and the statistical
+neighbour model.
+
+An EES file has one row per time period and geography (``National``, ``Regional``,
+``Local authority``) with filter and indicator columns. :func:`read_published` picks one
+indicator column (and optionally numerator and denominator columns), applies filters,
+turns suppression symbols into missing values (keeping the symbol), converts periods to
+this product's codes, and resolves authority codes across reorganisations. Anything it
+cannot map raises :class:`PublishedDataError` naming the column, code or row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from metrics.reading import parse_numbers
+
+LAS_FILE = Path(__file__).resolve().parent.parent / "data" / "reference" / "las.csv"
+SYMBOLS = {
+    "c": "confidential (suppressed)",
+    "x": "not available",
+    "z": "not applicable",
+    "low": "rounds to zero",
+    "u": "low reliability",
+    ":": "not available (legacy)",
+    "~": "rounds to zero (legacy)",
+}
+REQUIRED = ["time_period", "time_identifier", "geographic_level"]
+LEVELS = {"National": "national", "Regional": "regional", "Local authority": "local authority"}
+
+
+class PublishedDataError(ValueError):
+    """A published file that cannot be mapped."""
+
+
+@dataclass(frozen=True)
+class Authority:
+    new_code: str
+    old_code: str
+    name: str
+    live: bool
+
+
+@cache
+def authorities(path: Path = LAS_FILE) -> dict[str, Authority]:
+    """Every authority by old and by new code (from DfE's las.csv)."""
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    out = {}
+    for row in frame.iter_rows(named=True):
+        auth = Authority(
+            row["new_la_code"], row["old_la_code"], row["la_name"], row["status"] == "live"
+        )
+        out[auth.new_code] = auth
+        out.setdefault(auth.old_code, auth)
+        if auth.live:  # a live authority wins an old code reused after reorganisation
+            out[auth.old_code] = auth
+    return out
+
+
+def period_code(time_period: str, time_identifier: str) -> str:
+    """EES period to this product's code: ``202425`` academic/financial year ->
+    ``2024-25``; ``2025`` reporting year (at 31 March) -> ``2024-25``; calendar -> ``2025``."""
+    text = time_period.strip()
+    ident = time_identifier.strip().lower()
+    if re.fullmatch(r"\d{6}", text):
+        return f"{text[:4]}-{text[4:]}"
+    if re.fullmatch(r"\d{4}", text):
+        if ident.startswith("reporting year") or ident.startswith("financial year"):
+            year = int(text)
+            return f"{year - 1}-{year % 100:02d}"
+        return text
+    raise PublishedDataError(f"time_period '{time_period}' ({time_identifier}) is not a year")
+
+
+def read_published(
+    path: Path | str,
+    *,
+    column: str,
+    filters: dict[str, str] | None = None,
+    numerator: str | None = None,
+    denominator: str | None = None,
+) -> pl.DataFrame:
+    """One indicator's published values for England, regions and every authority."""
+    path = Path(path)
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise PublishedDataError(f"{path}: cannot be read as CSV ({exc})") from None
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    wanted = [*REQUIRED, column, *(c for c in (numerator, denominator) if c), *(filters or {})]
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise PublishedDataError(
+            f"{path.name}: no column {', '.join(repr(m) for m in missing)}; the file has "
+            f"{', '.join(frame.columns)}"
+        )
+    for key, value in (filters or {}).items():
+        frame = frame.filter(pl.col(key) == value)
+        if frame.is_empty():
+            raise PublishedDataError(f"{path.name}: no row has {key} = '{value}'")
+    frame = frame.filter(pl.col("geographic_level").is_in(list(LEVELS)))
+    if frame.is_empty():
+        raise PublishedDataError(f"{path.name}: no National, Regional or Local authority rows")
+    return _map_rows(frame, path.name, column, numerator, denominator)
+
+
+def _map_rows(
+    frame: pl.DataFrame, name: str, column: str, numerator: str | None, denominator: str | None
+) -> pl.DataFrame:
+    las = authorities()
+    rows = []
+    for number, row in enumerate(frame.iter_rows(named=True), start=2):
+        level = LEVELS[row["geographic_level"]]
+        if level == "local authority":
+            auth = las.get(row.get("new_la_code") or "") or las.get(row.get("old_la_code") or "")
+            if auth is None:
+                raise PublishedDataError(
+                    f"{name}: row {number}: authority code '{row.get('new_la_code')}' / "
+                    f"'{row.get('old_la_code')}' ({row.get('la_name')}) is not in las.csv"
+                )
+            code, old, area = auth.new_code, auth.old_code, row.get("la_name") or auth.name
+        elif level == "regional":
+            code, old, area = row.get("region_code"), None, row.get("region_name")
+        else:
+            code, old, area = row.get("country_code"), None, row.get("country_name") or "England"
+        raw = (row[column] or "").strip()
+        rows.append(
+            {
+                "period": period_code(row["time_period"], row["time_identifier"]),
+                "time_period": row["time_period"],
+                "level": level,
+                "area_code": code,
+                "old_la_code": old,
+                "area_name": area,
+                "value_text": raw,
+                "numerator_text": (row.get(numerator) or "").strip() if numerator else None,
+                "denominator_text": (row.get(denominator) or "").strip() if denominator else None,
+                "symbol": raw.lower() if raw.lower() in SYMBOLS else None,
+            }
+        )
+    out = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "numerator_text": pl.String,
+            "denominator_text": pl.String,
+            "old_la_code": pl.String,
+            "symbol": pl.String,
+        },
+    )
+    return out.with_columns(
+        value=parse_numbers("value_text"),
+        numerator=parse_numbers("numerator_text"),
+        denominator=parse_numbers("denominator_text"),
+    ).drop("value_text", "numerator_text", "denominator_text")
+
+
+def read_neighbours(path: Path | str) -> pl.DataFrame:
+    """The DfE statistical neighbour model (one row per authority, ten neighbours) as
+    (old_la_code, rank, neighbour_old_la_code). Both the 2021 and 2025 layouts are read."""
+    path = Path(path)
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    frame = frame.rename({c: c.lstrip("\ufeff").strip() for c in frame.columns})
+    key = next((c for c in ("old_la_code", "LA number", "LA num") if c in frame.columns), None)
+    sn = [c for c in frame.columns if re.fullmatch(r"SN_?\d+", c)]
+    if key is None or len(sn) < 10:
+        raise PublishedDataError(
+            f"{path.name}: expected an authority code column (old_la_code or 'LA number') and "
+            f"columns SN1..SN10; the file has {', '.join(frame.columns)}"
+        )
+    long = frame.select(pl.col(key).alias("old_la_code"), *sn).unpivot(
+        index="old_la_code", variable_name="slot", value_name="neighbour"
+    )
+    return (
+        long.with_columns(
+            rank=pl.col("slot").str.extract(r"(\d+)").cast(pl.Int32),
+        )
+        .filter(pl.col("neighbour").is_not_null() & (pl.col("neighbour") != ""))
+        .select("old_la_code", "rank", pl.col("neighbour").alias("neighbour_old_la_code"))
+        .sort("old_la_code", "rank")
+    )

@@ -1,0 +1,179 @@
+"""Importing DfE open-data files and the statistical neighbour model."""
+
+from __future__ import annotations
+
+import statistics
+
+import polars as pl
+import pytest
+
+from metrics.formatting import round_half_up
+from metrics.published import PublishedDataError, period_code, read_neighbours, read_published
+from metrics.queries import neighbour_average
+from metrics.store import Store
+from tests.conftest import reference_file
+
+CLA_FILTER = {"population_type": "Children looked after on 31 March each year"}
+
+
+@pytest.fixture(scope="module")
+def cla_store(tmp_path_factory):
+    path = reference_file("dfe", "cla_number_and_rate_per_10k_children.csv")
+    frame = read_published(
+        path,
+        column="rate_per_10000",
+        filters=CLA_FILTER,
+        numerator="children_count",
+        denominator="population_estimate",
+    )
+    neighbours = read_neighbours(
+        reference_file("dfe", "New_Statistical_Neighbour_Groupings_April_2021.csv")
+    )
+    with Store(tmp_path_factory.mktemp("pub") / "pub.duckdb") as store:
+        store.replace_published("CC01", frame, source=path.name)
+        store.replace_neighbours(neighbours, source="2021 model")
+        yield store, path
+
+
+def test_every_authority_and_year_has_the_published_rate(cla_store):
+    store, path = cla_store
+    raw = pl.read_csv(path, infer_schema=False).filter(
+        (pl.col("geographic_level") == "Local authority")
+        & (pl.col("population_type") == CLA_FILTER["population_type"])
+    )
+    stored = store.frame(
+        "SELECT time_period, area_code, value, numerator, denominator, symbol "
+        "FROM published_values WHERE level = 'local authority'"
+    )
+    assert stored.height == raw.height
+    joined = raw.join(
+        stored,
+        left_on=["time_period", "new_la_code"],
+        right_on=["time_period", "area_code"],
+        how="left",
+    )
+    numeric = joined.filter(pl.col("rate_per_10000").str.contains(r"^\d+$"))
+    assert (numeric["rate_per_10000"].cast(pl.Float64) == numeric["value"]).all()
+    # recomputing from count and population, rounded half up, gives the published rate
+    recomputed = [
+        round_half_up(n / d * 10_000, 0)
+        for n, d in zip(numeric["numerator"], numeric["denominator"], strict=True)
+    ]
+    assert recomputed == numeric["value"].to_list()
+    assert numeric.height > 700
+    symbols = joined.filter(~pl.col("rate_per_10000").str.contains(r"^\d+$"))
+    assert symbols["value"].null_count() == symbols.height
+    assert set(symbols["symbol"]) <= {"c", "z", "x"}
+
+
+@pytest.mark.parametrize(
+    "population",
+    [
+        "Children looked after on 31 March each year",
+        "Children starting to be looked after each year",
+        "Children ceasing to be looked after each year",
+    ],
+)
+def test_recomputed_rates_round_half_up_to_the_published_figure(population):
+    path = reference_file("dfe", "cla_number_and_rate_per_10k_children.csv")
+    frame = read_published(
+        path,
+        column="rate_per_10000",
+        filters={"population_type": population},
+        numerator="children_count",
+        denominator="population_estimate",
+    )
+    rows = frame.filter((pl.col("level") == "local authority") & pl.col("value").is_not_null())
+    assert rows.height > 700
+    for num, den, value in rows.select("numerator", "denominator", "value").iter_rows():
+        assert round_half_up(num / den * 10_000, 0) == value
+
+
+def test_england_and_regions_are_kept(cla_store):
+    store, _ = cla_store
+    england = store.frame(
+        "SELECT period, value FROM published_values WHERE level = 'national' ORDER BY period"
+    )
+    assert england["period"].to_list() == ["2020-21", "2021-22", "2022-23", "2023-24", "2024-25"]
+    assert england.filter(pl.col("period") == "2024-25")["value"][0] == 67.0
+    regions = store.scalar(
+        "SELECT count(DISTINCT area_code) FROM published_values WHERE level = 'regional'"
+    )
+    assert regions >= 9  # nine regions, with Inner and Outer London in some years
+
+
+def test_neighbour_median_for_every_authority(cla_store):
+    store, _ = cla_store
+    las = store.frame("SELECT DISTINCT old_la_code FROM neighbours")["old_la_code"].to_list()
+    assert len(las) >= 150
+    for la in las:
+        average, n = neighbour_average(store, "CC01", "2024-25", la)
+        assert n >= 7 and average is not None, la  # a few neighbours were reorganised away
+
+
+@pytest.mark.parametrize("la", ["202", "886", "330"])  # Camden, Kent, Birmingham
+def test_neighbour_median_by_hand(cla_store, la):
+    store, path = cla_store
+    model = pl.read_csv(
+        reference_file("dfe", "New_Statistical_Neighbour_Groupings_April_2021.csv"),
+        infer_schema=False,
+    )
+    model = model.rename({model.columns[0]: "la"})
+    row = model.filter(pl.col("la") == la).row(0, named=True)
+    codes = [row[f"SN{i}"] for i in range(1, 11)]
+    raw = pl.read_csv(path, infer_schema=False).filter(
+        (pl.col("time_period") == "2025")
+        & (pl.col("population_type") == CLA_FILTER["population_type"])
+        & pl.col("old_la_code").is_in(codes)
+        & pl.col("rate_per_10000").str.contains(r"^\d+$")
+    )
+    rates = [float(v) for v in raw["rate_per_10000"]]
+    median, n = neighbour_average(store, "CC01", "2024-25", la)
+    mean, _ = neighbour_average(store, "CC01", "2024-25", la, method="mean")
+    assert n == len(rates)
+    assert median == pytest.approx(statistics.median(rates))
+    assert mean == pytest.approx(statistics.fmean(rates))
+
+
+def test_period_codes():
+    assert period_code("202425", "Academic year") == "2024-25"
+    assert period_code("2025", "Reporting year") == "2024-25"
+    assert period_code("2025", "Calendar year") == "2025"
+    with pytest.raises(PublishedDataError):
+        period_code("Q1", "Financial year Q1")
+
+
+HEADER = (
+    "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+    "region_name,old_la_code,new_la_code,la_name,rate\n"
+)
+
+
+def test_symbols_and_unmappable_codes(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(
+        HEADER
+        + "2025,Calendar year,National,E92000001,England,,,,,,5.6\n"
+        + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
+        "805,E06000001,Hartlepool,c\n"
+        + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
+        "806,,Middlesbrough,low\n"
+        + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
+        "807,E06000003,Redcar and Cleveland,:\n"
+    )
+    frame = read_published(good, column="rate")
+    assert frame["symbol"].to_list() == [None, "c", "low", ":"]
+    assert frame["value"].to_list() == [5.6, None, None, None]
+    assert frame["area_code"].to_list()[2] == "E06000002"  # resolved from the old code
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEADER + "2025,Calendar year,Local authority,E92000001,England,E12000001,"
+        "North East,999,E06999999,Nowhere,5\n"
+    )
+    with pytest.raises(PublishedDataError, match=r"row 2.*E06999999.*Nowhere"):
+        read_published(bad, column="rate")
+    with pytest.raises(PublishedDataError, match="no column 'rate_pct'"):
+        read_published(good, column="rate_pct")
+    with pytest.raises(PublishedDataError, match="no row has la_name = 'Atlantis'"):
+        read_published(good, column="rate", filters={"la_name": "Atlantis"})
