@@ -22,6 +22,14 @@ RAG_LABELS = {
     "not judged": "– Not judged",
     "no figures": "… No figures",
 }
+COMPARISON_LABELS = {
+    "better": "● Better",
+    "worse": "● Worse",
+    "similar": "○ Similar",
+    "higher": "▲ Higher",
+    "lower": "▼ Lower",
+    "not compared": "",
+}
 DIRECTION_LABELS = {
     "improving": "↗ Improving",
     "worsening": "↘ Worsening",

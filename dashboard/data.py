@@ -71,6 +71,16 @@ def indicator_table(period: str, version: tuple[int, int]) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def indicator_table_with_benchmarks(period: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.with_benchmarks(indicator_table(period, version), store(), catalogue(), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def all_authorities(code: str, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.all_authorities(store(), code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def rag_summary(period: str, by: str, version: tuple[int, int]) -> pl.DataFrame:
     return queries.rag_summary(indicator_table(period, version), catalogue(), by=by)
 

@@ -188,6 +188,7 @@ class Settings(_Entry):
     partnership: str
     authority: str
     home_old_la_code: str | None = None
+    home_region_code: str | None = None
     demo_first_quarter: str
     demo_last_quarter: str
     neighbour_average: Literal["median", "mean"] = "median"

@@ -263,9 +263,24 @@ def _filters(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import_published(args: argparse.Namespace) -> int:
-    from metrics.published import PublishedDataError, read_published
+    from metrics.published import PublishedDataError, import_all, read_published
 
     catalogue = load_catalogue()
+    if args.all:
+        if not args.file or not args.file.is_dir():
+            raise CommandError("--all takes the folder holding the published files")
+        store = _open_store(args.db)
+        try:
+            counts = import_all(store, catalogue, args.file)
+        except PublishedDataError as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            store.close()
+        for code, rows in counts.items():
+            print(f"{code}: {rows} published values")
+        return 0
+    if not args.file or not args.indicator or not args.column:
+        raise CommandError("give FILE --indicator CODE --column NAME, or --all FOLDER")
     if args.indicator not in catalogue.indicator:
         raise CommandError(f"'{args.indicator}' is not an indicator in the catalogue")
     try:
@@ -378,9 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
         "import-published",
         help="import a DfE open-data (EES) file as benchmark values for an indicator",
     )
-    p.add_argument("file", type=Path)
-    p.add_argument("--indicator", required=True)
-    p.add_argument("--column", required=True, help="the column holding the indicator's value")
+    p.add_argument("file", type=Path, help="the EES-format CSV (with --all: the folder)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="import every indicator's source named in the catalogue from FILE",
+    )
+    p.add_argument("--indicator")
+    p.add_argument("--column", help="the column holding the indicator's value")
     p.add_argument(
         "--filter",
         action="append",

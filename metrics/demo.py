@@ -331,6 +331,13 @@ def build_demo(
                 progress(
                     number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}"
                 )
+        from metrics.demo_published import DEMO_PUBLISHED, NEIGHBOURS_FILE
+        from metrics.published import import_all, read_neighbours
+
+        import_all(store, catalogue, DEMO_PUBLISHED, actor="demo")
+        store.replace_neighbours(
+            read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE), source=NEIGHBOURS_FILE, actor="demo"
+        )
         store.record_event(actor="demo", action="demo built", detail=counts)
     finally:
         store.close()

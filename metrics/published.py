@@ -159,6 +159,32 @@ def _map_rows(
     ).drop("value_text", "numerator_text", "denominator_text")
 
 
+def import_all(
+    store, catalogue, folder: Path | str, *, actor: str = "command line"
+) -> dict[str, int]:
+    """Import every indicator's published source named in the catalogue from ``folder``."""
+    folder = Path(folder)
+    counts = {}
+    for ind in catalogue.indicators:
+        src = ind.published
+        if src is None:
+            continue
+        path = folder / src.file
+        if not path.is_file():
+            raise PublishedDataError(
+                f"{ind.code}: the catalogue names {src.file}, which is not in {folder}"
+            )
+        frame = read_published(
+            path,
+            column=src.column,
+            filters=src.filters,
+            numerator=src.numerator_column,
+            denominator=src.denominator_column,
+        )
+        counts[ind.code] = store.replace_published(ind.code, frame, source=src.file, actor=actor)
+    return counts
+
+
 def read_neighbours(path: Path | str) -> pl.DataFrame:
     """The DfE statistical neighbour model (one row per authority, ten neighbours) as
     (old_la_code, rank, neighbour_old_la_code). Both the 2021 and 2025 layouts are read."""

@@ -451,3 +451,108 @@ def published_series(
         + " ORDER BY period, area_code"
     )
     return store.frame(query, [indicator, level] + ([area_code] if area_code else []))
+
+
+def benchmarks(store: Store, catalogue: Catalogue) -> pl.DataFrame:
+    """Per indicator, the latest published England and regional values and the
+    statistical neighbours' average (median or mean, as the settings say), with periods."""
+    method = catalogue.settings.neighbour_average
+    published = store.frame(
+        "SELECT indicator_code, period, level, area_code, value FROM published_values "
+        "WHERE value IS NOT NULL"
+    )
+    rows = []
+    for code in published["indicator_code"].unique().sort():
+        mine = published.filter(pl.col("indicator_code") == code)
+        england = mine.filter(pl.col("level") == "national").sort("period")
+        if england.is_empty():
+            continue
+        period = england["period"][-1]
+        region = mine.filter(
+            (pl.col("level") == "regional")
+            & (pl.col("period") == period)
+            & (pl.col("area_code") == catalogue.settings.home_region_code)
+        )
+        neighbours, n = (None, 0)
+        if catalogue.settings.home_old_la_code:
+            neighbours, n = neighbour_average(
+                store, code, period, catalogue.settings.home_old_la_code, method=method
+            )
+        rows.append(
+            {
+                "indicator_code": code,
+                "benchmark_period": period,
+                "england": england["value"][-1],
+                "region": region["value"][0] if region.height else None,
+                "neighbours": neighbours,
+                "neighbours_n": n,
+                "neighbour_method": method,
+            }
+        )
+    schema = {
+        "indicator_code": pl.String,
+        "benchmark_period": pl.String,
+        "england": pl.Float64,
+        "region": pl.Float64,
+        "neighbours": pl.Float64,
+        "neighbours_n": pl.Int64,
+        "neighbour_method": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def with_benchmarks(
+    table: pl.DataFrame, store: Store, catalogue: Catalogue, quarter: str
+) -> pl.DataFrame:
+    """The indicator table with England, region and neighbour columns, the Fingertips
+    comparison with England (95% interval) and the recent trend marker."""
+    from metrics.stats import compare_to_benchmark, recent_trend
+
+    table = table.join(benchmarks(store, catalogue), on="indicator_code", how="left")
+    history = values_as_at(store, catalogue, quarter).sort("period_order")
+    trends, versus = [], []
+    for row in table.iter_rows(named=True):
+        ind = catalogue.indicator[row["indicator_code"]]
+        points = history.filter(pl.col("indicator_code") == ind.code)
+        counts = ind.kind.value == "proportion"
+        trends.append(
+            recent_trend(
+                points["value"].to_list(),
+                points["lower_95"].to_list(),
+                points["upper_95"].to_list(),
+                polarity=ind.polarity.value,
+                numerators=points["numerator"].to_list() if counts else None,
+                denominators=points["denominator"].to_list() if counts else None,
+            )
+        )
+        versus.append(
+            compare_to_benchmark(
+                row.get("value"),
+                row.get("lower_95"),
+                row.get("upper_95"),
+                row.get("england"),
+                polarity=ind.polarity.value,
+            )
+        )
+    return table.with_columns(
+        pl.Series("trend", trends, dtype=pl.String),
+        pl.Series("vs_england", versus, dtype=pl.String),
+    )
+
+
+def all_authorities(store: Store, indicator: str) -> pl.DataFrame:
+    """Every authority's latest published value for an indicator (for spine charts,
+    ranks and quartiles)."""
+    latest = store.scalar(
+        "SELECT max(period) FROM published_values WHERE indicator_code = ? "
+        "AND level = 'local authority' AND value IS NOT NULL",
+        [indicator],
+    )
+    if latest is None:
+        return pl.DataFrame()
+    return store.frame(
+        "SELECT period, area_code, old_la_code, area_name, value FROM published_values "
+        "WHERE indicator_code = ? AND level = 'local authority' AND period = ? "
+        "AND value IS NOT NULL",
+        [indicator, latest],
+    )

@@ -404,3 +404,23 @@ def quartile_band(
     if polarity == "low_is_good":
         return "ABCD"[quarter - 1]
     return "DCBA"[quarter - 1]
+
+
+def funnel_limits(
+    centre: float, sizes, *, kind: str, multiplier: float = 100, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control limits of a funnel plot around ``centre`` (on the value's scale) for each
+    denominator in ``sizes``: binomial (normal approximation) for proportions, Poisson
+    (exact for small expected counts) for rates."""
+    n = np.asarray(sizes, dtype=float)
+    if kind == "proportion":
+        p = centre / multiplier
+        half = z_value(confidence) * np.sqrt(p * (1 - p) / n)
+        return (np.clip(p - half, 0, 1) * multiplier, np.clip(p + half, 0, 1) * multiplier)
+    if kind == "rate":
+        expected = centre / multiplier * n
+        alpha = 1 - confidence
+        lower = special.gammaincinv(np.maximum(expected, 1e-12), alpha / 2)
+        upper = special.gammaincinv(expected + 1, 1 - alpha / 2)
+        return lower / n * multiplier, upper / n * multiplier
+    raise ValueError(f"funnel limits are for proportions and rates, not {kind!r}")

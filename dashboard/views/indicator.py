@@ -3,6 +3,7 @@ commentary. The indicator and period are in the URL, so a link opens this exact 
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -83,6 +84,24 @@ if series["target"].is_not_null().any():
         name="Target",
         line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
     )
+bench = (
+    data.indicator_table_with_benchmarks(data.default_period(version), version)
+    .filter(pl.col("indicator_code") == code)
+    .row(0, named=True)
+)
+method = catalogue.settings.neighbour_average
+for label, key, dash in (
+    ("England", "england", "dot"),
+    (f"Neighbours ({method})", "neighbours", "dashdot"),
+):
+    if bench.get(key) is not None:
+        fig.add_scatter(
+            x=[periods[0], periods[-1]],
+            y=[bench[key]] * 2,
+            mode="lines",
+            name=f"{label}, {bench['benchmark_period']}",
+            line={"color": ui.BENCHMARK, "dash": dash, "width": 1.5},
+        )
 trend_table = series.select(
     pl.col("period").alias("Period"),
     pl.col("value")
@@ -161,6 +180,48 @@ if has_localities:
         .otherwise(pl.lit(""))
         .alias("Note"),
     )
+    if ind.kind.value in ("proportion", "rate") and not total.is_empty():
+        from metrics.stats import funnel_limits
+
+        centre = total["value"][0]
+        sizes = np.linspace(
+            max(1.0, local["denominator"].min() * 0.5), local["denominator"].max() * 1.3, 80
+        )
+        funnel = go.Figure()
+        for level, dash in ((0.95, "dash"), (0.998, "dot")):
+            lo, hi = funnel_limits(
+                centre, sizes, kind=ind.kind.value, multiplier=ind.multiplier, confidence=level
+            )
+            name = f"{level * 100:g}% limits"
+            funnel.add_scatter(
+                x=sizes, y=hi, mode="lines", name=name, line={"color": "#505a5f", "dash": dash}
+            )
+            funnel.add_scatter(
+                x=sizes,
+                y=lo,
+                mode="lines",
+                name=name,
+                showlegend=False,
+                line={"color": "#505a5f", "dash": dash},
+            )
+        funnel.add_hline(
+            y=centre,
+            line_color=ui.AUTHORITY,
+            annotation_text=f"{authority.name} {figure(centre, d, unit)}",
+        )
+        funnel.add_scatter(
+            x=local["denominator"],
+            y=local["value"],
+            mode="markers+text",
+            text=local["area_name"],
+            textposition="top center",
+            name="Localities",
+            marker={"size": 11, "color": ui.SERIES[1], "symbol": "circle"},
+        )
+        funnel_figure = ui.base_layout(
+            funnel, title=f"Funnel plot, {period}", y_title=y_title, height=420
+        )
+        funnel_figure.update_xaxes(title="denominator (size)")
     ui.chart_with_table(
         ui.base_layout(
             fig,
@@ -173,6 +234,121 @@ if has_localities:
         caption="Where a locality's interval does not cross the authority's line, the "
         "difference is unlikely to be chance. 'Small numbers' marks counts below the "
         f"suppression threshold ({ind.suppression_threshold}): not for publication.",
+    )
+    if ind.kind.value in ("proportion", "rate") and not total.is_empty():
+        st.subheader("Funnel plot", anchor=False)
+        ui.chart_with_table(
+            funnel_figure,
+            local_table,
+            key="funnel",
+            file_name=f"{code}_funnel_{period}.csv",
+            caption="A locality outside the dotted (99.8%) limits differs from "
+            "the authority by more than chance would explain.",
+        )
+
+# --- against all authorities (spine chart) ---------------------------------------------------
+
+others = data.all_authorities(code, version)
+if not others.is_empty():
+    from metrics.stats import compare_to_benchmark, quartile_band, quartile_cut_points, ranks
+
+    st.header("Compared with England and all authorities", divider="gray")
+    latest = series.row(-1, named=True)
+    published_period = others["period"][0]
+    values = others["value"].to_list()
+    everyone = [*values, latest["value"]]
+    polarity = ind.polarity.value
+    rank = ranks(everyone, polarity=polarity)[-1]
+    cuts = quartile_cut_points(everyone)
+    band = quartile_band(latest["value"], cuts, polarity=polarity)
+    low_good = polarity == "low_is_good"
+    worst, best = (max(values), min(values)) if low_good else (min(values), max(values))
+    q25, q75 = (cuts[2], cuts[0]) if low_good else (cuts[0], cuts[2])
+    england = bench.get("england")
+    verdict = compare_to_benchmark(
+        latest["value"], latest["lower_95"], latest["upper_95"], england, polarity=polarity
+    )
+    fig = go.Figure()
+    fig.add_bar(
+        y=[""],
+        x=[abs(best - worst)],
+        base=[min(worst, best)],
+        orientation="h",
+        marker_color="#dddddd",
+        name="Worst to best authority",
+        width=0.5,
+    )
+    fig.add_bar(
+        y=[""],
+        x=[abs(q75 - q25)],
+        base=[min(q25, q75)],
+        orientation="h",
+        marker_color="#a6a6a6",
+        name="25th to 75th percentile",
+        width=0.5,
+    )
+    if england is not None:
+        fig.add_scatter(
+            y=[""],
+            x=[england],
+            mode="markers",
+            name=f"England {published_period}",
+            marker={
+                "symbol": "line-ns-open",
+                "size": 36,
+                "color": ui.BENCHMARK,
+                "line": {"width": 3, "color": ui.BENCHMARK},
+            },
+        )
+    fig.add_scatter(
+        y=[""],
+        x=[latest["value"]],
+        mode="markers+text",
+        name=f"{authority.name} {latest['period']}",
+        text=[ui.COMPARISON_LABELS.get(verdict, "")],
+        textposition="top center",
+        marker={"symbol": "diamond", "size": 18, "color": ui.AUTHORITY},
+    )
+    fig.update_layout(barmode="overlay")
+    if low_good:
+        fig.update_xaxes(autorange="reversed")
+    spine_table = pl.DataFrame(
+        {
+            "Measure": [
+                "Worst authority",
+                "25th percentile",
+                "England",
+                "75th percentile",
+                "Best authority",
+                f"{authority.name} ({latest['period']})",
+                "Rank among authorities",
+                "Quartile band",
+            ],
+            "Value": [
+                figure(worst, d, unit),
+                figure(q25, d, unit),
+                figure(england, d, unit),
+                figure(q75, d, unit),
+                figure(best, d, unit),
+                figure(latest["value"], d, unit),
+                f"{rank} of {len(everyone)}",
+                band or "–",
+            ],
+        }
+    )
+    ui.chart_with_table(
+        ui.base_layout(
+            fig,
+            title=f"Spine chart: all authorities, {published_period} "
+            "(worst on the left, best on the right)",
+            height=260,
+        ),
+        spine_table,
+        key="spine",
+        file_name=f"{code}_spine.csv",
+        caption="Rank 1 is the best; tied authorities share the best rank they span. Quartile "
+        "band A is the best quarter of authorities; a value equal to a cut-point falls in the "
+        "quarter below (LAIT's conventions).",
     )
 
 # --- breakdowns ----------------------------------------------------------------------------

@@ -108,6 +108,12 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "Since last period": change(r.get("change_previous"), d, unit),
                 "Since a year ago": change(r.get("change_year"), d, unit),
                 "Direction": ui.DIRECTION_LABELS.get(r["direction"], r["direction"]),
+                "Recent trend": r.get("trend") or "",
+                "England": figure(r.get("england"), d, unit),
+                "Neighbours": figure(r.get("neighbours"), d, unit),
+                "Region": figure(r.get("region"), d, unit),
+                "Published year": r.get("benchmark_period") or "",
+                "Compared with England": ui.COMPARISON_LABELS.get(r.get("vs_england") or "", ""),
                 "Trend": r.get("recent") or [],
                 "Group": r["group"],
                 "Last return": r["submitted_at"].strftime("%d %b %Y")
@@ -118,7 +124,7 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-rows = indicator_rows(table)
+rows = indicator_rows(data.indicator_table_with_benchmarks(period, version))
 outcome_filter = st.multiselect(
     "Outcomes",
     [o.title for o in catalogue.outcomes],
@@ -139,7 +145,22 @@ st.dataframe(
         "Code": None,
         "Title": st.column_config.TextColumn("Title", width="medium"),
         "Trend": st.column_config.LineChartColumn("Trend (recent periods)", width="small"),
+        "Neighbours": st.column_config.TextColumn(
+            f"Neighbours ({catalogue.settings.neighbour_average})",
+            help=f"The {catalogue.settings.neighbour_average} of the statistical neighbours' "
+            "published values for the published year",
+        ),
+        "Compared with England": st.column_config.TextColumn(
+            help="Fingertips' comparison: the 95% interval of the latest figure against "
+            "England's latest published value"
+        ),
     },
+)
+st.caption(
+    "England, region and neighbour figures are the latest published (see 'Published year'); "
+    f"the neighbour average is the {catalogue.settings.neighbour_average} of the authority's "
+    "10 statistical neighbours (DfE model). Recent trend: the five most recent points, "
+    "significant at 99.8% (Fingertips' method)."
 )
 ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="indicators_csv")
 

@@ -150,3 +150,48 @@ def test_reading_pages(app_db, demo_db, catalogue, name):
         assert at.title[0].value == "Accessibility statement"
     else:
         assert len(at.header) == 5
+
+
+def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catalogue):
+    at = page("overview")
+    table = frame_with(at, "Title").set_index("Code")
+    with Store(demo_db, read_only=True) as store:
+        england = store.frame(
+            "SELECT indicator_code, arg_max(value, period) AS value FROM published_values "
+            "WHERE level = 'national' GROUP BY 1"
+        )
+    assert england.height == 3
+    for code, value in england.iter_rows():
+        d = catalogue.indicator[code].decimals
+        shown = table.loc[code, "England"].rstrip("%")
+        assert float(shown) == pytest.approx(value, abs=10**-d / 2)
+        assert table.loc[code, "Neighbours"] != "–"
+        assert table.loc[code, "Compared with England"] != ""
+    assert set(table["Recent trend"]) <= {
+        "increasing and getting better",
+        "increasing and getting worse",
+        "decreasing and getting better",
+        "decreasing and getting worse",
+        "increasing",
+        "decreasing",
+        "no significant change",
+        "cannot be calculated",
+    }
+    assert "no significant change" in set(table["Recent trend"])
+
+
+def test_indicator_page_spine_and_funnel(app_db, demo_db, catalogue):
+    at = page("indicator", code="CC01")
+    headers = [h.value for h in at.header]
+    assert "Compared with England and all authorities" in headers
+    assert "Funnel plot" in [s.value for s in at.subheader]
+    spine = frame_with(at, "Measure").set_index("Measure")
+    with Store(demo_db, read_only=True) as store:
+        authorities = store.scalar(
+            "SELECT count(*) FROM published_values WHERE indicator_code = 'CC01' AND "
+            "level = 'local authority' AND value IS NOT NULL AND period = "
+            "(SELECT max(period) FROM published_values WHERE indicator_code = 'CC01')"
+        )
+    rank, of = spine.loc["Rank among authorities", "Value"].split(" of ")
+    assert int(of) == authorities + 1 and 1 <= int(rank) <= authorities + 1
+    assert spine.loc["Quartile band", "Value"] in {"A", "B", "C", "D"}

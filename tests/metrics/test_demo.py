@@ -72,3 +72,10 @@ def test_demo_is_deterministic_across_processes():
 def test_demo_spans_the_configured_quarters(catalogue):
     quarters = quarters_between(catalogue.first_demo_quarter(), catalogue.last_demo_quarter())
     assert len(quarters) >= 12
+
+
+def test_shipped_demo_published_files_are_the_generated_ones(tmp_path, catalogue):
+    from metrics.demo_published import DEMO_PUBLISHED, write_demo_published
+
+    for path in write_demo_published(catalogue, tmp_path):
+        assert path.read_bytes() == (DEMO_PUBLISHED / path.name).read_bytes(), path.name
