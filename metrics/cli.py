@@ -239,8 +239,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = _open_store(args.db, read_only=True)
     if store is None:
         raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
+    catalogue = load_catalogue()
     try:
-        frame = export_values(store, load_catalogue())
+        frame = export_values(store, catalogue)
+        if args.public:
+            from metrics.disclosure import public_table
+
+            frame = public_table(
+                store.frame(
+                    "SELECT * FROM indicator_values ORDER BY indicator_code, "
+                    "period_order, area_code, breakdown"
+                ),
+                catalogue,
+            )
     finally:
         store.close()
     out = args.out or Path(f"indicator_values.{args.format}")
@@ -386,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export indicator values")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--out", type=Path)
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="for publication: figures rounded half up as text, small numbers "
+        "suppressed as c (with secondary suppression) and footnoted",
+    )
     _db_arg(p)
     p.set_defaults(func=cmd_export)
 
