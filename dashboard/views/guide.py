@@ -62,7 +62,18 @@ for rates and counts, Student's t for averages). Where two intervals do not over
 difference is unlikely to be chance. Small localities have wide intervals.
 
 **Small numbers**: counts below an indicator's suppression threshold are marked; they are
-for internal use, not for publication.
+for internal use, not for publication (`outcomes export --public` suppresses them as `c`).
+
+**Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
+region's and the statistical neighbours' latest figures (the neighbour average is the
+median of the authority's 10 neighbours in DfE's model, unless the settings say mean),
+and compares our latest figure with England's: ● better or ● worse where the 95%
+interval excludes England's value, ○ similar where it includes it (▲ higher / ▼ lower
+for context indicators). **Recent trend** uses the five most recent points and reports a
+trend only where it is significant at 99.8% and survives leaving out any one point. The
+indicator page adds a spine chart (every authority from worst to best, with England and
+our figure; our rank and quartile band, A the best quarter) and a funnel plot of the
+localities (outside the dotted line: more than chance).
 
 ## The return
 
@@ -89,7 +100,8 @@ st.markdown("""
 
 - There is no sign-in in the app itself: deploy it behind your organisation's sign-in,
   and give write access (the submit page) only to delivery group leads.
-- Comparisons with England, the region and statistical neighbours are not shown yet.
+- England, regional and neighbour figures are the latest published year, which can be
+  a year or more behind the quarter shown; the overview says which year.
 - The check for children's details looks for UPNs, NHS numbers, postcodes, dates of birth
   and column headings; it cannot recognise a child's name written in commentary.
 - One app process writes to the database; stop it before loading returns from the

@@ -48,6 +48,16 @@ def test_compare_rejects_unknown_polarity():
         compare_to_benchmark(1, 0, 2, 1, polarity="up")
 
 
+def test_armitage_statistic_matches_the_published_r_example():
+    # R's stats::prop.trend.test documentation: smokers c(83, 90, 129, 70) of patients
+    # c(86, 93, 136, 82) give X-squared = 8.2249, df = 1 (Armitage's test for trend).
+    stat, direction = _proportion_trend(
+        np.array([83.0, 90, 129, 70]), np.array([86.0, 93, 136, 82])
+    )
+    assert round(stat, 4) == 8.2249
+    assert direction == -1.0  # the proportion of smokers falls across the groups
+
+
 def test_armitage_statistic_matches_weighted_regression_form():
     r = np.array([100.0, 120, 140, 160, 180])
     n = np.array([1000.0, 1000, 1000, 1000, 1000])
