@@ -6,6 +6,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from metrics.formatting import figure, interval
+
 # One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
 # RAG has a symbol and a word, lines have labels and dash styles.
 AUTHORITY = "#0072B2"
@@ -38,6 +40,20 @@ DIRECTION_LABELS = {
     "decreased": "↓ Decreased",
     "no earlier figure": "",
 }
+
+
+def value_columns(decimals: int, unit: str) -> list[pl.Expr]:
+    """``Value`` and ``95% interval`` as people read them, from value and its limits."""
+    return [
+        pl.col("value")
+        .map_elements(lambda v: figure(v, decimals, unit), return_dtype=pl.String)
+        .alias("Value"),
+        pl.struct("lower_95", "upper_95")
+        .map_elements(
+            lambda s: interval(s["lower_95"], s["upper_95"], decimals), return_dtype=pl.String
+        )
+        .alias("95% interval"),
+    ]
 
 
 def plural(count: int, word: str) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
-from metrics.formatting import figure, interval
+from metrics.formatting import figure
 from metrics.periods import sort_key
 
 catalogue = data.catalogue()
@@ -104,12 +104,7 @@ for label, key, dash in (
         )
 trend_table = series.select(
     pl.col("period").alias("Period"),
-    pl.col("value")
-    .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
-    .alias("Value"),
-    pl.struct("lower_95", "upper_95")
-    .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
-    .alias("95% interval"),
+    *ui.value_columns(d, unit),
     pl.col("numerator").alias("Numerator"),
     pl.col("denominator").alias("Denominator"),
     pl.col("target").alias("Target"),
@@ -167,12 +162,7 @@ if has_localities:
         )
     local_table = local.select(
         pl.col("area_name").alias("Locality"),
-        pl.col("value")
-        .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
-        .alias("Value"),
-        pl.struct("lower_95", "upper_95")
-        .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
-        .alias("95% interval"),
+        *ui.value_columns(d, unit),
         pl.col("numerator").alias("Numerator"),
         pl.col("denominator").alias("Denominator"),
         pl.when(pl.col("suppressed"))

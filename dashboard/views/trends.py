@@ -8,7 +8,6 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
-from metrics.formatting import figure, interval
 
 catalogue = data.catalogue()
 version = data.version()
@@ -80,12 +79,7 @@ for n, area in enumerate(areas):
 table = series.select(
     pl.col("area_name").alias("Area"),
     pl.col("period").alias("Period"),
-    pl.col("value")
-    .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
-    .alias("Value"),
-    pl.struct("lower_95", "upper_95")
-    .map_elements(lambda s: interval(s["lower_95"], s["upper_95"], d), return_dtype=pl.String)
-    .alias("95% interval"),
+    *ui.value_columns(d, unit),
     pl.col("numerator").alias("Numerator"),
     pl.col("denominator").alias("Denominator"),
 )
