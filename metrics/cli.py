@@ -334,6 +334,26 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_neighbour_averages(args: argparse.Namespace) -> int:
+    from metrics.queries import neighbour_averages
+
+    store = _open_store(args.db, read_only=True)
+    if store is None:
+        raise CommandError("no database yet")
+    try:
+        frame = neighbour_averages(store, args.indicator, args.period, method=args.method)
+    finally:
+        store.close()
+    if frame.is_empty():
+        raise CommandError("no neighbour model imported: run 'outcomes import-neighbours'")
+    if args.out:
+        frame.write_csv(args.out)
+        print(f"Wrote {frame.height} authorities to {args.out}")
+    else:
+        print(frame.write_csv(), end="")
+    return 0
+
+
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     print(
@@ -433,6 +453,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     _db_arg(p)
     p.set_defaults(func=cmd_import_neighbours)
+
+    p = sub.add_parser(
+        "neighbour-averages",
+        help="every authority's statistical neighbour average for a published indicator",
+    )
+    p.add_argument("--indicator", required=True)
+    p.add_argument("--period", required=True, help="published period, e.g. 2024-25")
+    p.add_argument("--method", choices=["median", "mean"], default="median")
+    p.add_argument("--out", type=Path, help="write CSV here instead of printing it")
+    _db_arg(p)
+    p.set_defaults(func=cmd_neighbour_averages)
 
     p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
     p.set_defaults(func=cmd_catalogue)

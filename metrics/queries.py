@@ -556,3 +556,24 @@ def all_authorities(store: Store, indicator: str) -> pl.DataFrame:
         "AND value IS NOT NULL",
         [indicator, latest],
     )
+
+
+def neighbour_averages(
+    store: Store, indicator: str, period: str, *, method: str = "median"
+) -> pl.DataFrame:
+    """Every authority in the neighbour model with its own published value and its
+    neighbours' average (median or mean) for one indicator and period."""
+    if method not in ("median", "mean"):
+        raise ValueError(f"method must be 'median' or 'mean', not {method!r}")
+    return store.frame(
+        f"SELECT n.old_la_code, any_value(own.area_name) AS area_name, "
+        f"any_value(own.value) AS value, {method}(p.value) AS neighbour_{method}, "
+        "count(p.value) AS neighbours_with_value "
+        "FROM neighbours n "
+        "LEFT JOIN published_values p ON p.old_la_code = n.neighbour_old_la_code "
+        "  AND p.indicator_code = ? AND p.period = ? AND p.level = 'local authority' "
+        "LEFT JOIN published_values own ON own.old_la_code = n.old_la_code "
+        "  AND own.indicator_code = ? AND own.period = ? AND own.level = 'local authority' "
+        "GROUP BY n.old_la_code ORDER BY n.old_la_code",
+        [indicator, period, indicator, period],
+    )

@@ -111,6 +111,19 @@ def test_neighbour_median_for_every_authority(cla_store):
         assert n >= 7 and average is not None, la  # a few neighbours were reorganised away
 
 
+def test_neighbour_averages_for_every_authority_in_one_table(cla_store):
+    from metrics.queries import neighbour_averages
+
+    store, _ = cla_store
+    table = neighbour_averages(store, "CC01", "2024-25")
+    assert table.height == store.scalar("SELECT count(DISTINCT old_la_code) FROM neighbours")
+    assert table["neighbour_median"].null_count() == 0
+    for la in ("202", "886"):
+        single, n = neighbour_average(store, "CC01", "2024-25", la)
+        row = table.filter(pl.col("old_la_code") == la).row(0, named=True)
+        assert (row["neighbour_median"], row["neighbours_with_value"]) == (single, n)
+
+
 @pytest.mark.parametrize("la", ["202", "886", "330"])  # Camden, Kent, Birmingham
 def test_neighbour_median_by_hand(cla_store, la):
     store, path = cla_store
