@@ -179,10 +179,6 @@ class Indicator(_Entry):
         """The period this indicator reports in the return for ``quarter``."""
         return period_for_return(self.period_type, quarter)
 
-    def scale(self) -> float:
-        """Factor from numerator/denominator to the value shown."""
-        return self.multiplier
-
 
 class Settings(_Entry):
     partnership: str

@@ -53,7 +53,3 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
             f.column or "",
         ),
     )
-
-
-def count(findings: list[Finding], severity: Severity) -> int:
-    return sum(1 for f in findings if f.severity is severity)

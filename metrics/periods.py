@@ -143,10 +143,6 @@ def previous_period(code: str, period_type: PeriodType, *, steps: int = 1) -> st
     return year_code(parse_year(code) - steps)
 
 
-def periods_per_year(period_type: PeriodType) -> int:
-    return 4 if period_type is PeriodType.FINANCIAL_QUARTER else 1
-
-
 def target_year(code: str, period_type: PeriodType) -> str:
     """The year whose target applies to a period: the financial year of a quarter."""
     if period_type is PeriodType.FINANCIAL_QUARTER:

@@ -61,22 +61,6 @@ def export_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
     )
 
 
-def returns_received(store: Store) -> pl.DataFrame:
-    """Submissions (without figures), newest first."""
-    return store.frame(
-        "SELECT id, group_code, period, version, status, submitted_by, submitted_at, file_name, "
-        "rows, errors, warnings, contents_withheld FROM submissions ORDER BY id DESC"
-    )
-
-
-def latest_period(store: Store) -> str | None:
-    """The latest quarter any accepted return is for."""
-    periods = store.frame("SELECT DISTINCT period FROM submissions WHERE status = 'accepted'")
-    if periods.is_empty():
-        return None
-    return max(periods["period"].to_list(), key=lambda p: Quarter.parse(p))
-
-
 # --- the board's overview -------------------------------------------------------------
 
 

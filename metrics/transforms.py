@@ -39,8 +39,6 @@ VALUE_COLUMNS = [
     "period_order",
 ]
 
-RAG_LABELS = ("green", "amber", "red", "no target", "not judged")
-
 
 def round_half_up(expr: pl.Expr, decimals: int | pl.Expr) -> pl.Expr:
     """Round half away from zero ("round five up"), as published statistics do.

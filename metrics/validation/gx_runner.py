@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.findings import Finding, Severity
+from metrics.findings import Finding
 from metrics.reading import ROW_COLUMN
 from metrics.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
 
@@ -228,7 +228,3 @@ def drop_masked(findings: list[Finding], suites: tuple[str, ...] = SUITES) -> li
             continue
         kept.append(f)
     return kept
-
-
-def severity_of(code: str) -> Severity:
-    return load_rules()[code].severity

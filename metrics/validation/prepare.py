@@ -13,7 +13,7 @@ import string
 import pandas as pd
 import polars as pl
 
-from metrics.catalogue import AreaLevel, Catalogue, Kind
+from metrics.catalogue import Catalogue, Kind
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
 from metrics.transforms import round_half_up
@@ -361,7 +361,3 @@ def commentary_by_indicator(frame: pl.DataFrame) -> pl.DataFrame:
         .group_by("indicator_code", pl.col("_period_found").alias("period"), maintain_order=True)
         .agg(pl.col("commentary").unique(maintain_order=True).str.join("\n\n").alias("text"))
     )
-
-
-def area_levels_of(catalogue: Catalogue) -> dict[str, AreaLevel]:
-    return {a.code: a.level for a in catalogue.areas}
