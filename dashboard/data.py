@@ -75,6 +75,11 @@ def indicator_table_with_benchmarks(period: str, version: tuple[int, int]) -> pl
     return queries.with_benchmarks(indicator_table(period, version), store(), catalogue(), period)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def benchmarks(version: tuple[int, int]) -> pl.DataFrame:
+    return queries.benchmarks(store(), catalogue())
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def all_authorities(code: str, version: tuple[int, int]) -> pl.DataFrame:
     return queries.all_authorities(store(), code)

@@ -418,9 +418,6 @@ def funnel_limits(
         half = z_value(confidence) * np.sqrt(p * (1 - p) / n)
         return (np.clip(p - half, 0, 1) * multiplier, np.clip(p + half, 0, 1) * multiplier)
     if kind == "rate":
-        expected = centre / multiplier * n
-        alpha = 1 - confidence
-        lower = special.gammaincinv(np.maximum(expected, 1e-12), alpha / 2)
-        upper = special.gammaincinv(expected + 1, 1 - alpha / 2)
+        lower, upper = _exact_limits(centre / multiplier * n, confidence)
         return lower / n * multiplier, upper / n * multiplier
     raise ValueError(f"funnel limits are for proportions and rates, not {kind!r}")

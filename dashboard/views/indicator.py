@@ -84,11 +84,8 @@ if series["target"].is_not_null().any():
         name="Target",
         line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
     )
-bench = (
-    data.indicator_table_with_benchmarks(data.default_period(version), version)
-    .filter(pl.col("indicator_code") == code)
-    .row(0, named=True)
-)
+published = data.benchmarks(version).filter(pl.col("indicator_code") == code)
+bench = published.row(0, named=True) if published.height else {}
 method = catalogue.settings.neighbour_average
 for label, key, dash in (
     ("England", "england", "dot"),
