@@ -14,6 +14,7 @@ calculated". The ``*_exprs`` and :func:`add_intervals` forms work on Polars colu
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -47,12 +48,16 @@ def wilson_interval(
     """
     if _missing(numerator, denominator) or denominator <= 0 or numerator < 0:
         return (math.nan, math.nan)
-    z = z_value(confidence)
-    p = numerator / denominator
+    lower, upper = _wilson_limits(numerator, denominator, z_value(confidence))
+    return (float(lower), float(upper))
+
+
+def _wilson_limits(numerator, denominator, z: float):
+    """The Wilson score limits (0-1 scale) for scalars or NumPy arrays."""
     centre = 2 * numerator + z * z
-    spread = z * math.sqrt(z * z + 4 * numerator * (1 - p))
+    spread = z * np.sqrt(z * z + 4 * numerator * (1 - numerator / denominator))
     scale = 2 * (denominator + z * z)
-    return ((centre - spread) / scale, (centre + spread) / scale)
+    return (centre - spread) / scale, (centre + spread) / scale
 
 
 def byars_interval(count: float, *, confidence: float = 0.95) -> tuple[float, float]:
@@ -290,39 +295,111 @@ def compare_to_benchmark(
     return "similar"
 
 
-def _slope_sign(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
-    xm = np.sum(w * x) / np.sum(w)
-    ym = np.sum(w * y) / np.sum(w)
-    return float(np.sign(np.sum(w * (x - xm) * (y - ym))))
+TREND_SE_DIVISOR = 3.92
+"""Fingertips takes a point's standard error as the width of its 95% interval / 3.92."""
 
 
-def _proportion_trend(numerators: np.ndarray, denominators: np.ndarray) -> tuple[float, float]:
-    """Chi-square test for linear trend in proportions (Armitage): (statistic, direction)."""
-    x = np.arange(1, len(numerators) + 1, dtype=float)
-    n, r = denominators, numerators
-    p = r.sum() / n.sum()
-    t = np.sum(r * x) - p * np.sum(n * x)
-    variance = p * (1 - p) * (np.sum(n * x * x) - np.sum(n * x) ** 2 / n.sum())
-    if variance <= 0:
-        return 0.0, 0.0
-    return float(t * t / variance), float(np.sign(t))
+@dataclass(frozen=True)
+class TrendTest:
+    """The test behind a recent trend marker (Fingertips' trend marker calculator).
+
+    ``statistic`` is chi-square with 1 degree of freedom; ``slope`` the direction
+    (per period: of the value for the regression, of the log-odds for proportions);
+    ``stable`` whether every fit leaving out one point has a slope of the same sign.
+    """
+
+    statistic: float
+    slope: float
+    stable: bool
+    method: str
+
+    @property
+    def significant(self) -> bool:
+        return self.stable and self.statistic > z_value(TREND_CONFIDENCE) ** 2
 
 
-def _regression_trend(
-    values: np.ndarray, lower: np.ndarray, upper: np.ndarray
-) -> tuple[float, float]:
-    """Weighted least squares of value on time, weights 1/SE^2 with SE from the 95%
-    interval: (z statistic squared, direction)."""
-    se = (upper - lower) / (2 * z_value(0.95))
+def _sign(slope: float) -> int:
+    # Fingertips counts a slope of exactly zero with the rising ones.
+    return -1 if slope < 0 else 1
+
+
+def _leave_one_out_stable(fit, *columns: np.ndarray) -> bool:
+    signs = {_sign(fit(*columns))}
+    for left_out in range(len(columns[0])):
+        keep = np.arange(len(columns[0])) != left_out
+        signs.add(_sign(fit(*(c[keep] for c in columns))))
+    return len(signs) == 1
+
+
+def chi_square_for_trend(numerators, denominators) -> float:
+    """Chi-square test for linear trend in proportions (Armitage), time scored 1, 2, ...:
+    N (N sum(r t) - R sum(n t))^2 / (R (N - R) (N sum(n t^2) - (sum(n t))^2))."""
+    r = np.asarray(numerators, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    t = np.arange(1, len(r) + 1, dtype=float)
+    big_n, big_r = n.sum(), r.sum()
+    spread = big_n * np.sum(n * t * t) - np.sum(n * t) ** 2
+    if big_r <= 0 or big_r >= big_n or spread <= 0:
+        return 0.0
+    return float(big_n * (big_n * np.sum(r * t) - big_r * np.sum(n * t)) ** 2) / float(
+        big_r * (big_n - big_r) * spread
+    )
+
+
+def _logit_slope(t: np.ndarray, logits: np.ndarray) -> float:
+    return float(np.polyfit(t, logits, 1)[0])
+
+
+def _weighted_slope(t: np.ndarray, values: np.ndarray, weights: np.ndarray) -> float:
+    s1, s3, s4 = weights.sum(), np.sum(weights * t), np.sum(weights * values)
+    s2, s5 = np.sum(weights * values * t), np.sum(weights * t * t)
+    return float((s1 * s2 - s3 * s4) / (s1 * s5 - s3**2))
+
+
+def trend_test(values, lower, upper, *, numerators=None, denominators=None) -> TrendTest | None:
+    """Fingertips' test for a recent trend over the five most recent points (oldest
+    first); None where it cannot be calculated (fewer than five complete points, an
+    interval of no width, or a proportion of 0% or 100%, whose log-odds are undefined).
+
+    Proportions (numerators and denominators given): the chi-square test for linear
+    trend in proportions; the slope of the log-odds on time, and each leave-one-out fit,
+    give the direction and its stability. Other values: least squares weighted by
+    1/SE^2, SE = (upper - lower) / 3.92; chi-square = (slope / its standard error)^2.
+    """
+    t = np.arange(1, TREND_POINTS + 1, dtype=float)
+    if numerators is not None and denominators is not None:
+        r = np.asarray(numerators, dtype=float)[-TREND_POINTS:]
+        n = np.asarray(denominators, dtype=float)[-TREND_POINTS:]
+        if len(r) < TREND_POINTS or not (np.isfinite(r) & np.isfinite(n)).all():
+            return None
+        if np.any(r <= 0) or np.any(r >= n):
+            return None
+        logits = np.log(r / (n - r))
+        return TrendTest(
+            statistic=chi_square_for_trend(r, n),
+            slope=_logit_slope(t, logits),
+            stable=_leave_one_out_stable(_logit_slope, t, logits),
+            method="chi-square test for linear trend in proportions",
+        )
+    vals = np.asarray(values, dtype=float)[-TREND_POINTS:]
+    lows = np.asarray(lower, dtype=float)[-TREND_POINTS:]
+    highs = np.asarray(upper, dtype=float)[-TREND_POINTS:]
+    complete = np.isfinite(vals) & np.isfinite(lows) & np.isfinite(highs)
+    if len(vals) < TREND_POINTS or not complete.all():
+        return None
+    se = (highs - lows) / TREND_SE_DIVISOR
     if np.any(se <= 0):
-        return 0.0, 0.0
+        return None
     w = 1 / se**2
-    x = np.arange(1, len(values) + 1, dtype=float)
-    xm = np.sum(w * x) / np.sum(w)
-    sxx = np.sum(w * (x - xm) ** 2)
-    slope = np.sum(w * (x - xm) * (values - np.sum(w * values) / np.sum(w))) / sxx
-    z = slope / np.sqrt(1 / sxx)
-    return float(z * z), float(np.sign(slope))
+    slope = _weighted_slope(t, vals, w)
+    s1, s3, s5 = w.sum(), np.sum(w * t), np.sum(w * t * t)
+    slope_se = math.sqrt(s1 / (s1 * s5 - s3**2))
+    return TrendTest(
+        statistic=(slope / slope_se) ** 2,
+        slope=slope,
+        stable=_leave_one_out_stable(_weighted_slope, t, vals, w),
+        method="weighted regression",
+    )
 
 
 def recent_trend(values, lower, upper, *, polarity: str, numerators=None, denominators=None) -> str:
@@ -331,51 +408,31 @@ def recent_trend(values, lower, upper, *, polarity: str, numerators=None, denomi
     Proportions (numerators and denominators given): chi-square test for linear trend.
     Other values: weighted regression with standard errors from the 95% limits. A trend
     is significant at 99.8% and only if the slope keeps its sign when each point is left
-    out in turn.
+    out in turn (see :func:`trend_test`).
     """
     _check_polarity(polarity)
-    vals = np.asarray(values, dtype=float)[-TREND_POINTS:]
-    use_counts = numerators is not None and denominators is not None
-    if use_counts:
-        nums = np.asarray(numerators, dtype=float)[-TREND_POINTS:]
-        dens = np.asarray(denominators, dtype=float)[-TREND_POINTS:]
-        complete = np.isfinite(nums) & np.isfinite(dens) & (dens > 0)
-    else:
-        lows = np.asarray(lower, dtype=float)[-TREND_POINTS:]
-        highs = np.asarray(upper, dtype=float)[-TREND_POINTS:]
-        complete = np.isfinite(vals) & np.isfinite(lows) & np.isfinite(highs)
-    if len(vals) < TREND_POINTS or not complete.all():
+    test = trend_test(values, lower, upper, numerators=numerators, denominators=denominators)
+    if test is None:
         return "cannot be calculated"
-    if use_counts:
-        statistic, direction = _proportion_trend(nums, dens)
-        weights = dens
-        series = nums / dens
-    else:
-        statistic, direction = _regression_trend(vals, lows, highs)
-        weights = 1 / ((highs - lows) / (2 * z_value(0.95))) ** 2
-        series = vals
-    critical = z_value(TREND_CONFIDENCE) ** 2
-    if direction == 0 or statistic <= critical:
+    if not test.significant or test.slope == 0:
         return "no significant change"
-    x = np.arange(1, TREND_POINTS + 1, dtype=float)
-    for left_out in range(TREND_POINTS):
-        keep = np.arange(TREND_POINTS) != left_out
-        if _slope_sign(x[keep], series[keep], weights[keep]) != direction:
-            return "no significant change"
-    moving = "increasing" if direction > 0 else "decreasing"
+    moving = "increasing" if test.slope > 0 else "decreasing"
     if polarity == "no_judgement":
         return moving
-    judged = _judge("higher" if direction > 0 else "lower", polarity)
+    judged = _judge("higher" if test.slope > 0 else "lower", polarity)
     return f"{moving} and getting {judged}"
 
 
 def ranks(values, *, polarity: str) -> list[int | None]:
-    """Rank among all authorities, 1 the best (the highest where there is no judgement);
-    tied values share the best rank they span, as LAIT does. Missing values get None."""
+    """Rank among all authorities as LAIT ranks them: 1 the best, tied values sharing
+    the best rank they span; missing values, and every value of an indicator with no
+    better direction (LAIT shows '-'), get None."""
     _check_polarity(polarity)
     vals = [None if _missing(v) else float(v) for v in values]
+    if polarity == "no_judgement":
+        return [None] * len(vals)
     present = [v for v in vals if v is not None]
-    ordered = sorted(present, reverse=polarity != "low_is_good")
+    ordered = sorted(present, reverse=polarity == "high_is_good")
     first = {}
     for position, v in enumerate(ordered, start=1):
         first.setdefault(v, position)
@@ -396,9 +453,10 @@ def quartile_band(
     value: float | None, cut_points: tuple[float, float, float], *, polarity: str
 ) -> str | None:
     """Quartile band A (best quarter) to D, as LAIT: a value equal to a cut-point belongs
-    to the quarter below it. Without judgement, A is the highest quarter."""
+    to the quarter below it. None without a value, or where the indicator has no better
+    direction (LAIT shows '-')."""
     _check_polarity(polarity)
-    if _missing(value):
+    if _missing(value) or polarity == "no_judgement":
         return None
     quarter = 1 + sum(value > c for c in cut_points)  # 1 = lowest values
     if polarity == "low_is_good":
@@ -410,14 +468,42 @@ def funnel_limits(
     centre: float, sizes, *, kind: str, multiplier: float = 100, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
     """Control limits of a funnel plot around ``centre`` (on the value's scale) for each
-    denominator in ``sizes``: binomial (normal approximation) for proportions, Poisson
-    (exact for small expected counts) for rates."""
+    denominator in ``sizes``, as Fingertips' statistical process control comparisons:
+    for proportions, Wilson score limits of the centre proportion at each size
+    (Fingertips' "SPC for proportions"); for rates, exact Poisson limits of the expected
+    count."""
     n = np.asarray(sizes, dtype=float)
     if kind == "proportion":
-        p = centre / multiplier
-        half = z_value(confidence) * np.sqrt(p * (1 - p) / n)
-        return (np.clip(p - half, 0, 1) * multiplier, np.clip(p + half, 0, 1) * multiplier)
+        lower, upper = _wilson_limits(n * (centre / multiplier), n, z_value(confidence))
+        return lower * multiplier, upper * multiplier
     if kind == "rate":
         lower, upper = _exact_limits(centre / multiplier * n, confidence)
         return lower / n * multiplier, upper / n * multiplier
     raise ValueError(f"funnel limits are for proportions and rates, not {kind!r}")
+
+
+def compare_to_control_limits(
+    value: float | None,
+    size: float | None,
+    centre: float | None,
+    *,
+    polarity: str,
+    kind: str,
+    multiplier: float = 100,
+    confidence: float = 0.95,
+) -> str:
+    """Where a value falls against the funnel's control limits around ``centre`` at its
+    own denominator ``size`` (Fingertips' statistical process control comparison):
+    above or below them ``better``/``worse`` by polarity (``higher``/``lower`` without
+    judgement), within them ``similar``; ``not compared`` without the figures."""
+    _check_polarity(polarity)
+    if _missing(value, size, centre) or size <= 0:
+        return "not compared"
+    lower, upper = funnel_limits(
+        centre, [size], kind=kind, multiplier=multiplier, confidence=confidence
+    )
+    if value > upper[0]:
+        return _judge("higher", polarity)
+    if value < lower[0]:
+        return _judge("lower", polarity)
+    return "similar"

@@ -168,9 +168,30 @@ if has_localities:
         .alias("Note"),
     )
     if ind.kind.value in ("proportion", "rate") and not total.is_empty():
-        from metrics.stats import funnel_limits
+        from metrics.stats import compare_to_control_limits, funnel_limits
 
         centre = total["value"][0]
+        local_table = local_table.with_columns(
+            pl.Series(
+                "Against the authority (99.8% limits)",
+                [
+                    ui.COMPARISON_LABELS[
+                        compare_to_control_limits(
+                            row["value"],
+                            row["denominator"],
+                            centre,
+                            polarity=ind.polarity.value,
+                            kind=ind.kind.value,
+                            multiplier=ind.multiplier,
+                            confidence=0.998,
+                        )
+                    ]
+                    or "–"
+                    for row in local.iter_rows(named=True)
+                ],
+                dtype=pl.String,
+            )
+        )
         sizes = np.linspace(
             max(1.0, local["denominator"].min() * 0.5), local["denominator"].max() * 1.3, 80
         )
@@ -230,7 +251,9 @@ if has_localities:
             key="funnel",
             file_name=f"{code}_funnel_{period}.csv",
             caption="A locality outside the dotted (99.8%) limits differs from "
-            "the authority by more than chance would explain.",
+            "the authority by more than chance would explain. Limits as Fingertips draws "
+            "them: Wilson score limits of the authority's proportion, or exact Poisson "
+            "limits of its rate, at each size.",
         )
 
 # --- against all authorities (spine chart) ---------------------------------------------------
@@ -249,8 +272,10 @@ if not others.is_empty():
     cuts = quartile_cut_points(everyone)
     band = quartile_band(latest["value"], cuts, polarity=polarity)
     low_good = polarity == "low_is_good"
+    judged = polarity != "no_judgement"
     worst, best = (max(values), min(values)) if low_good else (min(values), max(values))
     q25, q75 = (cuts[2], cuts[0]) if low_good else (cuts[0], cuts[2])
+    worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
     england = bench.get("england")
     verdict = compare_to_benchmark(
         latest["value"], latest["lower_95"], latest["upper_95"], england, polarity=polarity
@@ -262,7 +287,7 @@ if not others.is_empty():
         base=[min(worst, best)],
         orientation="h",
         marker_color="#dddddd",
-        name="Worst to best authority",
+        name=f"{worst_label} to {best_label.lower()} authority",
         width=0.5,
     )
     fig.add_bar(
@@ -302,11 +327,11 @@ if not others.is_empty():
     spine_table = pl.DataFrame(
         {
             "Measure": [
-                "Worst authority",
+                f"{worst_label} authority",
                 "25th percentile",
                 "England",
                 "75th percentile",
-                "Best authority",
+                f"{best_label} authority",
                 f"{authority.name} ({latest['period']})",
                 "Rank among authorities",
                 "Quartile band",
@@ -318,7 +343,7 @@ if not others.is_empty():
                 figure(q75, d, unit),
                 figure(best, d, unit),
                 figure(latest["value"], d, unit),
-                f"{rank} of {len(everyone)}",
+                f"{rank} of {len(everyone)}" if rank else "not ranked: no better direction",
                 band or "–",
             ],
         }
@@ -327,7 +352,11 @@ if not others.is_empty():
         ui.base_layout(
             fig,
             title=f"Spine chart: all authorities, {published_period} "
-            "(worst on the left, best on the right)",
+            + (
+                "(worst on the left, best on the right)"
+                if judged
+                else "(lowest on the left, highest on the right)"
+            ),
             height=260,
         ),
         spine_table,
@@ -335,7 +364,8 @@ if not others.is_empty():
         file_name=f"{code}_spine.csv",
         caption="Rank 1 is the best; tied authorities share the best rank they span. Quartile "
         "band A is the best quarter of authorities; a value equal to a cut-point falls in the "
-        "quarter below (LAIT's conventions).",
+        "quarter below. An indicator with no better direction is neither ranked nor banded "
+        "(LAIT's conventions).",
     )
 
 # --- breakdowns ----------------------------------------------------------------------------

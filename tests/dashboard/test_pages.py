@@ -180,18 +180,43 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
     assert "no significant change" in set(table["Recent trend"])
 
 
+def _published_authorities(demo_db, code: str) -> int:
+    with Store(demo_db, read_only=True) as store:
+        return store.scalar(
+            "SELECT count(*) FROM published_values WHERE indicator_code = ? AND "
+            "level = 'local authority' AND value IS NOT NULL AND period = "
+            "(SELECT max(period) FROM published_values WHERE indicator_code = ?)",
+            [code, code],
+        )
+
+
 def test_indicator_page_spine_and_funnel(app_db, demo_db, catalogue):
-    at = page("indicator", code="CC01")
+    at = page("indicator", code="SS01")  # low is good: ranked and banded
     headers = [h.value for h in at.header]
     assert "Compared with England and all authorities" in headers
     assert "Funnel plot" in [s.value for s in at.subheader]
     spine = frame_with(at, "Measure").set_index("Measure")
-    with Store(demo_db, read_only=True) as store:
-        authorities = store.scalar(
-            "SELECT count(*) FROM published_values WHERE indicator_code = 'CC01' AND "
-            "level = 'local authority' AND value IS NOT NULL AND period = "
-            "(SELECT max(period) FROM published_values WHERE indicator_code = 'CC01')"
-        )
+    authorities = _published_authorities(demo_db, "SS01")
     rank, of = spine.loc["Rank among authorities", "Value"].split(" of ")
     assert int(of) == authorities + 1 and 1 <= int(rank) <= authorities + 1
     assert spine.loc["Quartile band", "Value"] in {"A", "B", "C", "D"}
+    localities = frame_with(at, "Against the authority (99.8% limits)")
+    assert set(localities["Against the authority (99.8% limits)"]) <= {
+        "● Better",
+        "● Worse",
+        "○ Similar",
+    }
+
+
+def test_indicator_with_no_better_direction_is_neither_ranked_nor_banded(app_db):
+    at = page("indicator", code="CC01")  # children looked after: no judgement
+    spine = frame_with(at, "Measure").set_index("Measure")
+    assert spine.loc["Rank among authorities", "Value"] == "not ranked: no better direction"
+    assert spine.loc["Quartile band", "Value"] == "–"
+    assert "Lowest authority" in spine.index and "Highest authority" in spine.index
+    localities = frame_with(at, "Against the authority (99.8% limits)")
+    assert set(localities["Against the authority (99.8% limits)"]) <= {
+        "▲ Higher",
+        "▼ Lower",
+        "○ Similar",
+    }

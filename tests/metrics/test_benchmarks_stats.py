@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from metrics.stats import (
-    _proportion_trend,
+    chi_square_for_trend,
     compare_to_benchmark,
     quartile_band,
     quartile_cut_points,
@@ -51,17 +51,14 @@ def test_compare_rejects_unknown_polarity():
 def test_armitage_statistic_matches_the_published_r_example():
     # R's stats::prop.trend.test documentation: smokers c(83, 90, 129, 70) of patients
     # c(86, 93, 136, 82) give X-squared = 8.2249, df = 1 (Armitage's test for trend).
-    stat, direction = _proportion_trend(
-        np.array([83.0, 90, 129, 70]), np.array([86.0, 93, 136, 82])
-    )
+    stat = chi_square_for_trend([83, 90, 129, 70], [86, 93, 136, 82])
     assert round(stat, 4) == 8.2249
-    assert direction == -1.0  # the proportion of smokers falls across the groups
 
 
 def test_armitage_statistic_matches_weighted_regression_form():
     r = np.array([100.0, 120, 140, 160, 180])
     n = np.array([1000.0, 1000, 1000, 1000, 1000])
-    stat, direction = _proportion_trend(r, n)
+    stat = chi_square_for_trend(r, n)
     # the same statistic as the regression of p on x weighted by n, over p(1-p)
     x = np.arange(1, 6, dtype=float)
     p, pbar = r / n, r.sum() / n.sum()
@@ -69,7 +66,6 @@ def test_armitage_statistic_matches_weighted_regression_form():
     b = np.sum(n * (x - xbar) * (p - pbar)) / np.sum(n * (x - xbar) ** 2)
     expected = b * b * np.sum(n * (x - xbar) ** 2) / (pbar * (1 - pbar))
     assert stat == pytest.approx(expected, rel=1e-12)
-    assert direction == 1.0
     assert stat > z_value(0.998) ** 2  # 52.6 by hand: well past 9.55
 
 
@@ -112,9 +108,9 @@ def test_recent_trend_proportions():
 
 
 def test_recent_trend_needs_the_slope_to_survive_leaving_out_each_point():
-    # one jump at the end is significant overall, but without it there is no slope at all
-    jump = [100, 100, 100, 100, 300]
-    stat, _ = _proportion_trend(np.array(jump, dtype=float), np.array([1000.0] * 5))
+    # one jump at the end is significant overall, but without it the series falls
+    jump = [110, 105, 100, 95, 300]
+    stat = chi_square_for_trend(jump, [1000] * 5)
     assert stat > z_value(0.998) ** 2
     assert (
         recent_trend(
@@ -150,7 +146,8 @@ def test_recent_trend_needs_five_points():
 def test_ranks_share_the_best_rank_they_span():
     assert ranks([10, 20, 20, 30, None], polarity="high_is_good") == [4, 2, 2, 1, None]
     assert ranks([10, 20, 20, 30], polarity="low_is_good") == [1, 2, 2, 4]
-    assert ranks([5, 5, 5], polarity="no_judgement") == [1, 1, 1]
+    # LAIT does not rank an indicator with no better direction
+    assert ranks([5, 6, None], polarity="no_judgement") == [None, None, None]
 
 
 def test_quartile_bands_put_cut_points_in_the_quarter_below():
@@ -161,3 +158,4 @@ def test_quartile_bands_put_cut_points_in_the_quarter_below():
     low = [quartile_band(v, cuts, polarity="low_is_good") for v in (1, 2, 3, 4, 5)]
     assert low == ["A", "A", "B", "C", "D"]
     assert quartile_band(None, cuts, polarity="low_is_good") is None
+    assert quartile_band(3, cuts, polarity="no_judgement") is None
