@@ -75,14 +75,14 @@ def indicator_table_with_benchmarks(period: str, version: tuple[int, int]) -> pl
     return queries.with_benchmarks(indicator_table(period, version), store(), catalogue(), period)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def benchmarks(version: tuple[int, int]) -> pl.DataFrame:
-    return queries.benchmarks(store(), catalogue())
+@st.cache_data(show_spinner=False, max_entries=64)
+def benchmark_series(code: str, periods: tuple[str, ...], version: tuple[int, int]) -> pl.DataFrame:
+    return queries.benchmark_series(store(), catalogue(), code, list(periods))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def all_authorities(code: str, version: tuple[int, int]) -> pl.DataFrame:
-    return queries.all_authorities(store(), code)
+def all_authorities(code: str, period: str | None, version: tuple[int, int]) -> pl.DataFrame:
+    return queries.all_authorities(store(), code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

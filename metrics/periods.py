@@ -158,6 +158,50 @@ def sort_key(code: str) -> tuple[int, int]:
     return (parse_year(code), 5)
 
 
+def start_year(code: str) -> int:
+    """The calendar year a period starts in: a quarter's financial year, a year code's
+    first year, or a calendar year (``2025``)."""
+    if "Q" in code.upper():
+        return Quarter.parse(code).year
+    if _is_calendar(code):
+        return int(code)
+    return parse_year(code)
+
+
+def _is_calendar(code: str) -> bool:
+    return re.fullmatch(r"\s*\d{4}\s*", code) is not None
+
+
+def _comparable_year(period: str, calendar: bool) -> int:
+    """The year of ``period`` to set against a published year code (its start year) or
+    a published calendar year (the calendar year it ends in)."""
+    if not calendar or _is_calendar(period):
+        return start_year(period)
+    if "Q" in period.upper():
+        return Quarter.parse(period).end.year
+    return parse_year(period) + 1
+
+
+def matching_year(period: str, published: list[str]) -> tuple[str | None, bool]:
+    """The published year to compare a local ``period`` with: the year it falls in if that
+    is published (matched), or else the latest published year before it (not matched);
+    ``(None, False)`` where everything published is later. A quarter falls in the
+    financial year it belongs to, or in the calendar year it ends in.
+
+    >>> matching_year("2025-26-Q2", ["2023-24", "2024-25"])
+    ('2024-25', False)
+    >>> matching_year("2024-25-Q4", ["2023-24", "2024-25"])
+    ('2024-25', True)
+    >>> matching_year("2024-25-Q4", ["2024", "2025"])
+    ('2025', True)
+    """
+    earlier = [p for p in published if start_year(p) <= _comparable_year(period, _is_calendar(p))]
+    if not earlier:
+        return None, False
+    best = max(earlier, key=start_year)
+    return best, start_year(best) == _comparable_year(period, _is_calendar(best))
+
+
 def quarters_between(first: Quarter, last: Quarter) -> list[Quarter]:
     out = []
     current = first

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from metrics.catalogue import Catalogue, Polarity
-from metrics.periods import Quarter, latest_complete_quarter
+from metrics.periods import Quarter, latest_complete_quarter, matching_year, start_year
 from metrics.store import Store
 
 
@@ -437,52 +437,94 @@ def published_series(
     return store.frame(query, [indicator, level] + ([area_code] if area_code else []))
 
 
-def benchmarks(store: Store, catalogue: Catalogue) -> pl.DataFrame:
-    """Per indicator, the latest published England and regional values and the
-    statistical neighbours' average (median or mean, as the settings say), with periods."""
+BENCHMARK_SCHEMA = {
+    "indicator_code": pl.String,
+    "period": pl.String,
+    "benchmark_period": pl.String,
+    "benchmark_matched": pl.Boolean,
+    "england": pl.Float64,
+    "region": pl.Float64,
+    "neighbours": pl.Float64,
+    "neighbours_n": pl.Int64,
+    "neighbour_method": pl.String,
+}
+
+
+def _benchmark_rows(
+    store: Store, catalogue: Catalogue, wanted: list[tuple[str, str | None]]
+) -> pl.DataFrame:
+    """England, region and neighbours for each (indicator, local period) in ``wanted``:
+    the published year the period falls in, or the latest published before it (flagged
+    not matched); with no local period, the latest published year."""
     method = catalogue.settings.neighbour_average
+    codes = sorted({code for code, _ in wanted})
     published = store.frame(
         "SELECT indicator_code, period, level, area_code, value FROM published_values "
-        "WHERE value IS NOT NULL"
+        "WHERE value IS NOT NULL AND level IN ('national', 'regional') "
+        "AND list_contains(?, indicator_code)",
+        [codes],
     )
+    neighbour_cache: dict[tuple[str, str], tuple[float | None, int]] = {}
     rows = []
-    for code in published["indicator_code"].unique().sort():
+    for code, local_period in wanted:
         mine = published.filter(pl.col("indicator_code") == code)
-        england = mine.filter(pl.col("level") == "national").sort("period")
-        if england.is_empty():
+        national = mine.filter(pl.col("level") == "national")
+        years = national["period"].to_list()
+        if not years:
             continue
-        period = england["period"][-1]
-        region = mine.filter(
-            (pl.col("level") == "regional")
-            & (pl.col("period") == period)
-            & (pl.col("area_code") == catalogue.settings.home_region_code)
-        )
-        neighbours, n = (None, 0)
-        if catalogue.settings.home_old_la_code:
-            neighbours, n = neighbour_average(
-                store, code, period, catalogue.settings.home_old_la_code, method=method
+        if local_period is None:
+            period, matched = max(years, key=start_year), None
+        else:
+            period, matched = matching_year(local_period, years)
+        row = {"indicator_code": code, "period": local_period, "neighbour_method": method}
+        if period is not None:
+            region = mine.filter(
+                (pl.col("level") == "regional")
+                & (pl.col("period") == period)
+                & (pl.col("area_code") == catalogue.settings.home_region_code)
             )
-        rows.append(
-            {
-                "indicator_code": code,
+            if (code, period) not in neighbour_cache:
+                neighbour_cache[code, period] = (
+                    neighbour_average(
+                        store, code, period, catalogue.settings.home_old_la_code, method=method
+                    )
+                    if catalogue.settings.home_old_la_code
+                    else (None, 0)
+                )
+            neighbours, n = neighbour_cache[code, period]
+            row |= {
                 "benchmark_period": period,
-                "england": england["value"][-1],
+                "benchmark_matched": matched,
+                "england": national.filter(pl.col("period") == period)["value"][0],
                 "region": region["value"][0] if region.height else None,
                 "neighbours": neighbours,
                 "neighbours_n": n,
-                "neighbour_method": method,
             }
-        )
-    schema = {
-        "indicator_code": pl.String,
-        "benchmark_period": pl.String,
-        "england": pl.Float64,
-        "region": pl.Float64,
-        "neighbours": pl.Float64,
-        "neighbours_n": pl.Int64,
-        "neighbour_method": pl.String,
-    }
-    return pl.DataFrame(rows, schema=schema)
+        rows.append(row)
+    return pl.DataFrame(rows, schema=BENCHMARK_SCHEMA)
+
+
+def benchmarks(
+    store: Store, catalogue: Catalogue, periods_shown: dict[str, str] | None = None
+) -> pl.DataFrame:
+    """Per indicator with published figures, England's, the home region's and the
+    statistical neighbours' average (median or mean, as the settings say). With
+    ``periods_shown`` (indicator code -> the local period on screen), each is compared
+    with the published year that period falls in, or the latest published before it
+    (``benchmark_matched`` false); without, the latest published year."""
+    codes = store.frame("SELECT DISTINCT indicator_code FROM published_values ORDER BY 1")
+    if periods_shown is None:
+        wanted = [(code, None) for code in codes["indicator_code"]]
+    else:
+        wanted = [(c, periods_shown[c]) for c in codes["indicator_code"] if c in periods_shown]
+    return _benchmark_rows(store, catalogue, wanted)
+
+
+def benchmark_series(
+    store: Store, catalogue: Catalogue, code: str, local_periods: list[str]
+) -> pl.DataFrame:
+    """The benchmarks to draw against each local period of one indicator's trend."""
+    return _benchmark_rows(store, catalogue, [(code, p) for p in local_periods])
 
 
 def with_benchmarks(
@@ -492,7 +534,14 @@ def with_benchmarks(
     comparison with England (95% interval) and the recent trend marker."""
     from metrics.stats import compare_to_benchmark, recent_trend
 
-    table = table.join(benchmarks(store, catalogue), on="indicator_code", how="left")
+    shown = {
+        code: period
+        for code, period in table.select("indicator_code", "period").iter_rows()
+        if period is not None
+    }
+    table = table.join(
+        benchmarks(store, catalogue, shown).drop("period"), on="indicator_code", how="left"
+    )
     history = values_as_at(store, catalogue, quarter).sort("period_order")
     trends, versus = [], []
     for row in table.iter_rows(named=True):
@@ -524,21 +573,22 @@ def with_benchmarks(
     )
 
 
-def all_authorities(store: Store, indicator: str) -> pl.DataFrame:
-    """Every authority's latest published value for an indicator (for spine charts,
-    ranks and quartiles)."""
-    latest = store.scalar(
-        "SELECT max(period) FROM published_values WHERE indicator_code = ? "
-        "AND level = 'local authority' AND value IS NOT NULL",
-        [indicator],
-    )
-    if latest is None:
+def all_authorities(store: Store, indicator: str, period: str | None = None) -> pl.DataFrame:
+    """Every authority's published value for an indicator in ``period`` (default: the
+    latest published year), for spine charts, ranks and quartiles."""
+    if period is None:
+        period = store.scalar(
+            "SELECT max(period) FROM published_values WHERE indicator_code = ? "
+            "AND level = 'local authority' AND value IS NOT NULL",
+            [indicator],
+        )
+    if period is None:
         return pl.DataFrame()
     return store.frame(
         "SELECT period, area_code, old_la_code, area_name, value FROM published_values "
         "WHERE indicator_code = ? AND level = 'local authority' AND period = ? "
         "AND value IS NOT NULL",
-        [indicator, latest],
+        [indicator, period],
     )
 
 

@@ -65,15 +65,18 @@ difference is unlikely to be chance. Small localities have wide intervals.
 for internal use, not for publication (`outcomes export --public` suppresses them as `c`).
 
 **Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
-region's and the statistical neighbours' latest figures (the neighbour average is the
-median of the authority's 10 neighbours in DfE's model, unless the settings say mean),
-and compares our latest figure with England's: ● better or ● worse where the 95%
-interval excludes England's value, ○ similar where it includes it (▲ higher / ▼ lower
-for context indicators). **Recent trend** uses the five most recent points and reports a
-trend only where it is significant at 99.8% and survives leaving out any one point. The
-indicator page adds a spine chart (every authority from worst to best, with England and
-our figure; our rank and quartile band, A the best quarter) and a funnel plot of the
-localities (outside the dotted line: more than chance).
+region's and the statistical neighbours' figures for the published year our figure's
+period falls in, or the latest published year where that year is not out yet (marked
+"(latest)"). The neighbour average is the median of the authority's 10 neighbours in
+DfE's model, unless the settings say mean. The overview compares our figure with
+England's: ● better or ● worse where the 95% interval excludes England's value, ○
+similar where it includes it (▲ higher / ▼ lower for context indicators). **Recent
+trend** uses the five most recent points and reports a trend only where it is
+significant at 99.8% and survives leaving out any one point. The indicator page adds a
+spine chart (every authority from worst to best, with England and our figure; our rank
+and quartile band, A the best quarter; indicators with no better direction are neither
+ranked nor banded) and a funnel plot of the localities (outside the dotted line: more
+than chance; each locality is labelled in the table).
 
 ## The return
 
@@ -100,8 +103,8 @@ st.markdown("""
 
 - There is no sign-in in the app itself: deploy it behind your organisation's sign-in,
   and give write access (the submit page) only to delivery group leads.
-- England, regional and neighbour figures are the latest published year, which can be
-  a year or more behind the quarter shown; the overview says which year.
+- DfE publishes most figures once a year, months after the year ends: for recent
+  quarters the comparison is with the latest published year, marked "(latest)".
 - The check for children's details looks for UPNs, NHS numbers, postcodes, dates of birth
   and column headings; it cannot recognise a child's name written in commentary.
 - One app process writes to the database; stop it before loading returns from the

@@ -84,20 +84,22 @@ if series["target"].is_not_null().any():
         name="Target",
         line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
     )
-published = data.benchmarks(version).filter(pl.col("indicator_code") == code)
-bench = published.row(0, named=True) if published.height else {}
+published = data.benchmark_series(code, tuple(periods), version)
 method = catalogue.settings.neighbour_average
+bench = published.row(-1, named=True) if published.height else {}
 for label, key, dash in (
     ("England", "england", "dot"),
     (f"Neighbours ({method})", "neighbours", "dashdot"),
 ):
-    if bench.get(key) is not None:
+    if published.height and published[key].is_not_null().any():
         fig.add_scatter(
-            x=[periods[0], periods[-1]],
-            y=[bench[key]] * 2,
+            x=published["period"],
+            y=published[key],
+            customdata=published["benchmark_period"],
+            hovertemplate="%{x}: %{y} (published %{customdata})",
             mode="lines",
-            name=f"{label}, {bench['benchmark_period']}",
-            line={"color": ui.BENCHMARK, "dash": dash, "width": 1.5},
+            name=f"{label} (published year)",
+            line={"color": ui.BENCHMARK, "dash": dash, "width": 1.5, "shape": "hv"},
         )
 trend_table = series.select(
     pl.col("period").alias("Period"),
@@ -107,13 +109,33 @@ trend_table = series.select(
     pl.col("target").alias("Target"),
     pl.col("rag").map_elements(ui.rag_label, return_dtype=pl.String).alias("RAG"),
 )
+if published.height:
+    trend_table = trend_table.join(
+        published.select(
+            pl.col("period").alias("Period"),
+            pl.col("england")
+            .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
+            .alias("England"),
+            pl.col("neighbours")
+            .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
+            .alias(f"Neighbours ({method})"),
+            pl.when(pl.col("benchmark_matched"))
+            .then(pl.col("benchmark_period"))
+            .otherwise(pl.col("benchmark_period") + " (latest published)")
+            .alias("Published year"),
+        ),
+        on="Period",
+        how="left",
+    )
 ui.chart_with_table(
     ui.base_layout(fig, title=f"{authority.name}: {ind.title}", y_title=y_title),
     trend_table,
     key="trend",
     file_name=f"{code}_trend.csv",
     caption="The shaded band is the 95% confidence interval: the range the true figure is "
-    "likely to lie in, given the numbers involved.",
+    "likely to lie in, given the numbers involved. England and neighbour lines show the "
+    "published year each period falls in, or the latest published year where that year "
+    "is not yet out (the table says which).",
 )
 
 # --- localities ----------------------------------------------------------------------------
@@ -258,13 +280,23 @@ if has_localities:
 
 # --- against all authorities (spine chart) ---------------------------------------------------
 
-others = data.all_authorities(code, version)
-if not others.is_empty():
+others = data.all_authorities(code, bench.get("benchmark_period"), version) if bench else None
+if others is not None and not others.is_empty():
     from metrics.stats import compare_to_benchmark, quartile_band, quartile_cut_points, ranks
 
     st.header("Compared with England and all authorities", divider="gray")
     latest = series.row(-1, named=True)
     published_period = others["period"][0]
+    st.caption(
+        f"Our {latest['period']} figure against every authority's published figure for "
+        f"{published_period}"
+        + (
+            ", the year it falls in."
+            if bench.get("benchmark_matched")
+            else f", the latest published: the year {latest['period']} falls in is not "
+            "published yet."
+        )
+    )
     values = others["value"].to_list()
     everyone = [*values, latest["value"]]
     polarity = ind.polarity.value

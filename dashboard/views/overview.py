@@ -112,7 +112,8 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "England": figure(r.get("england"), d, unit),
                 "Neighbours": figure(r.get("neighbours"), d, unit),
                 "Region": figure(r.get("region"), d, unit),
-                "Published year": r.get("benchmark_period") or "",
+                "Published year": (r.get("benchmark_period") or "")
+                + (" (latest)" if r.get("benchmark_matched") is False else ""),
                 "Compared with England": ui.COMPARISON_LABELS.get(r.get("vs_england") or "", ""),
                 "Trend": r.get("recent") or [],
                 "Group": r["group"],
@@ -150,14 +151,19 @@ st.dataframe(
             help=f"The {catalogue.settings.neighbour_average} of the statistical neighbours' "
             "published values for the published year",
         ),
+        "Published year": st.column_config.TextColumn(
+            help="The published year the figure is compared with: the year its period falls "
+            "in, or '(latest)' where that year is not published yet"
+        ),
         "Compared with England": st.column_config.TextColumn(
-            help="Fingertips' comparison: the 95% interval of the latest figure against "
-            "England's latest published value"
+            help="Fingertips' comparison: the 95% interval of the figure against England's "
+            "value for the published year"
         ),
     },
 )
 st.caption(
-    "England, region and neighbour figures are the latest published (see 'Published year'); "
+    "England, region and neighbour figures are for the published year each figure's period "
+    "falls in, or the latest published where that year is not out yet ('(latest)'); "
     f"the neighbour average is the {catalogue.settings.neighbour_average} of the authority's "
     "10 statistical neighbours (DfE model). Recent trend: the five most recent points, "
     "significant at 99.8% (Fingertips' method)."

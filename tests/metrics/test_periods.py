@@ -11,6 +11,7 @@ from metrics.periods import (
     PeriodType,
     Quarter,
     latest_complete_quarter,
+    matching_year,
     normalise,
     period_for_return,
     previous_period,
@@ -42,3 +43,27 @@ def test_annual_periods_in_returns():
 def test_latest_complete_quarter():
     assert latest_complete_quarter(date(2026, 11, 23)) == Quarter(2026, 2)
     assert latest_complete_quarter(date(2026, 4, 2)) == Quarter(2025, 4)
+
+
+@pytest.mark.parametrize(
+    ("period", "published", "expected"),
+    [
+        # a quarter meets the financial year it belongs to
+        ("2024-25-Q1", ["2023-24", "2024-25"], ("2024-25", True)),
+        ("2024-25-Q4", ["2023-24", "2024-25"], ("2024-25", True)),
+        # a year not published yet: the latest before it, not matched
+        ("2025-26-Q1", ["2023-24", "2024-25"], ("2024-25", False)),
+        ("2026-27-Q2", ["2022-23", "2023-24"], ("2023-24", False)),
+        # never a later year
+        ("2021-22-Q3", ["2023-24", "2024-25"], (None, False)),
+        # calendar-year series: the calendar year the quarter ends in
+        ("2024-25-Q3", ["2024", "2025"], ("2024", True)),
+        ("2024-25-Q4", ["2024", "2025"], ("2025", True)),
+        ("2025-26-Q4", ["2024", "2025"], ("2025", False)),
+        # annual local figures
+        ("2024-25", ["2023-24", "2024-25"], ("2024-25", True)),
+        ("2024-25", ["2024", "2025"], ("2025", True)),
+    ],
+)
+def test_matching_published_year(period, published, expected):
+    assert matching_year(period, published) == expected

@@ -1,0 +1,98 @@
+"""Benchmarks on the demo database: each local figure meets the published year its period
+falls in, or the latest published year before it (flagged), never a later one."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from metrics import queries
+from metrics.periods import matching_year
+from metrics.store import Store
+
+
+def _published(store: Store, code: str, period: str, level: str, area: str | None = None):
+    query = (
+        "SELECT value FROM published_values WHERE indicator_code = ? AND period = ? "
+        "AND level = ?" + (" AND area_code = ?" if area else "")
+    )
+    return store.scalar(query, [code, period, level] + ([area] if area else []))
+
+
+@pytest.mark.parametrize(
+    ("code", "local", "year", "matched"),
+    [
+        ("SS01", "2023-24-Q2", "2023-24", True),
+        ("SS01", "2024-25-Q4", "2024-25", True),
+        ("SS01", "2025-26-Q1", "2024-25", False),
+        ("CC01", "2026-27-Q2", "2024-25", False),
+        ("PA01", "2024-25-Q3", "2024", True),  # NEET: calendar years
+        ("PA01", "2024-25-Q4", "2025", True),
+    ],
+)
+def test_benchmark_is_the_year_the_period_falls_in(demo_db, catalogue, code, local, year, matched):
+    with Store(demo_db, read_only=True) as store:
+        row = queries.benchmarks(store, catalogue, {code: local}).row(0, named=True)
+        assert (row["benchmark_period"], row["benchmark_matched"]) == (year, matched)
+        assert row["england"] == _published(store, code, year, "national")
+        region = catalogue.settings.home_region_code
+        assert row["region"] == _published(store, code, year, "regional", region)
+        neighbours = store.frame(
+            "SELECT p.value FROM neighbours n JOIN published_values p "
+            "ON p.old_la_code = n.neighbour_old_la_code WHERE n.old_la_code = ? "
+            "AND p.indicator_code = ? AND p.period = ? AND p.level = 'local authority' "
+            "AND p.value IS NOT NULL",
+            [catalogue.settings.home_old_la_code, code, year],
+        )["value"]
+        assert row["neighbours"] == pytest.approx(neighbours.median())
+        assert row["neighbours_n"] == neighbours.len() == 10
+
+
+def test_no_benchmark_before_the_first_published_year(demo_db, catalogue):
+    with Store(demo_db, read_only=True) as store:
+        row = queries.benchmarks(store, catalogue, {"SS01": "2019-20-Q1"}).row(0, named=True)
+    assert row["benchmark_period"] is None and row["england"] is None
+
+
+def test_overview_table_matches_each_indicators_own_period(demo_db, catalogue):
+    with Store(demo_db, read_only=True) as store:
+        quarter = "2024-25-Q4"
+        table = queries.with_benchmarks(
+            queries.indicator_table(store, catalogue, quarter), store, catalogue, quarter
+        )
+        published = table.filter(pl.col("england").is_not_null())
+        assert set(published["indicator_code"]) == {"SS01", "CC01", "PA01"}
+        for row in published.iter_rows(named=True):
+            year, matched = matching_year(
+                row["period"],
+                store.frame(
+                    "SELECT DISTINCT period FROM published_values WHERE indicator_code = ? "
+                    "AND level = 'national'",
+                    [row["indicator_code"]],
+                )["period"].to_list(),
+            )
+            assert (row["benchmark_period"], row["benchmark_matched"]) == (year, matched)
+        unpublished = table.filter(pl.col("england").is_null())
+        assert unpublished["vs_england"].unique().to_list() == ["not compared"]
+
+
+def test_benchmark_series_steps_with_the_published_years(demo_db, catalogue):
+    with Store(demo_db, read_only=True) as store:
+        series = queries.benchmark_series(
+            store, catalogue, "CC01", ["2023-24-Q3", "2023-24-Q4", "2024-25-Q1", "2025-26-Q1"]
+        )
+        assert series["benchmark_period"].to_list() == ["2023-24", "2023-24", "2024-25", "2024-25"]
+        assert series["benchmark_matched"].to_list() == [True, True, True, False]
+        assert series["england"].to_list() == [
+            _published(store, "CC01", y, "national") for y in series["benchmark_period"]
+        ]
+
+
+def test_all_authorities_for_a_given_year(demo_db):
+    with Store(demo_db, read_only=True) as store:
+        every = queries.all_authorities(store, "CC01", "2022-23")
+        assert set(every["period"]) == {"2022-23"}
+        assert every.height == store.scalar(
+            "SELECT count(*) FROM published_values WHERE indicator_code = 'CC01' AND "
+            "period = '2022-23' AND level = 'local authority' AND value IS NOT NULL"
+        )
