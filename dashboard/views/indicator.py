@@ -86,7 +86,6 @@ if series["target"].is_not_null().any():
     )
 published = data.benchmark_series(code, tuple(periods), version)
 method = catalogue.settings.neighbour_average
-bench = published.row(-1, named=True) if published.height else {}
 for label, key, dash in (
     ("England", "england", "dot"),
     (f"Neighbours ({method})", "neighbours", "dashdot"),
@@ -255,7 +254,9 @@ if has_localities:
     ui.chart_with_table(
         ui.base_layout(
             fig,
-            title=f"Localities, {period} (best first; bars show 95% intervals)",
+            title=f"Localities, {period} "
+            f"({'highest' if ind.polarity.value == 'no_judgement' else 'best'} first; "
+            "bars show 95% intervals)",
             y_title=y_title,
         ),
         local_table,
@@ -280,12 +281,20 @@ if has_localities:
 
 # --- against all authorities (spine chart) ---------------------------------------------------
 
-others = data.all_authorities(code, bench.get("benchmark_period"), version) if bench else None
+# the period chosen for the localities (or asked for in the URL), else the latest
+spine_period = period if has_localities else chosen_default
+latest = series.filter(pl.col("period") == spine_period).row(0, named=True)
+matched = published.filter(pl.col("period") == spine_period) if published.height else published
+bench = matched.row(0, named=True) if matched.height else {}
+others = (
+    data.all_authorities(code, bench["benchmark_period"], version)
+    if bench.get("benchmark_period")
+    else None
+)
 if others is not None and not others.is_empty():
     from metrics.stats import compare_to_benchmark, quartile_band, quartile_cut_points, ranks
 
     st.header("Compared with England and all authorities", divider="gray")
-    latest = series.row(-1, named=True)
     published_period = others["period"][0]
     st.caption(
         f"Our {latest['period']} figure against every authority's published figure for "

@@ -167,6 +167,8 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
         assert float(shown) == pytest.approx(value, abs=10**-d / 2)
         assert table.loc[code, "Neighbours"] != "–"
         assert table.loc[code, "Compared with England"] != ""
+        # the demo's last quarter is later than anything published
+        assert table.loc[code, "Published year"].endswith(" (latest)")
     assert set(table["Recent trend"]) <= {
         "increasing and getting better",
         "increasing and getting worse",
@@ -180,6 +182,24 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
     assert "no significant change" in set(table["Recent trend"])
 
 
+def test_overview_for_an_earlier_quarter_uses_that_years_published_figures(
+    app_db, demo_db, catalogue
+):
+    at = page("overview", period="2023-24-Q4")
+    table = frame_with(at, "Title").set_index("Code")
+    with Store(demo_db, read_only=True) as store:
+        for code, year in (("SS01", "2023-24"), ("CC01", "2023-24"), ("PA01", "2024")):
+            value = store.scalar(
+                "SELECT value FROM published_values WHERE level = 'national' "
+                "AND indicator_code = ? AND period = ?",
+                [code, year],
+            )
+            assert table.loc[code, "Published year"] == year
+            d = catalogue.indicator[code].decimals
+            shown = table.loc[code, "England"].rstrip("%")
+            assert float(shown) == pytest.approx(value, abs=10**-d / 2)
+
+
 def _published_authorities(demo_db, code: str) -> int:
     with Store(demo_db, read_only=True) as store:
         return store.scalar(
@@ -191,11 +211,21 @@ def _published_authorities(demo_db, code: str) -> int:
 
 
 def test_indicator_page_spine_and_funnel(app_db, demo_db, catalogue):
-    at = page("indicator", code="SS01")  # low is good: ranked and banded
+    at = page("indicator", code="SS01", period="2024-25-Q4")  # low is good: ranked, banded
     headers = [h.value for h in at.header]
     assert "Compared with England and all authorities" in headers
     assert "Funnel plot" in [s.value for s in at.subheader]
     spine = frame_with(at, "Measure").set_index("Measure")
+    with Store(demo_db, read_only=True) as store:
+        england = store.scalar(
+            "SELECT value FROM published_values WHERE level = 'national' "
+            "AND indicator_code = 'SS01' AND period = '2024-25'"
+        )
+    assert float(spine.loc["England", "Value"].rstrip("%")) == pytest.approx(england, abs=0.05)
+    assert "Westmere (2024-25-Q4)" in spine.index
+    trend = frame_with(at, "Published year").set_index("Period")
+    assert trend.loc["2024-25-Q4", "Published year"] == "2024-25"
+    assert trend.loc["2025-26-Q1", "Published year"] == "2024-25 (latest published)"
     authorities = _published_authorities(demo_db, "SS01")
     rank, of = spine.loc["Rank among authorities", "Value"].split(" of ")
     assert int(of) == authorities + 1 and 1 <= int(rank) <= authorities + 1
