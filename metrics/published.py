@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -44,22 +45,64 @@ class Authority:
     old_code: str
     name: str
     live: bool
+    operating_from: date | None = None
+    terminated: date | None = None
+
+    def operating_on(self, day: date) -> bool:
+        return (self.operating_from is None or self.operating_from <= day) and (
+            self.terminated is None or day <= self.terminated
+        )
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+
+
+@dataclass(frozen=True)
+class LaCodes:
+    """DfE's las.csv: every authority by its new (ONS) code, and the authorities that have
+    used each old (three-digit) code, with their dates of operation and termination."""
+
+    by_new: dict[str, Authority]
+    by_old: dict[str, tuple[Authority, ...]]
+
+    def resolve(self, new_code: str | None, old_code: str | None, on: date) -> Authority | None:
+        """The authority a row names: by its new code where it has one; by its old code
+        otherwise, choosing the authority operating on ``on`` where an old code was reused
+        after a reorganisation (North Yorkshire's 815 and Somerset's 933 in April 2023),
+        else the live one, else the latest to operate."""
+        if new_code and new_code in self.by_new:
+            return self.by_new[new_code]
+        candidates = self.by_old.get(old_code or "", ())
+        for auth in candidates:
+            if auth.operating_on(on):
+                return auth
+        live = [a for a in candidates if a.live]
+        if live:
+            return live[0]
+        return max(candidates, key=lambda a: a.operating_from or date.min, default=None)
 
 
 @cache
-def authorities(path: Path = LAS_FILE) -> dict[str, Authority]:
-    """Every authority by old and by new code (from DfE's las.csv)."""
+def authorities(path: Path = LAS_FILE) -> LaCodes:
+    """Every authority by new and by old code (from DfE's las.csv)."""
     frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
-    out = {}
+    by_new: dict[str, Authority] = {}
+    by_old: dict[str, list[Authority]] = {}
     for row in frame.iter_rows(named=True):
         auth = Authority(
-            row["new_la_code"], row["old_la_code"], row["la_name"], row["status"] == "live"
+            row["new_la_code"],
+            row["old_la_code"],
+            row["la_name"],
+            row["status"] == "live",
+            _day(row["date_of_operation"]),
+            _day(row["date_of_termination"]),
         )
-        out[auth.new_code] = auth
-        out.setdefault(auth.old_code, auth)
-        if auth.live:  # a live authority wins an old code reused after reorganisation
-            out[auth.old_code] = auth
-    return out
+        by_new[auth.new_code] = auth
+        by_old.setdefault(auth.old_code, []).append(auth)
+    return LaCodes(by_new, {code: tuple(auths) for code, auths in by_old.items()})
 
 
 def period_code(time_period: str, time_identifier: str) -> str:
@@ -75,6 +118,15 @@ def period_code(time_period: str, time_identifier: str) -> str:
             return f"{year - 1}-{year % 100:02d}"
         return text
     raise PublishedDataError(f"time_period '{time_period}' ({time_identifier}) is not a year")
+
+
+def period_end(code: str) -> date:
+    """The last day of a published period: 31 March for a year code (financial and
+    reporting years; an academic year's census falls before it), 31 December for a
+    calendar year."""
+    if re.fullmatch(r"\d{4}", code):
+        return date(int(code), 12, 31)
+    return date(int(code[:4]) + 1, 3, 31)
 
 
 def read_published(
@@ -117,7 +169,8 @@ def _map_rows(
     for number, row in enumerate(frame.iter_rows(named=True), start=2):
         level = LEVELS[row["geographic_level"]]
         if level == "local authority":
-            auth = las.get(row.get("new_la_code") or "") or las.get(row.get("old_la_code") or "")
+            period = period_code(row["time_period"], row["time_identifier"])
+            auth = las.resolve(row.get("new_la_code"), row.get("old_la_code"), period_end(period))
             if auth is None:
                 raise PublishedDataError(
                     f"{name}: row {number}: authority code '{row.get('new_la_code')}' / "

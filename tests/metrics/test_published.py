@@ -190,3 +190,35 @@ def test_symbols_and_unmappable_codes(tmp_path):
         read_published(good, column="rate_pct")
     with pytest.raises(PublishedDataError, match="no row has la_name = 'Atlantis'"):
         read_published(good, column="rate", filters={"la_name": "Atlantis"})
+
+
+def test_old_codes_resolve_to_the_authority_operating_at_the_time(tmp_path):
+    # DfE's las.csv: North Yorkshire's old code 815 was the county (E10000023) until
+    # 31 March 2023 and the unitary (E06000065) from 1 April 2023; Northamptonshire (928,
+    # E10000021) ended on 31 March 2021 with no successor on its code.
+    rows = [
+        ("2023", "Reporting year", "815"),  # at 31 March 2023: the county
+        ("2024", "Reporting year", "815"),  # at 31 March 2024: the unitary
+        ("202223", "Academic year", "933"),  # Somerset, 2022-23: the county
+        ("202324", "Academic year", "933"),  # Somerset, 2023-24: the unitary
+        ("2020", "Reporting year", "928"),
+        ("2022", "Reporting year", "928"),  # after termination: still the only 928
+    ]
+    path = tmp_path / "old_codes.csv"
+    path.write_text(
+        HEADER
+        + "".join(
+            f"{period},{ident},Local authority,E92000001,England,E12000003,Region,{old},,,1\n"
+            for period, ident, old in rows
+        )
+    )
+    frame = read_published(path, column="rate")
+    assert frame["area_code"].to_list() == [
+        "E10000023",
+        "E06000065",
+        "E10000027",
+        "E06000066",
+        "E10000021",
+        "E10000021",
+    ]
+    assert frame["old_la_code"].to_list() == ["815", "815", "933", "933", "928", "928"]
