@@ -542,11 +542,26 @@ def with_benchmarks(
     table = table.join(
         benchmarks(store, catalogue, shown).drop("period"), on="indicator_code", how="left"
     )
-    history = values_as_at(store, catalogue, quarter).sort("period_order")
+    history = values_as_at(store, catalogue, quarter)
+    by_indicator = (
+        {
+            key[0]: part
+            for key, part in history.sort("period_order")
+            .partition_by("indicator_code", as_dict=True)
+            .items()
+        }
+        if history.height
+        else {}
+    )
+    empty = pl.DataFrame(
+        schema={
+            c: pl.Float64 for c in ("value", "lower_95", "upper_95", "numerator", "denominator")
+        }
+    )
     trends, versus = [], []
     for row in table.iter_rows(named=True):
         ind = catalogue.indicator[row["indicator_code"]]
-        points = history.filter(pl.col("indicator_code") == ind.code)
+        points = by_indicator.get(ind.code, empty)
         counts = ind.kind.value == "proportion"
         trends.append(
             recent_trend(

@@ -347,7 +347,9 @@ def chi_square_for_trend(numerators, denominators) -> float:
 
 
 def _logit_slope(t: np.ndarray, logits: np.ndarray) -> float:
-    return float(np.polyfit(t, logits, 1)[0])
+    """Ordinary least-squares slope of the log-odds on time."""
+    dt = t - t.mean()
+    return float(np.sum(dt * (logits - logits.mean())) / np.sum(dt * dt))
 
 
 def _weighted_slope(t: np.ndarray, values: np.ndarray, weights: np.ndarray) -> float:
