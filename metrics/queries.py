@@ -527,11 +527,20 @@ def benchmark_series(
     return _benchmark_rows(store, catalogue, [(code, p) for p in local_periods])
 
 
+COMPARISONS = {
+    "vs_england": ("england", "95"),
+    "vs_england_998": ("england", "998"),
+    "vs_neighbours": ("neighbours", "95"),
+}
+"""Comparison columns of :func:`with_benchmarks`: (benchmark column, interval level)."""
+
+
 def with_benchmarks(
     table: pl.DataFrame, store: Store, catalogue: Catalogue, quarter: str
 ) -> pl.DataFrame:
     """The indicator table with England, region and neighbour columns, the Fingertips
-    comparison with England (95% interval) and the recent trend marker."""
+    comparisons with England (95% and 99.8% intervals) and with the neighbours' average
+    (95%), and the recent trend marker."""
     from metrics.stats import compare_to_benchmark, recent_trend
 
     shown = {
@@ -574,17 +583,23 @@ def with_benchmarks(
             )
         )
         versus.append(
-            compare_to_benchmark(
-                row.get("value"),
-                row.get("lower_95"),
-                row.get("upper_95"),
-                row.get("england"),
-                polarity=ind.polarity.value,
+            tuple(
+                compare_to_benchmark(
+                    row.get("value"),
+                    row.get(f"lower_{level}"),
+                    row.get(f"upper_{level}"),
+                    row.get(benchmark),
+                    polarity=ind.polarity.value,
+                )
+                for benchmark, level in COMPARISONS.values()
             )
         )
     return table.with_columns(
         pl.Series("trend", trends, dtype=pl.String),
-        pl.Series("vs_england", versus, dtype=pl.String),
+        *(
+            pl.Series(name, [v[i] for v in versus], dtype=pl.String)
+            for i, name in enumerate(COMPARISONS)
+        ),
     )
 
 

@@ -69,14 +69,15 @@ region's and the statistical neighbours' figures for the published year our figu
 period falls in, or the latest published year where that year is not out yet (marked
 "(latest)"). The neighbour average is the median of the authority's 10 neighbours in
 DfE's model, unless the settings say mean. The overview compares our figure with
-England's: ● better or ● worse where the 95% interval excludes England's value, ○
-similar where it includes it (▲ higher / ▼ lower for context indicators). **Recent
-trend** uses the five most recent points and reports a trend only where it is
-significant at 99.8% and survives leaving out any one point. The indicator page adds a
-spine chart (every authority from worst to best, with England and our figure; our rank
-and quartile band, A the best quarter; indicators with no better direction are neither
-ranked nor banded) and a funnel plot of the localities (outside the dotted line: more
-than chance; each locality is labelled in the table).
+England's (with the 95% and the 99.8% interval) and with the neighbours' average: ●
+better or ● worse where the 95% interval excludes England's value, ○ similar where it
+includes it (▲ higher / ▼ lower for context indicators). **Recent trend** uses the five
+most recent points and reports a trend only where it is significant at 99.8% and
+survives leaving out any one point. The indicator page adds a spine chart (every
+authority from worst to best, with England and our figure; our rank and quartile band, A
+the best quarter; indicators with no better direction are neither ranked nor banded) and
+a funnel plot of the localities (outside the dotted line: more than chance; each
+locality is labelled in the table).
 
 ## The return
 

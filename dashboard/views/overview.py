@@ -115,6 +115,10 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "Published year": (r.get("benchmark_period") or "")
                 + (" (latest)" if r.get("benchmark_matched") is False else ""),
                 "Compared with England": ui.COMPARISON_LABELS.get(r.get("vs_england") or "", ""),
+                "England (99.8%)": ui.COMPARISON_LABELS.get(r.get("vs_england_998") or "", ""),
+                "Compared with neighbours": ui.COMPARISON_LABELS.get(
+                    r.get("vs_neighbours") or "", ""
+                ),
                 "Trend": r.get("recent") or [],
                 "Group": r["group"],
                 "Last return": r["submitted_at"].strftime("%d %b %Y")
@@ -158,6 +162,14 @@ st.dataframe(
         "Compared with England": st.column_config.TextColumn(
             help="Fingertips' comparison: the 95% interval of the figure against England's "
             "value for the published year"
+        ),
+        "England (99.8%)": st.column_config.TextColumn(
+            help="The same comparison with the 99.8% interval: a difference here is very "
+            "unlikely to be chance"
+        ),
+        "Compared with neighbours": st.column_config.TextColumn(
+            help=f"The 95% interval of the figure against the neighbours' "
+            f"{catalogue.settings.neighbour_average} for the published year"
         ),
     },
 )

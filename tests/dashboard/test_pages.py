@@ -167,6 +167,8 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
         assert float(shown) == pytest.approx(value, abs=10**-d / 2)
         assert table.loc[code, "Neighbours"] != "–"
         assert table.loc[code, "Compared with England"] != ""
+        assert table.loc[code, "England (99.8%)"] != ""
+        assert table.loc[code, "Compared with neighbours"] != ""
         # the demo's last quarter is later than anything published
         assert table.loc[code, "Published year"].endswith(" (latest)")
     assert set(table["Recent trend"]) <= {

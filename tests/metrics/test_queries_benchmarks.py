@@ -96,3 +96,36 @@ def test_all_authorities_for_a_given_year(demo_db):
             "SELECT count(*) FROM published_values WHERE indicator_code = 'CC01' AND "
             "period = '2022-23' AND level = 'local authority' AND value IS NOT NULL"
         )
+
+
+def _expected(value, lower, upper, benchmark, polarity):
+    if None in (value, lower, upper, benchmark):
+        return "not compared"
+    if lower <= benchmark <= upper:
+        return "similar"
+    higher = lower > benchmark
+    if polarity == "no_judgement":
+        return "higher" if higher else "lower"
+    return "better" if higher == (polarity == "high_is_good") else "worse"
+
+
+@pytest.mark.parametrize("quarter", ["2024-25-Q4", "2026-27-Q2"])
+def test_comparisons_with_england_at_both_levels_and_with_neighbours(demo_db, catalogue, quarter):
+    with Store(demo_db, read_only=True) as store:
+        table = queries.with_benchmarks(
+            queries.indicator_table(store, catalogue, quarter), store, catalogue, quarter
+        )
+    seen = set()
+    for row in table.filter(pl.col("england").is_not_null()).iter_rows(named=True):
+        polarity = catalogue.indicator[row["indicator_code"]].polarity.value
+        for column, bench, level in (
+            ("vs_england", "england", "95"),
+            ("vs_england_998", "england", "998"),
+            ("vs_neighbours", "neighbours", "95"),
+        ):
+            expected = _expected(
+                row["value"], row[f"lower_{level}"], row[f"upper_{level}"], row[bench], polarity
+            )
+            assert row[column] == expected, (row["indicator_code"], column)
+            seen.add(expected)
+    assert {"similar", "worse"} <= seen  # the demo has both kinds of answer
