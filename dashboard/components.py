@@ -42,12 +42,15 @@ DIRECTION_LABELS = {
 }
 
 
+def figure_column(column: str, decimals: int, unit: str) -> pl.Expr:
+    """A numeric column as people read it (rounded half up, with its unit)."""
+    return pl.col(column).map_elements(lambda v: figure(v, decimals, unit), return_dtype=pl.String)
+
+
 def value_columns(decimals: int, unit: str) -> list[pl.Expr]:
     """``Value`` and ``95% interval`` as people read them, from value and its limits."""
     return [
-        pl.col("value")
-        .map_elements(lambda v: figure(v, decimals, unit), return_dtype=pl.String)
-        .alias("Value"),
+        figure_column("value", decimals, unit).alias("Value"),
         pl.struct("lower_95", "upper_95")
         .map_elements(
             lambda s: interval(s["lower_95"], s["upper_95"], decimals), return_dtype=pl.String

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import polars as pl
 
+from metrics.periods import PeriodType, parse_year, year_end
 from metrics.reading import parse_numbers
 
 LAS_FILE = Path(__file__).resolve().parent.parent / "data" / "reference" / "las.csv"
@@ -126,7 +127,7 @@ def period_end(code: str) -> date:
     calendar year."""
     if re.fullmatch(r"\d{4}", code):
         return date(int(code), 12, 31)
-    return date(int(code[:4]) + 1, 3, 31)
+    return year_end(parse_year(code), PeriodType.FINANCIAL_YEAR)
 
 
 def read_published(

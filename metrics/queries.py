@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from metrics.catalogue import Catalogue, Polarity
-from metrics.periods import Quarter, latest_complete_quarter, matching_year, start_year
+from metrics.periods import Quarter, latest_complete_quarter, matching_year
 from metrics.store import Store
 
 
@@ -451,11 +451,11 @@ BENCHMARK_SCHEMA = {
 
 
 def _benchmark_rows(
-    store: Store, catalogue: Catalogue, wanted: list[tuple[str, str | None]]
+    store: Store, catalogue: Catalogue, wanted: list[tuple[str, str]]
 ) -> pl.DataFrame:
-    """England, region and neighbours for each (indicator, local period) in ``wanted``:
-    the published year the period falls in, or the latest published before it (flagged
-    not matched); with no local period, the latest published year."""
+    """England, region and neighbours for each (indicator, local period) in ``wanted``
+    with published figures: the published year the period falls in, or the latest
+    published before it (flagged not matched)."""
     method = catalogue.settings.neighbour_average
     codes = sorted({code for code, _ in wanted})
     published = store.frame(
@@ -472,10 +472,7 @@ def _benchmark_rows(
         years = national["period"].to_list()
         if not years:
             continue
-        if local_period is None:
-            period, matched = max(years, key=start_year), None
-        else:
-            period, matched = matching_year(local_period, years)
+        period, matched = matching_year(local_period, years)
         row = {"indicator_code": code, "period": local_period, "neighbour_method": method}
         if period is not None:
             region = mine.filter(
@@ -504,20 +501,12 @@ def _benchmark_rows(
     return pl.DataFrame(rows, schema=BENCHMARK_SCHEMA)
 
 
-def benchmarks(
-    store: Store, catalogue: Catalogue, periods_shown: dict[str, str] | None = None
-) -> pl.DataFrame:
-    """Per indicator with published figures, England's, the home region's and the
-    statistical neighbours' average (median or mean, as the settings say). With
-    ``periods_shown`` (indicator code -> the local period on screen), each is compared
-    with the published year that period falls in, or the latest published before it
-    (``benchmark_matched`` false); without, the latest published year."""
-    codes = store.frame("SELECT DISTINCT indicator_code FROM published_values ORDER BY 1")
-    if periods_shown is None:
-        wanted = [(code, None) for code in codes["indicator_code"]]
-    else:
-        wanted = [(c, periods_shown[c]) for c in codes["indicator_code"] if c in periods_shown]
-    return _benchmark_rows(store, catalogue, wanted)
+def benchmarks(store: Store, catalogue: Catalogue, periods_shown: dict[str, str]) -> pl.DataFrame:
+    """Per indicator in ``periods_shown`` (indicator code -> the local period on screen)
+    with published figures: England's, the home region's and the statistical neighbours'
+    average (median or mean, as the settings say) for the published year that period
+    falls in, or the latest published before it (``benchmark_matched`` false)."""
+    return _benchmark_rows(store, catalogue, sorted(periods_shown.items()))
 
 
 def benchmark_series(

@@ -90,7 +90,7 @@ for label, key, dash in (
     ("England", "england", "dot"),
     (f"Neighbours ({method})", "neighbours", "dashdot"),
 ):
-    if published.height and published[key].is_not_null().any():
+    if published[key].is_not_null().any():
         fig.add_scatter(
             x=published["period"],
             y=published[key],
@@ -112,12 +112,8 @@ if published.height:
     trend_table = trend_table.join(
         published.select(
             pl.col("period").alias("Period"),
-            pl.col("england")
-            .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
-            .alias("England"),
-            pl.col("neighbours")
-            .map_elements(lambda v: figure(v, d, unit), return_dtype=pl.String)
-            .alias(f"Neighbours ({method})"),
+            ui.figure_column("england", d, unit).alias("England"),
+            ui.figure_column("neighbours", d, unit).alias(f"Neighbours ({method})"),
             pl.when(pl.col("benchmark_matched"))
             .then(pl.col("benchmark_period"))
             .otherwise(pl.col("benchmark_period") + " (latest published)")
@@ -284,7 +280,7 @@ if has_localities:
 # the period chosen for the localities (or asked for in the URL), else the latest
 spine_period = period if has_localities else chosen_default
 latest = series.filter(pl.col("period") == spine_period).row(0, named=True)
-matched = published.filter(pl.col("period") == spine_period) if published.height else published
+matched = published.filter(pl.col("period") == spine_period)
 bench = matched.row(0, named=True) if matched.height else {}
 others = (
     data.all_authorities(code, bench["benchmark_period"], version)

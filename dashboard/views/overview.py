@@ -90,6 +90,10 @@ for tab, by, title in (
 st.header("Indicators", divider="gray")
 
 
+def verdict(row: dict, column: str) -> str:
+    return ui.COMPARISON_LABELS.get(row.get(column) or "", "")
+
+
 def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in frame.iter_rows(named=True):
@@ -114,11 +118,9 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "Region": figure(r.get("region"), d, unit),
                 "Published year": (r.get("benchmark_period") or "")
                 + (" (latest)" if r.get("benchmark_matched") is False else ""),
-                "Compared with England": ui.COMPARISON_LABELS.get(r.get("vs_england") or "", ""),
-                "England (99.8%)": ui.COMPARISON_LABELS.get(r.get("vs_england_998") or "", ""),
-                "Compared with neighbours": ui.COMPARISON_LABELS.get(
-                    r.get("vs_neighbours") or "", ""
-                ),
+                "Compared with England": verdict(r, "vs_england"),
+                "England (99.8%)": verdict(r, "vs_england_998"),
+                "Compared with neighbours": verdict(r, "vs_neighbours"),
                 "Trend": r.get("recent") or [],
                 "Group": r["group"],
                 "Last return": r["submitted_at"].strftime("%d %b %Y")
