@@ -26,7 +26,7 @@ import yaml
 
 from metrics.catalogue import DEFAULT_CATALOGUE_DIR, load_catalogue
 from metrics.periods import Quarter
-from metrics.reading import read_return
+from metrics.reading import ReadLimits, read_return
 from metrics.store import Store
 from metrics.templates import template_frame
 from metrics.validation import polars_checks, prepare, validate_return
@@ -84,10 +84,10 @@ def run(size: int, work: Path) -> dict[str, float]:
     catalogue = load_catalogue(catalogue_with_localities(work, localities))
     data = make_return(catalogue)
     quarter = Quarter.parse(PERIOD)
-    limit = len(data) * 2
+    limits = ReadLimits.unbounded_for(data)
 
     def baseline():
-        raw = read_return(data, file_name="r.csv", max_bytes=limit)
+        raw = read_return(data, file_name="r.csv", limits=limits)
         prepared = prepare.prepare_content(raw, catalogue=catalogue, group=GROUP, quarter=quarter)
         params = prepare.content_parameters(catalogue, GROUP, quarter)
         return polars_checks.check(
@@ -101,7 +101,7 @@ def run(size: int, work: Path) -> dict[str, float]:
             group=GROUP,
             period=PERIOD,
             file_name="r.csv",
-            max_bytes=limit,
+            limits=limits,
         )
     )
     fast, polars_seconds = timed(baseline)

@@ -8,7 +8,6 @@ entry against a typed model and checks the references between them; any problem 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cached_property
@@ -19,8 +18,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, period_for_return
+from metrics.settings import SETTINGS, setting
 
-DEFAULT_CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "data" / "catalogue"
+DEFAULT_CATALOGUE_DIR = SETTINGS["OUTCOMES_CATALOGUE"].default
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]+$", min_length=1, max_length=40)]
 
@@ -188,6 +188,20 @@ class Settings(_Entry):
     demo_first_quarter: str
     demo_last_quarter: str
     neighbour_average: Literal["median", "mean"] = "median"
+    plausible_maximum: dict[Kind, float] = Field(
+        default_factory=lambda: dict.fromkeys(Kind, 10_000_000.0)
+    )
+    """The largest figure a return may carry, by indicator kind (rule C19)."""
+
+    @field_validator("plausible_maximum")
+    @classmethod
+    def _every_kind(cls, value: dict[Kind, float]) -> dict[Kind, float]:
+        missing = [k.value for k in Kind if k not in value]
+        if missing:
+            raise ValueError(f"give a maximum for every kind (missing: {', '.join(missing)})")
+        if any(v <= 0 for v in value.values()):
+            raise ValueError("every maximum must be more than 0")
+        return value
 
 
 class Catalogue(BaseModel):
@@ -301,7 +315,7 @@ _FILES: dict[str, tuple[str, type[BaseModel]]] = {
 
 
 def catalogue_dir() -> Path:
-    return Path(os.environ.get("OUTCOMES_CATALOGUE", DEFAULT_CATALOGUE_DIR))
+    return setting("OUTCOMES_CATALOGUE")
 
 
 def _read_yaml(path: Path) -> Any:

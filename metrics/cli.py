@@ -82,15 +82,28 @@ def _print_findings(findings: list[Finding]) -> None:
 
 
 def _open_store(db: Path | None, *, read_only: bool = False):
-    from metrics.store import Store, StoreError, default_db_path
+    """Open the store. Held by another command, it is tried again for a bounded time;
+    held by the app (which keeps it open), the command says so at once."""
+    from metrics.settings import setting
+    from metrics.store import Store, StoreError, StoreInUse, default_db_path
 
     path = db or default_db_path()
     if read_only and not path.exists():
         return None
-    try:
-        return Store(path, read_only=read_only)
-    except StoreError as exc:
-        raise CommandError(str(exc)) from None
+    deadline = time.monotonic() + setting("OUTCOMES_WRITE_WAIT_SECONDS")
+    told = False
+    while True:
+        try:
+            return Store(path, read_only=read_only)
+        except StoreInUse as exc:
+            if exc.by_app or time.monotonic() > deadline:
+                raise CommandError(str(exc)) from None
+            if not told:
+                _progress("The database is in use by another command; waiting for it ...")
+                told = True
+            time.sleep(0.5)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -473,11 +486,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from metrics.settings import SettingError
+    from metrics.store import StoreError
     from metrics.validation import ReturnContextError
 
     try:
         return args.func(args)
-    except (CommandError, CatalogueError, ReturnContextError) as exc:
+    except (CommandError, CatalogueError, ReturnContextError, StoreError, SettingError) as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return USAGE_EXIT
 

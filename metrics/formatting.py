@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 SUPPRESSED = "c"
 """DfE symbol for a figure withheld to protect confidentiality."""
@@ -15,12 +15,17 @@ def round_half_up(value: float, decimals: int) -> float:
     >>> round_half_up(2.675, 2), round_half_up(0.5, 0)
     (2.68, 1.0)
     """
+    if not math.isfinite(value):
+        return value
     quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    # enough digits for any float (up to 1.8e308), so no figure can overflow the rounding
+    context = Context(prec=340 + decimals)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP, context=context))
 
 
 def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """No figure to show: none, or not a finite number (which no check lets in)."""
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
 
 
 def figure(value: float | None, decimals: int, unit: str = "", *, suppressed: bool = False) -> str:

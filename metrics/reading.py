@@ -1,33 +1,36 @@
-"""Reading a return file (CSV or XLSX) into a Polars frame of text cells.
+"""Reading a return file (CSV or XLSX) into a Polars frame of text cells, within limits.
 
-Every cell is read as text against an explicit all-string schema; numbers are parsed
-later by :func:`parse_numbers` so that a cell that is not a number can be reported with
-its row and column. Row numbers are those a person sees when they open the file in a
-spreadsheet: the header is row 1, the first figures row 2.
+Every cell is read as text; numbers are parsed later by :func:`parse_numbers` so that a
+cell that is not a number can be reported with its row and column. Row numbers are those
+a person sees when they open the file in a spreadsheet: the header is row 1, the first
+figures row 2.
 
 Accepted: UTF-8 with or without a byte-order mark, UTF-16 with a byte-order mark,
 Windows-1252; comma, semicolon or tab separators; blank lines; XLSX workbooks (the sheet
 named ``return``, else the first). Anything else raises :class:`ReadError` with findings
-that say what is wrong and how to fix it.
+that say what is wrong, where, and how to fix it.
+
+Reading is bounded (:class:`ReadLimits`, from :mod:`metrics.settings`): bytes, rows,
+columns and cell length are checked as the file is read, never after a reader has
+allocated for the whole of it. CSV is parsed by Python's ``csv`` module row by row; an
+XLSX workbook is checked from its own zip directory and XML (:mod:`metrics.xlsx`) and then
+opened in a child process with memory and time limits, so no file can take the server
+down.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import zipfile
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from metrics.findings import Finding, Severity
-
-DEFAULT_MAX_BYTES = int(float(os.environ.get("OUTCOMES_MAX_UPLOAD_MB", "20")) * 1024 * 1024)
-MAX_XLSX_EXPANSION = 20
-"""An XLSX whose contents unpack to more than this multiple of the size limit is refused."""
+from metrics.settings import setting
 
 ROW_COLUMN = "_row"
 
@@ -42,6 +45,52 @@ ALIASES = {
     "comments": "commentary",
     "breakdown_code": "breakdown",
 }
+
+# Cell length is checked here, cell by cell, against ReadLimits.max_cell_chars; the csv
+# module's own limit (131,072 characters, process-wide) is set above any file we accept.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a return file may hold; anything beyond is refused with a finding (R01)."""
+
+    max_bytes: int
+    max_rows: int
+    max_columns: int
+    max_cell_chars: int
+    max_unpacked_bytes: int
+    reader_memory_bytes: int
+    reader_seconds: int
+
+    @classmethod
+    def from_settings(cls) -> ReadLimits:
+        return cls(
+            max_bytes=int(setting("OUTCOMES_MAX_UPLOAD_MB") * MB),
+            max_rows=setting("OUTCOMES_MAX_ROWS"),
+            max_columns=setting("OUTCOMES_MAX_COLUMNS"),
+            max_cell_chars=setting("OUTCOMES_MAX_CELL_CHARS"),
+            max_unpacked_bytes=int(setting("OUTCOMES_MAX_XLSX_UNPACKED_MB") * MB),
+            reader_memory_bytes=setting("OUTCOMES_READER_MEMORY_MB") * MB,
+            reader_seconds=setting("OUTCOMES_READER_SECONDS"),
+        )
+
+    @classmethod
+    def unbounded_for(cls, data: bytes) -> ReadLimits:
+        """Limits that admit ``data`` whatever its size (benchmarks of huge returns)."""
+        base = cls.from_settings()
+        big = max(len(data) * 2, base.max_bytes)
+        return cls(
+            max_bytes=big,
+            max_rows=10**9,
+            max_columns=base.max_columns,
+            max_cell_chars=base.max_cell_chars,
+            max_unpacked_bytes=big * 20,
+            reader_memory_bytes=base.reader_memory_bytes * 8,
+            reader_seconds=base.reader_seconds * 10,
+        )
 
 
 class ReadError(ValueError):
@@ -67,7 +116,7 @@ class RawReturn:
         return [c for c in self.frame.columns if c != ROW_COLUMN]
 
 
-def _fail(
+def read_error(
     rule: str,
     message: str,
     *,
@@ -107,7 +156,7 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _encoding_error(data: bytes, exc: UnicodeDecodeError) -> ReadError:
     line = data[: exc.start].count(b"\n") + 1
-    return _fail(
+    return read_error(
         "R03",
         f"Line {line} has bytes that are neither UTF-8 nor Windows-1252 text "
         f"(byte 0x{data[exc.start]:02x}). Save the file as 'CSV UTF-8' from your spreadsheet.",
@@ -119,7 +168,7 @@ def _sniff_delimiter(first_line: str) -> str:
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
     best = max(counts, key=lambda s: counts[s])
     if counts[best] == 0:
-        raise _fail(
+        raise read_error(
             "R04",
             "The first line has no commas, semicolons or tabs, so it is not a table header. "
             "Start from the template: its first line names the columns.",
@@ -129,28 +178,37 @@ def _sniff_delimiter(first_line: str) -> str:
     return best
 
 
-def _ragged_row(text: str, delimiter: str) -> Finding | None:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    width = None
-    for number, record in enumerate(reader, start=1):
-        if width is None:
-            width = len(record)
-        elif len(record) > width:
-            return Finding(
-                "R05",
-                Severity.ERROR,
-                number,
-                None,
-                None,
-                f"Row {number} has {len(record)} cells but the header has {width}. "
-                "Remove the extra cells, or put text that contains the separator in quotes.",
-            )
-    return None
+def _too_many_columns(count: int, limits: ReadLimits) -> ReadError:
+    return read_error(
+        "R01",
+        f"The header has {count:,} columns; a return has at most {limits.max_columns}. "
+        "Start from the template, or delete the empty columns to the right of the figures.",
+        row=1,
+    )
 
 
-def _read_csv(data: bytes) -> RawReturn:
+def _too_many_rows(limits: ReadLimits) -> ReadError:
+    return read_error(
+        "R01",
+        f"The file has more than {limits.max_rows:,} rows of figures, far more than a return "
+        "needs. Check that it is the right file, or delete the rows below the figures.",
+    )
+
+
+def _cell_too_long(row: int, column: str, length: int, limits: ReadLimits) -> ReadError:
+    return read_error(
+        "R01",
+        f"Row {row}, column {column} holds {length:,} characters; a cell may hold at most "
+        f"{limits.max_cell_chars:,}. Shorten it (commentary can summarise and point to the "
+        "full report).",
+        row=row,
+        column=column,
+    )
+
+
+def _read_csv(data: bytes, limits: ReadLimits) -> RawReturn:
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise _fail(
+        raise read_error(
             "R02",
             "This is not a text (CSV) file. Upload the return as CSV or XLSX, made from the "
             "template.",
@@ -158,64 +216,67 @@ def _read_csv(data: bytes) -> RawReturn:
     text, encoding = _decode(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n \t")
     if not text.strip():
-        raise _fail("R06", "The file is empty. Fill in the template and upload it again.")
+        raise read_error("R06", "The file is empty. Fill in the template and upload it again.")
     first_line = text.split("\n", 1)[0]
     delimiter = _sniff_delimiter(first_line)
-    header = next(csv.reader(io.StringIO(first_line), delimiter=delimiter))
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            separator=delimiter,
-            has_header=False,
-            skip_rows=1,
-            schema={f"c{i}": pl.String for i in range(len(header))},
-            quote_char='"',
-        )
-    except pl.exceptions.PolarsError as exc:
-        ragged = _ragged_row(text, delimiter)
-        if ragged:
-            raise ReadError([ragged]) from None
-        raise _fail("R05", f"The file could not be read as a table: {exc}".split("\n")[0]) from None
+    if first_line.count(delimiter) + 1 > limits.max_columns:
+        raise _too_many_columns(first_line.count(delimiter) + 1, limits)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    header: list[str] = next(records)
+    width = len(header)
+    cells: list[list[str | None]] = [[] for _ in range(width)]
+    numbers: list[int] = []
+    for number, record in enumerate(records, start=2):
+        if not record or all(not c.strip() for c in record):
+            continue  # a blank line: skipped, but row numbers stay the spreadsheet's
+        if len(record) > width:
+            if any(c.strip() for c in record[width:]):
+                raise read_error(
+                    "R05",
+                    f"Row {number} has {len(record)} cells but the header has {width}. "
+                    "Remove the extra cells, or put text that contains the separator in quotes.",
+                    row=number,
+                )
+            record = record[:width]
+        if len(numbers) >= limits.max_rows:
+            raise _too_many_rows(limits)
+        numbers.append(number)
+        for position in range(width):
+            cell = record[position] if position < len(record) else None
+            if cell is not None and len(cell) > limits.max_cell_chars:
+                raise _cell_too_long(number, _column_name(header, position), len(cell), limits)
+            cells[position].append(cell)
+    for position, heading in enumerate(header):
+        if len(heading) > limits.max_cell_chars:
+            raise _cell_too_long(1, _column_name(header, position), len(heading), limits)
+    frame = pl.DataFrame(
+        {f"c{i}": pl.Series(cells[i], dtype=pl.String) for i in range(width)}
+        | {ROW_COLUMN: pl.Series(numbers, dtype=pl.Int64)}
+    )
     return _finish(frame, header, "csv", encoding, delimiter)
 
 
-def _check_xlsx_size(data: bytes, max_bytes: int) -> None:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise _fail(
-            "R02",
-            "This file claims to be XLSX but is damaged. Save it again from your "
-            "spreadsheet, or save it as CSV.",
-        ) from None
-    if unpacked > max_bytes * MAX_XLSX_EXPANSION:
-        raise _fail(
-            "R01",
-            f"This workbook unpacks to {unpacked / 1e6:.0f} MB, far more than a return needs. "
-            "Copy just the return sheet into a new workbook, or save it as CSV.",
-        )
+def _column_name(header: list[str], position: int) -> str:
+    """How a finding names a column: its letter, and its heading when it has one."""
+    letters = ""
+    n = position + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    heading = header[position].strip()[:40] if position < len(header) else ""
+    return f"{letters} ({heading})" if heading else letters
 
 
-def _read_xlsx(data: bytes, max_bytes: int) -> RawReturn:
-    import fastexcel
+def _read_xlsx(data: bytes, limits: ReadLimits) -> RawReturn:
+    from metrics import xlsx
 
-    _check_xlsx_size(data, max_bytes)
-    try:
-        reader = fastexcel.read_excel(data)
-        sheets = reader.sheet_names
-        sheet = next((s for s in sheets if s.strip().lower() == "return"), sheets[0])
-        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string")
-        frame = loaded.to_polars()
-    except Exception as exc:  # fastexcel raises its own hierarchy; report any of it
-        raise _fail(
-            "R02", f"The workbook could not be read ({exc}). Save it again as XLSX or CSV."
-        ) from None
-    if frame.height == 0:
-        raise _fail("R06", "The return sheet is empty. Fill in the template and upload it again.")
-    header = ["" if v is None else str(v) for v in frame.row(0)]
-    frame = frame.slice(1)
-    frame.columns = [f"c{i}" for i in range(frame.width)]
+    frame, header = xlsx.read_workbook(data, limits)
+    width = len(header)
+    for position in range(width):
+        longest = frame.get_column(f"c{position}").str.len_chars().max()
+        if longest is not None and longest > limits.max_cell_chars:
+            at = frame.filter(pl.col(f"c{position}").str.len_chars() == longest)[ROW_COLUMN][0]
+            raise _cell_too_long(at, _column_name(header, position), longest, limits)
     return _finish(frame, header, "xlsx", None, None)
 
 
@@ -229,14 +290,15 @@ def _finish(
             if frame.get_column(f"c{position}").drop_nulls().str.strip_chars().eq("").all():
                 names[position] = f"_blank_{position}"
                 continue
-            raise _fail(
+            raise read_error(
                 "R07",
-                f"Column {position + 1} has figures but no heading. "
+                f"Column {_column_name(header, position)} has figures but no heading. "
                 "Give it a heading from the template, or delete it.",
                 row=1,
+                column=_column_name(header, position),
             )
         if name in seen:
-            raise _fail(
+            raise read_error(
                 "R07",
                 f"The heading '{header[position]}' appears twice (columns {seen[name] + 1} and "
                 f"{position + 1}). Keep one.",
@@ -244,12 +306,9 @@ def _finish(
                 column=header[position],
             )
         seen[name] = position
-    frame.columns = names
-    frame = frame.select([c for c in names if not c.startswith("_blank_")])
+    frame = frame.rename({f"c{i}": name for i, name in enumerate(names)})
+    frame = frame.select([c for c in names if not c.startswith("_blank_")] + [ROW_COLUMN])
     frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
-    frame = frame.with_row_index(ROW_COLUMN, offset=2).with_columns(
-        pl.col(ROW_COLUMN).cast(pl.Int64)
-    )
     cells = [c for c in frame.columns if c != ROW_COLUMN]
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in cells])
     frame = frame.filter(~blank) if cells else frame
@@ -258,49 +317,55 @@ def _finish(
 
 
 def read_return(
-    source: bytes | str | Path, *, file_name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    source: bytes | str | Path,
+    *,
+    file_name: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> RawReturn:
     """Read a return from a path or from the bytes of an upload."""
+    limits = limits or ReadLimits.from_settings()
     if isinstance(source, (str, Path)):
         path = Path(source)
         file_name = file_name or path.name
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise _fail("R02", f"The file {path} could not be opened: {exc.strerror}.") from None
-        if size > max_bytes:
-            raise _too_big(size, max_bytes)
+            raise read_error(
+                "R02", f"The file {path} could not be opened: {exc.strerror}."
+            ) from None
+        if size > limits.max_bytes:
+            raise _too_big(size, limits.max_bytes)
         data = path.read_bytes()
     else:
         data = source
-    if len(data) > max_bytes:
-        raise _too_big(len(data), max_bytes)
+    if len(data) > limits.max_bytes:
+        raise _too_big(len(data), limits.max_bytes)
     if not data.strip():
-        raise _fail("R06", "The file is empty. Fill in the template and upload it again.")
+        raise read_error("R06", "The file is empty. Fill in the template and upload it again.")
     name = (file_name or "").lower()
     if data.startswith(b"PK\x03\x04"):
-        return _read_xlsx(data, max_bytes)
+        return _read_xlsx(data, limits)
     if name.endswith((".xlsx", ".xlsm")):
-        raise _fail(
+        raise read_error(
             "R02",
             "This file is named .xlsx but is not an Excel workbook. "
             "Save it again as XLSX, or as CSV.",
         )
     if name.endswith((".xls", ".ods", ".pdf", ".docx", ".zip")) or data.startswith(
-        (b"\xd0\xcf\x11\xe0", b"%PDF")
+        (b"\xd0\xcf\x11\xe0", b"%PDF", b"PK")
     ):
-        raise _fail(
+        raise read_error(
             "R02",
             "Only CSV and XLSX returns can be read. Save the return as CSV UTF-8 "
             "or as an Excel workbook (.xlsx).",
         )
-    return _read_csv(data)
+    return _read_csv(data, limits)
 
 
 def _too_big(size: int, max_bytes: int) -> ReadError:
-    return _fail(
+    return read_error(
         "R01",
-        f"The file is {size / 1024 / 1024:.1f} MB; the limit is {max_bytes / 1024 / 1024:.0f} MB. "
+        f"The file is {size / MB:.1f} MB; the limit is {max_bytes / MB:.0f} MB. "
         "A return holds one group's figures for one quarter: check that it is the right file.",
     )
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,18 +28,74 @@ import polars as pl
 
 from metrics.catalogue import Catalogue
 from metrics.findings import Finding, Severity
+from metrics.settings import setting
 from metrics.transforms import compute_indicator_values
 from metrics.validation import ValidationReport
 
-DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "outcomes.duckdb"
-
 
 def default_db_path() -> Path:
-    return Path(os.environ.get("OUTCOMES_DB", DEFAULT_DB))
+    return setting("OUTCOMES_DB")
 
 
 class StoreError(RuntimeError):
     """The store could not do what was asked."""
+
+
+class StoreBusy(StoreError):
+    """Another write held the store for longer than a write may wait."""
+
+
+class StoreInUse(StoreError):
+    """Another process (the app, or another command) holds the database file."""
+
+    def __init__(self, message: str, *, by_app: bool):
+        super().__init__(message)
+        self.by_app = by_app
+
+
+ANY_VERSION = object()
+"""``based_on`` for an ingest that replaces whatever version is current."""
+
+
+def holder_pid(text: str) -> int | None:
+    """The process holding the file, from DuckDB's lock message."""
+    found = re.search(r"PID (\d+)", text)
+    return int(found.group(1)) if found else None
+
+
+def _is_app(pid: int) -> bool:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"streamlit" in command
+
+
+def describe_error(exc: duckdb.Error, path: Path) -> str:
+    """A DuckDB failure as a person can act on it (the library's text kept at the end)."""
+    text = str(exc).split("\n")[0]
+    lower = text.lower()
+    if "no space left" in lower or "disk full" in lower or "not enough space" in lower:
+        return (
+            f"The disk holding {path} is full, so the change was not saved (nothing was "
+            "changed). Free some space and try again."
+        )
+    if "could not set lock" in lower or "conflicting lock" in lower:
+        pid = holder_pid(text)
+        who = "the app" if pid and _is_app(pid) else "another program"
+        return (
+            f"The database {path} is in use by {who}"
+            + (f" (process {pid})" if pid else "")
+            + ". DuckDB lets one program use a database file at a time: stop the app "
+            "(or the other command) and run this again, or do the same in the app "
+            "(Submit a return checks and stores a return; every table has a CSV download)."
+        )
+    if any(word in lower for word in ("corrupt", "checksum", "invalid database", "not a valid")):
+        return (
+            f"The database {path} is damaged ({text}). Restore it from the latest backup; "
+            "nothing was changed."
+        )
+    return f"The database {path} could not complete the change ({text}); nothing was changed."
 
 
 class UnexplainedWarnings(StoreError):
@@ -206,7 +262,10 @@ class Store:
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open the database {self.path}: {exc}") from None
+            message = describe_error(exc, self.path)
+            if " is in use by " in message:
+                raise StoreInUse(message, by_app="in use by the app" in message) from None
+            raise StoreError(message) from None
         self._write_lock = threading.Lock()
         if not read_only:
             self.migrate()
@@ -243,21 +302,43 @@ class Store:
             cur.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: committed on success, rolled back on any exception."""
+    def transaction(
+        self, *, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: committed on success, rolled back on any exception.
+
+        Writes in this process take turns. One that finds another in progress waits up to
+        ``OUTCOMES_WRITE_WAIT_SECONDS`` (calling ``on_wait`` with a message first), then
+        gives up with :class:`StoreBusy`. A DuckDB failure (a full disk, a damaged file)
+        becomes a :class:`StoreError` that says what to do; the transaction is rolled back.
+        """
         if self.read_only:
             raise StoreError("this store was opened read-only")
-        with self._write_lock:
+        if not self._write_lock.acquire(blocking=False):
+            wait = setting("OUTCOMES_WRITE_WAIT_SECONDS")
+            if on_wait:
+                on_wait(f"Another change is being saved; waiting up to {wait} seconds ...")
+            if not self._write_lock.acquire(timeout=wait):
+                raise StoreBusy(
+                    f"Another change was still being saved after {wait} seconds, so this one "
+                    "was not saved. Try again in a minute."
+                )
+        try:
             cur = self._con.cursor()
-            cur.execute("BEGIN TRANSACTION")
             try:
+                cur.execute("BEGIN TRANSACTION")
                 yield cur
+                cur.execute("COMMIT")
             except BaseException:
-                cur.execute("ROLLBACK")
-                cur.close()
+                with suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
                 raise
-            cur.execute("COMMIT")
-            cur.close()
+            finally:
+                cur.close()
+        except duckdb.Error as exc:
+            raise StoreError(describe_error(exc, self.path)) from exc
+        finally:
+            self._write_lock.release()
 
     def _audit(
         self,
@@ -324,30 +405,21 @@ class Store:
         )
 
     def previous_explanations(self, group: str, period: str) -> dict[str, str]:
-        """Explanations given to warnings in earlier versions of this return, newest first."""
-        rows = self.frame(
-            "SELECT f.rule, f.subject, f.column_name, f.explanation FROM findings f "
-            "JOIN submissions s ON s.id = f.submission_id "
-            "WHERE s.group_code = ? AND s.period = ? AND f.explanation IS NOT NULL "
-            "ORDER BY s.id",
-            [group, period],
-        )
-        out: dict[str, str] = {}
-        for rule, subject, column, text in rows.iter_rows():
-            out[f"{rule}|{subject or ''}|{column or ''}"] = text
-        return out
-
-    def find_duplicate(self, group: str, period: str, digest: str) -> tuple[int, str] | None:
+        """Explanations given to warnings in earlier versions of this return, newest last
+        (so the newest wins)."""
         cur = self._con.cursor()
         try:
-            row = cur.execute(
-                "SELECT id, status FROM submissions WHERE group_code = ? AND period = ? "
-                "AND sha256 = ? AND status IN ('accepted', 'rejected') ORDER BY id DESC LIMIT 1",
-                [group, period, digest],
-            ).fetchone()
+            return self._previous_explanations(cur, group, period)
         finally:
             cur.close()
-        return None if row is None else (row[0], row[1])
+
+    def current_submission(self, group: str, period: str) -> int | None:
+        """The id of the accepted version of a return, if any: what a check is based on."""
+        return self.scalar(
+            "SELECT id FROM submissions WHERE group_code = ? AND period = ? "
+            "AND status = 'accepted'",
+            [group, period],
+        )
 
     # --- the write path ---------------------------------------------------------------
 
@@ -361,49 +433,123 @@ class Store:
         submitted_by: str,
         explanations: dict[str, str] | None = None,
         submitted_at: datetime | None = None,
+        based_on: int | object | None = ANY_VERSION,
         on_step: Callable[[str], None] | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> IngestResult:
         """Record a validated return: accepted if it has no errors and every warning is
         explained (here or in an earlier version), otherwise rejected without its figures.
 
-        The whole ingest is one transaction. ``on_step`` is called with the name of each
-        step inside the transaction (for fault-injection tests).
+        ``based_on`` is the accepted submission of this group and period that the person
+        saw when they checked the file (``None``: there was none). If another version was
+        accepted meanwhile, nothing is stored and the result (status ``conflict``) says
+        which. The same file twice is recognised (status ``duplicate``).
+
+        The whole ingest — the duplicate and version checks included — is one
+        transaction. ``on_step`` is called with the name of each step inside it (for
+        fault-injection tests); ``on_wait`` with a message if another write is in progress.
         """
         digest = sha256_of(data)
         when = submitted_at or _now()
-        duplicate = self.find_duplicate(report.group, report.period, digest)
-        if duplicate:
-            sub_id, status = duplicate
-            with self.transaction() as cur:
-                self._audit(
-                    cur,
-                    actor=submitted_by,
-                    action="duplicate ignored",
-                    submission_id=sub_id,
-                    detail={"file_name": file_name, "sha256": digest},
-                )
-            return IngestResult(
-                sub_id,
-                "duplicate",
-                None,
-                report.rows,
-                len(report.errors),
-                len(report.warnings),
-                f"This file was already received as submission {sub_id} "
-                f"({status}); nothing new was stored.",
-            )
         from metrics.validation import explain
 
-        carried = self.previous_explanations(report.group, report.period)
-        findings = explain(report.findings, {**carried, **(explanations or {})})
-        unexplained = [f for f in findings if f.severity is Severity.WARNING and not f.explanation]
-        if report.errors or unexplained:
-            return self._record_rejected(
-                report, findings, digest, file_name, submitted_by, when, unexplained, on_step
+        with self.transaction(on_wait=on_wait) as cur:
+            duplicate = cur.execute(
+                "SELECT id, status FROM submissions WHERE group_code = ? AND period = ? "
+                "AND sha256 = ? AND status IN ('accepted', 'rejected') ORDER BY id DESC LIMIT 1",
+                [report.group, report.period, digest],
+            ).fetchone()
+            if duplicate:
+                return self._record_duplicate(
+                    cur, report, duplicate, digest, file_name, submitted_by
+                )
+            carried = self._previous_explanations(cur, report.group, report.period)
+            findings = explain(report.findings, {**carried, **(explanations or {})})
+            unexplained = [
+                f for f in findings if f.severity is Severity.WARNING and not f.explanation
+            ]
+            if report.errors or unexplained:
+                return self._record_rejected(
+                    cur,
+                    report,
+                    findings,
+                    digest,
+                    file_name,
+                    submitted_by,
+                    when,
+                    unexplained,
+                    on_step,
+                )
+            current = cur.execute(
+                "SELECT id, version, submitted_by, submitted_at FROM submissions "
+                "WHERE group_code = ? AND period = ? AND status = 'accepted'",
+                [report.group, report.period],
+            ).fetchone()
+            if based_on is not ANY_VERSION and (current[0] if current else None) != based_on:
+                return self._record_conflict(cur, report, current, digest, file_name, submitted_by)
+            return self._record_accepted(
+                cur, report, findings, catalogue, digest, file_name, submitted_by, when, on_step
             )
-        return self._record_accepted(
-            report, findings, catalogue, digest, file_name, submitted_by, when, on_step
+
+    def _record_duplicate(self, cur, report, duplicate, digest, file_name, submitted_by):
+        sub_id, status = duplicate
+        self._audit(
+            cur,
+            actor=submitted_by,
+            action="duplicate ignored",
+            submission_id=sub_id,
+            detail={"file_name": file_name, "sha256": digest},
         )
+        return IngestResult(
+            sub_id,
+            "duplicate",
+            None,
+            report.rows,
+            len(report.errors),
+            len(report.warnings),
+            f"This file was already received as submission {sub_id} "
+            f"({status}); nothing new was stored.",
+        )
+
+    def _record_conflict(self, cur, report, current, digest, file_name, submitted_by):
+        self._audit(
+            cur,
+            actor=submitted_by,
+            action="submission conflict",
+            submission_id=current[0] if current else None,
+            detail={"group": report.group, "period": report.period, "file_name": file_name},
+        )
+        if current:
+            sub_id, version, by, at = current
+            newer = (
+                f"version {version} (submission {sub_id}, from {by} at "
+                f"{at:%H:%M on %d %b %Y}) was accepted"
+            )
+        else:
+            sub_id, newer = 0, "the version you were replacing was withdrawn"
+        return IngestResult(
+            sub_id,
+            "conflict",
+            None,
+            report.rows,
+            0,
+            len(report.warnings),
+            f"Not stored: while you were checking this file, {newer}. Look at it in the "
+            "history; if your file should replace it, check your file again and submit.",
+        )
+
+    @staticmethod
+    def _previous_explanations(cur, group: str, period: str) -> dict[str, str]:
+        rows = cur.execute(
+            "SELECT f.rule, f.subject, f.column_name, f.explanation FROM findings f "
+            "JOIN submissions s ON s.id = f.submission_id "
+            "WHERE s.group_code = ? AND s.period = ? AND f.explanation IS NOT NULL "
+            "ORDER BY s.id, f.seq",
+            [group, period],
+        ).fetchall()
+        return {
+            f"{rule}|{subject or ''}|{column or ''}": text for rule, subject, column, text in rows
+        }
 
     def _insert_submission(
         self,
@@ -471,36 +617,44 @@ class Store:
         return sub_id
 
     def _record_rejected(
-        self, report, findings, digest, file_name, submitted_by, submitted_at, unexplained, on_step
+        self,
+        cur,
+        report,
+        findings,
+        digest,
+        file_name,
+        submitted_by,
+        submitted_at,
+        unexplained,
+        on_step,
     ) -> IngestResult:
-        with self.transaction() as cur:
-            sub_id = self._insert_submission(
-                cur,
-                report,
-                findings,
-                status="rejected",
-                version=None,
-                digest=digest,
-                file_name=file_name,
-                submitted_by=submitted_by,
-                submitted_at=submitted_at,
-                supersedes=None,
-            )
-            if on_step:
-                on_step("submission")
-            self._audit(
-                cur,
-                actor=submitted_by,
-                action="return rejected",
-                submission_id=sub_id,
-                detail={
-                    "group": report.group,
-                    "period": report.period,
-                    "errors": len(report.errors),
-                    "unexplained": len(unexplained),
-                    "contents_withheld": report.contains_identifiers,
-                },
-            )
+        sub_id = self._insert_submission(
+            cur,
+            report,
+            findings,
+            status="rejected",
+            version=None,
+            digest=digest,
+            file_name=file_name,
+            submitted_by=submitted_by,
+            submitted_at=submitted_at,
+            supersedes=None,
+        )
+        if on_step:
+            on_step("submission")
+        self._audit(
+            cur,
+            actor=submitted_by,
+            action="return rejected",
+            submission_id=sub_id,
+            detail={
+                "group": report.group,
+                "period": report.period,
+                "errors": len(report.errors),
+                "unexplained": len(unexplained),
+                "contents_withheld": report.contains_identifiers,
+            },
+        )
         if report.errors:
             why = f"{len(report.errors)} error(s) must be fixed"
         else:
@@ -518,75 +672,80 @@ class Store:
         )
 
     def _record_accepted(
-        self, report, findings, catalogue, digest, file_name, submitted_by, submitted_at, on_step
+        self,
+        cur,
+        report,
+        findings,
+        catalogue,
+        digest,
+        file_name,
+        submitted_by,
+        submitted_at,
+        on_step,
     ) -> IngestResult:
         if report.observations is None:
             raise StoreError("a return without errors must carry its observations")
-        with self.transaction() as cur:
-            previous = cur.execute(
-                "SELECT id, version FROM submissions WHERE group_code = ? AND period = ? "
-                "AND status = 'accepted'",
-                [report.group, report.period],
-            ).fetchone()
-            last_version = cur.execute(
-                "SELECT coalesce(max(version), 0) FROM submissions WHERE group_code = ? "
-                "AND period = ?",
-                [report.group, report.period],
-            ).fetchone()[0]
-            version = int(last_version) + 1
-            if previous:
-                cur.execute(
-                    "UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]]
-                )
-            sub_id = self._insert_submission(
-                cur,
-                report,
-                findings,
-                status="accepted",
-                version=version,
-                digest=digest,
-                file_name=file_name,
-                submitted_by=submitted_by,
-                submitted_at=submitted_at,
-                supersedes=previous[0] if previous else None,
-            )
-            if on_step:
-                on_step("submission")
-            obs = report.observations.with_columns(submission_id=pl.lit(sub_id, dtype=pl.Int32))
-            cur.register("new_observations", obs)
+        previous = cur.execute(
+            "SELECT id, version FROM submissions WHERE group_code = ? AND period = ? "
+            "AND status = 'accepted'",
+            [report.group, report.period],
+        ).fetchone()
+        last_version = cur.execute(
+            "SELECT coalesce(max(version), 0) FROM submissions WHERE group_code = ? AND period = ?",
+            [report.group, report.period],
+        ).fetchone()[0]
+        version = int(last_version) + 1
+        if previous:
+            cur.execute("UPDATE submissions SET status = 'superseded' WHERE id = ?", [previous[0]])
+        sub_id = self._insert_submission(
+            cur,
+            report,
+            findings,
+            status="accepted",
+            version=version,
+            digest=digest,
+            file_name=file_name,
+            submitted_by=submitted_by,
+            submitted_at=submitted_at,
+            supersedes=previous[0] if previous else None,
+        )
+        if on_step:
+            on_step("submission")
+        obs = report.observations.with_columns(submission_id=pl.lit(sub_id, dtype=pl.Int32))
+        cur.register("new_observations", obs)
+        cur.execute(
+            "INSERT INTO observations SELECT submission_id, source_row, indicator_code, "
+            "period, area_code, breakdown, numerator, denominator, value, sd "
+            "FROM new_observations"
+        )
+        cur.unregister("new_observations")
+        if on_step:
+            on_step("observations")
+        if report.commentary is not None and not report.commentary.is_empty():
+            notes = report.commentary.with_columns(submission_id=pl.lit(sub_id))
+            cur.register("new_commentary", notes)
             cur.execute(
-                "INSERT INTO observations SELECT submission_id, source_row, indicator_code, "
-                "period, area_code, breakdown, numerator, denominator, value, sd "
-                "FROM new_observations"
+                "INSERT INTO commentary SELECT submission_id, indicator_code, period, "
+                "text FROM new_commentary"
             )
-            cur.unregister("new_observations")
-            if on_step:
-                on_step("observations")
-            if report.commentary is not None and not report.commentary.is_empty():
-                notes = report.commentary.with_columns(submission_id=pl.lit(sub_id))
-                cur.register("new_commentary", notes)
-                cur.execute(
-                    "INSERT INTO commentary SELECT submission_id, indicator_code, period, "
-                    "text FROM new_commentary"
-                )
-                cur.unregister("new_commentary")
-            codes = report.observations["indicator_code"].unique().to_list()
-            self._recompute(cur, catalogue, codes)
-            if on_step:
-                on_step("indicator_values")
-            self._audit(
-                cur,
-                actor=submitted_by,
-                action="return accepted",
-                submission_id=sub_id,
-                detail={
-                    "group": report.group,
-                    "period": report.period,
-                    "version": version,
-                    "rows": report.rows,
-                    "supersedes": previous[0] if previous else None,
-                },
-            )
+            cur.unregister("new_commentary")
+        codes = report.observations["indicator_code"].unique().to_list()
+        self._recompute(cur, catalogue, codes)
+        if on_step:
+            on_step("indicator_values")
+        self._audit(
+            cur,
+            actor=submitted_by,
+            action="return accepted",
+            submission_id=sub_id,
+            detail={
+                "group": report.group,
+                "period": report.period,
+                "version": version,
+                "rows": report.rows,
+                "supersedes": previous[0] if previous else None,
+            },
+        )
         what = f"version {version}" + (f", replacing submission {previous[0]}" if previous else "")
         return IngestResult(
             sub_id,

@@ -9,6 +9,7 @@ Errors block the return; warnings are accepted only with an explanation.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +18,12 @@ import polars as pl
 from metrics.catalogue import Catalogue
 from metrics.findings import Finding, Severity, sort_findings
 from metrics.periods import PeriodError, Quarter
-from metrics.reading import DEFAULT_MAX_BYTES, ReadError, read_return
+from metrics.reading import RawReturn, ReadError, ReadLimits, read_return
 from metrics.validation import prepare
 from metrics.validation.rules import load_rules
 
 IDENTIFIER_RULES = {"H02", "C17"}
+logger = logging.getLogger(__name__)
 
 
 class ReturnContextError(ValueError):
@@ -79,20 +81,47 @@ def validate_return(
     period: str,
     history: pl.DataFrame | None = None,
     file_name: str | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: ReadLimits | None = None,
 ) -> ValidationReport:
     """Read and check one return. ``history`` holds the group's accepted figures for
     earlier periods (columns indicator_code, period, area_code, breakdown, numerator,
-    denominator, value) for the cross-period warnings."""
-    from metrics.validation.gx_runner import drop_masked, run_suite
+    denominator, value) for the cross-period warnings.
 
+    Whatever the file holds, the answer is a report: a problem with the file is a finding
+    with its row and column; a fault in this program is reported as rule S01 (logged with
+    its traceback for the maintainers), never raised to the person who uploaded it.
+    """
     quarter = check_context(catalogue, group, period)
     report = ValidationReport(group=group, period=quarter.code, findings=[])
     try:
-        raw = read_return(source, file_name=file_name, max_bytes=max_bytes)
+        raw = read_return(source, file_name=file_name, limits=limits)
+        _check(report, raw, catalogue=catalogue, group=group, quarter=quarter, history=history)
     except ReadError as exc:
         report.findings = exc.findings
-        return report
+    except Exception:
+        logger.exception("validating a return for %s %s failed", group, quarter.code)
+        report.findings = [system_fault()]
+        report.observations = report.commentary = None
+    return report
+
+
+def system_fault() -> Finding:
+    """The finding for a check that could not run (a fault here, not in the file)."""
+    rule = load_rules()["S01"]
+    return Finding(rule.code, rule.severity, None, None, None, rule.message)
+
+
+def _check(
+    report: ValidationReport,
+    raw: RawReturn,
+    *,
+    catalogue: Catalogue,
+    group: str,
+    quarter: Quarter,
+    history: pl.DataFrame | None,
+) -> None:
+    from metrics.validation.gx_runner import drop_masked, run_suite
+
     report.rows = raw.frame.height
     report.file_format = raw.file_format
     display = dict(zip(raw.columns, raw.header, strict=False))
@@ -106,7 +135,7 @@ def validate_return(
     findings = [_header_column(f, raw) for f in drop_masked(findings)]
     if any(f.severity is Severity.ERROR for f in findings):
         report.findings = sort_findings(findings)
-        return report
+        return
     if raw.frame.height == 0:
         rule = load_rules()["R06"]
         report.findings = [
@@ -119,20 +148,14 @@ def validate_return(
                 "The file has headings but no figures. Fill in the template.",
             )
         ]
-        return report
+        return
 
     frame = prepare.prepare_content(
         raw, catalogue=catalogue, group=group, quarter=quarter, history=history
     )
     pandas_frame = frame.to_pandas()
-    column_sets = {
-        "text_columns": prepare.text_columns(frame),
-        "figure_columns": prepare.FIGURE_COLUMNS,
-    }
     params = prepare.content_parameters(catalogue, group, quarter)
-    findings += run_suite(
-        "content", pandas_frame, parameters=params, column_sets=column_sets, display=display
-    )
+    findings += run_suite("content", pandas_frame, parameters=params, display=display)
     coverage = prepare.coverage_frame(frame, catalogue, group, quarter)
     findings += run_suite("coverage", coverage.to_pandas(), parameters={}, index_column="_position")
     if history is not None and not history.is_empty():
@@ -141,7 +164,6 @@ def validate_return(
     if not report.errors:
         report.observations = prepare.to_observations(frame, catalogue)
         report.commentary = prepare.commentary_by_indicator(frame)
-    return report
 
 
 def _header_column(finding: Finding, raw) -> Finding:

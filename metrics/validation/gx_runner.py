@@ -1,7 +1,9 @@
 """Run the GX suites in ``expectations/`` over a pandas frame and turn results into findings.
 
 GX has no Polars support, so the prepared Polars frame is handed over as pandas. GX is
-imported on first use (it takes seconds) and one ephemeral context serves the process.
+imported on first use (it takes seconds). Each validation borrows an engine of its own
+(an ephemeral context, data source and batch definition) from a small pool, so any number
+of sessions can validate at once without sharing GX state or waiting on one lock.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import copy
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
@@ -21,42 +25,76 @@ from metrics.validation.rules import SUITES, Rule, format_value, load_rules, loa
 MAX_FINDINGS_PER_CHECK = 1000
 WITHHELD = "[withheld: looks like a child's details]"
 
-_lock = threading.Lock()
-_state: dict[str, Any] = {}
+_gx_lock = threading.Lock()
+_idle: list[_Engine] = []
+MAX_IDLE_ENGINES = 8
+"""Engines kept for reuse between validations; more are made when more run at once."""
 
 
 class ValidationSystemError(RuntimeError):
     """A check could not run: a fault in the suites or in this program, not in the return."""
 
 
-def _batch_definition() -> Any:
-    with _lock:
-        if "batch" not in _state:
-            os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-            logging.getLogger("great_expectations").setLevel(logging.ERROR)
-            import great_expectations as gx
+def _gx() -> Any:
+    with _gx_lock:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        import great_expectations as gx
 
+        return gx
+
+
+class _Engine:
+    """One GX context with its own pandas data source, batch definition and execution
+    engine. A validation holds an engine for its whole run, so no two validations ever
+    share GX state: each gets exactly the verdict it would get alone."""
+
+    def __init__(self) -> None:
+        gx = _gx()
+        with _gx_lock:  # making a context sets GX's process-wide "current project"
             context = gx.get_context(mode="ephemeral")
-            context.variables.progress_bars = {"globally": False}
-            source = context.data_sources.add_pandas("returns")
-            asset = source.add_dataframe_asset("return")
-            _state["gx"] = gx
-            _state["batch"] = asset.add_batch_definition_whole_dataframe("whole return")
-        return _state["batch"]
+        context.variables.progress_bars = {"globally": False}
+        source = context.data_sources.add_pandas("returns")
+        asset = source.add_dataframe_asset("return")
+        self.gx = gx
+        self.batch_definition = asset.add_batch_definition_whole_dataframe("whole return")
 
 
-def _expand(suite: dict[str, Any], column_sets: dict[str, list[str]]) -> list[dict[str, Any]]:
+@contextmanager
+def engine() -> Iterator[_Engine]:
+    """An engine for this validation alone: an idle one if there is one, else a new one."""
+    with _gx_lock:
+        held = _idle.pop() if _idle else None
+    held = held or _Engine()
+    try:
+        yield held
+    finally:
+        with _gx_lock:
+            if len(_idle) < MAX_IDLE_ENGINES:
+                _idle.append(held)
+
+
+def _expand(suite: dict[str, Any], parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """The suite's expectations with every ``$PARAMETER`` replaced by its value here, so
+    that GX never evaluates a parameter expression (its expression parser is one object
+    shared by the whole process, and not safe to use from two threads)."""
     out = []
     for exp in suite["expectations"]:
-        meta = exp.get("meta", {})
-        each = meta.get("for_each")
-        if each:
-            for column in column_sets.get(each, []):
-                item = copy.deepcopy(exp)
-                item["kwargs"]["column"] = column
-                out.append(item)
-        else:
-            out.append(exp)
+        item = copy.deepcopy(exp)
+        item["kwargs"] = _substitute(item["kwargs"], parameters)
+        out.append(item)
+    return out
+
+
+def _substitute(kwargs: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            name = value["$PARAMETER"]
+            if name not in parameters:
+                raise ValidationSystemError(f"no value for the suite parameter {name!r}")
+            value = parameters[name]
+        out[key] = value
     return out
 
 
@@ -65,7 +103,6 @@ def run_suite(
     frame: pd.DataFrame,
     *,
     parameters: dict[str, Any],
-    column_sets: dict[str, list[str]] | None = None,
     display: dict[str, str] | None = None,
     index_column: str = ROW_COLUMN,
 ) -> list[Finding]:
@@ -74,20 +111,18 @@ def run_suite(
     ``display`` maps frame column names to the headings shown to the submitter;
     ``index_column`` identifies rows uniquely (the finding's row is the frame's ``_row``).
     """
-    batch_definition = _batch_definition()
-    gx = _state["gx"]
     suite_dict = load_suite(name)
-    expectations = _expand(suite_dict, column_sets or {})
-    suite = gx.ExpectationSuite(name=suite_dict["name"], expectations=expectations)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        suite,
-        expectation_parameters=parameters,
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": [index_column],
-        },
-    )
+    expectations = _expand(suite_dict, parameters)
+    with engine() as gx_engine:
+        suite = gx_engine.gx.ExpectationSuite(name=suite_dict["name"], expectations=expectations)
+        batch = gx_engine.batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [index_column],
+            },
+        )
     rules = load_rules()
     by_row = frame.set_index(index_column, drop=False)
     findings: list[Finding] = []
@@ -112,7 +147,6 @@ def run_suite(
                 res.result,
                 frame,
                 by_row,
-                parameters,
                 display or {},
                 index_column,
             )
@@ -128,7 +162,6 @@ def _findings_for(
     result: dict[str, Any],
     frame: pd.DataFrame,
     by_row: pd.DataFrame,
-    parameters: dict[str, Any],
     display: dict[str, str],
     index_column: str,
 ) -> list[Finding]:
@@ -136,8 +169,6 @@ def _findings_for(
     shown_column = meta.get("label") or display.get(column, column)
     if kind == "expect_column_distinct_values_to_contain_set":
         wanted = kwargs["value_set"]
-        if isinstance(wanted, dict):
-            wanted = parameters[wanted["$PARAMETER"]]
         present = set(frame[kwargs["column"]].dropna())
         missing = [w for w in wanted if w not in present]
         return [
@@ -154,17 +185,17 @@ def _findings_for(
         ]
     keys = [entry[index_column] for entry in result.get("unexpected_index_list") or []]
     out = []
+    withhold = bool(meta.get("withhold_value"))
     for key in keys[:MAX_FINDINGS_PER_CHECK]:
         record = by_row.loc[key]
         fields = {k: (None if _isna(v) else v) for k, v in record.items()}
         row = fields[ROW_COLUMN]
         row = None if row is None else int(row)
-        cell = fields.get(column)
-        withhold = bool(meta.get("withhold_value"))
-        value = WITHHELD if withhold else (None if cell is None else format_value(cell))
-        fields.update(column=shown_column, value=value)
+        # a check over a list of columns (meta columns_from) reports each cell it names
+        listed = meta.get("columns_from")
+        columns = str(fields.get(listed) or "").split(",") if listed else [column]
         if withhold:
-            fields = {k: (WITHHELD if k == column else v) for k, v in fields.items()}
+            fields = {k: (WITHHELD if k in columns else v) for k, v in fields.items()}
         subject = (
             " ".join(
                 str(fields.get(k))
@@ -173,17 +204,14 @@ def _findings_for(
             )
             or None
         )
-        out.append(
-            Finding(
-                rule.code,
-                rule.severity,
-                row,
-                shown_column,
-                value,
-                rule.render(fields),
-                subject=subject,
+        for name in columns:
+            shown = shown_column if not listed else display.get(name, name)
+            cell = fields.get(name)
+            value = WITHHELD if withhold else (None if cell is None else format_value(cell))
+            message = rule.render({**fields, "column": shown, "value": value})
+            out.append(
+                Finding(rule.code, rule.severity, row, shown, value, message, subject=subject)
             )
-        )
     if len(keys) > MAX_FINDINGS_PER_CHECK:
         out.append(
             Finding(

@@ -14,13 +14,12 @@ from metrics.findings import Finding
 from metrics.periods import Quarter
 from metrics.reading import ROW_COLUMN
 from metrics.validation.gx_runner import drop_masked
-from metrics.validation.prepare import CODE_COLUMNS, FIGURE_COLUMNS, coverage_frame, text_columns
+from metrics.validation.prepare import CODE_COLUMNS, FIGURE_COLUMNS, coverage_frame
 from metrics.validation.rules import load_rules
 
-
-def _any_match(column: str, patterns: list[str]) -> pl.Expr:
-    col = pl.col(column).cast(pl.String)
-    return pl.any_horizontal([col.str.contains(p) for p in patterns]).fill_null(False)
+CELL_LISTS = {"C17": "_identifier_in", "C18": "_formula_in", "C19": "_implausible_in"}
+CELL_LISTS["C21"] = "_fraction_in"
+"""Checks whose prepared column lists, per row, the cells they flag."""
 
 
 def row_flags(frame: pl.DataFrame, params: dict) -> list[tuple[str, str, pl.Expr]]:
@@ -100,17 +99,6 @@ def row_flags(frame: pl.DataFrame, params: dict) -> list[tuple[str, str, pl.Expr
         ("W01", "value", (pl.col("_abs_change") > pl.col("_change_threshold")).fill_null(False)),
         ("W02", "numerator", pl.col("_same_as_previous").fill_null(False)),
     ]
-    for column in text_columns(frame):
-        flags.append(("C17", column, _any_match(column, params["identifier_patterns_text"])))
-        flags.append(("C18", column, pl.col(column).str.contains(r"^[=+@\-]").fill_null(False)))
-    flags.append(
-        ("C17", "commentary", _any_match("commentary", params["identifier_patterns_commentary"]))
-    )
-    flags.append(
-        ("C18", "commentary", pl.col("commentary").str.contains(r"^[=+@]").fill_null(False))
-    )
-    for column in FIGURE_COLUMNS:
-        flags.append(("C17", column, _any_match(column, params["identifier_patterns_figures"])))
     keys = ["indicator_code", "period", "area_code", "breakdown"]
     flags.append(("C09", "indicator_code", pl.struct(keys).is_duplicated()))
     return flags
@@ -136,6 +124,12 @@ def check(
     for name, (rule, column, _) in zip(names, flags, strict=True):
         rows = flagged.filter(pl.col(name))[ROW_COLUMN].to_list()
         findings += [Finding(rule, rules[rule].severity, int(r), column, None, "") for r in rows]
+    for rule, listed in CELL_LISTS.items():
+        cells = frame.select(ROW_COLUMN, pl.col(listed).str.split(",")).drop_nulls().explode(listed)
+        findings += [
+            Finding(rule, rules[rule].severity, int(r), column, None, "")
+            for r, column in cells.iter_rows()
+        ]
     present = set(frame["indicator_code"].drop_nulls().unique())
     missing = [c for c in params["due_indicators"] if c not in present]
     findings += [

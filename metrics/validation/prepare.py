@@ -13,6 +13,7 @@ import string
 import pandas as pd
 import polars as pl
 
+from metrics import identifiers
 from metrics.catalogue import Catalogue, Kind
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
@@ -49,21 +50,8 @@ IDENTIFIER_HEADINGS = [
     r"(?:^|_)(?:pupil|child|person|client|case)_?(?:id|ref|reference|number|no)$",
 ]
 
-_UPN = r"\b[A-Za-z]\d{11}[0-9A-Za-z]\b"
-_NHS_SPACED = r"\b\d{3}[ -]\d{3}[ -]\d{4}\b"
-_NHS = r"\b\d{10}\b"
-_POSTCODE = r"(?i)\b(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2})\b"
-_DATE = r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b"
-_DOB = r"(?i)\b(?:dob|d\.o\.b\.?|born(?: on)?|date of birth)\W{0,3}\d{1,2}[/.\- ]"
-
-IDENTIFIER_PATTERNS = {
-    # code and information columns: any date is suspect there
-    "identifier_patterns_text": [_UPN, _NHS_SPACED, _NHS, _POSTCODE, _DATE],
-    # commentary talks about dates ("since 1/4/2025"): only a date of birth is flagged
-    "identifier_patterns_commentary": [_UPN, _NHS_SPACED, _NHS, _POSTCODE, _DOB],
-    # figure columns: a ten-digit count is a count, so only shapes no figure has
-    "identifier_patterns_figures": [_UPN, _NHS_SPACED, _POSTCODE, _DATE],
-}
+FORMULA_START = {"code": r"^[=+@\-]", "free_text": r"^[=+@]"}
+"""A cell starting like a spreadsheet formula (C18); commentary may start a list with -."""
 
 
 def column_letter(position: int) -> str:
@@ -114,6 +102,7 @@ def _indicator_frame(catalogue: Catalogue, quarter: Quarter) -> pl.DataFrame:
                 "_previous_period": previous_period(expected, ind.period_type),
                 "_change_threshold": float(ind.change_threshold),
                 "_additive": ind.additive,
+                "_plausible_maximum": float(catalogue.settings.plausible_maximum[ind.kind]),
             }
         )
     return pl.DataFrame(rows)
@@ -182,6 +171,7 @@ def prepare_content(
         ),
     )
     frame = _with_values(frame)
+    frame = _with_cell_flags(frame, catalogue)
     frame = _with_locality_sums(frame, catalogue)
     frame = _with_history(frame, catalogue, history)
     return frame
@@ -203,6 +193,53 @@ def _with_values(frame: pl.DataFrame) -> pl.DataFrame:
             (pl.col("_value") - pl.col("_value_calc")).abs()
         ),
         _value_tolerance=0.5 * pl.lit(10.0).pow(-pl.col("_decimals")) + 1e-9,
+    )
+
+
+def checked_cells(frame: pl.DataFrame) -> list[tuple[str, identifiers.Context]]:
+    """Every cell column of the return and how its text is read: codes and information
+    columns, figures, and free-text commentary."""
+    out: list[tuple[str, identifiers.Context]] = [(c, "code") for c in text_columns(frame)]
+    out += [(c, "figure") for c in FIGURE_COLUMNS]
+    return [*out, ("commentary", "free_text")]
+
+
+def _columns_where(flags: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """The names of the columns whose flag is true, comma-separated (null when none)."""
+    names = pl.concat_str(
+        [pl.when(flag.fill_null(False)).then(pl.lit(column)) for column, flag in flags],
+        separator=",",
+        ignore_nulls=True,
+    )
+    return pl.when(names != "").then(names)
+
+
+def _with_cell_flags(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """Per row, the columns holding a child's identifier (C17), starting like a formula
+    (C18), with an implausible figure (C19) or a fraction of a person (C21)."""
+    cells = checked_cells(frame)
+    found = []
+    for column, context in cells:
+        values = frame.get_column(column).drop_nulls().unique().to_list()
+        hits = [v for v in values if identifiers.find(v, context)]
+        found.append((column, pl.col(column).is_in(hits)))
+    formula = [
+        (c, pl.col(c).str.contains(FORMULA_START["free_text" if ctx == "free_text" else "code"]))
+        for c, ctx in cells
+    ]
+    bound = pl.col("_plausible_maximum")
+    implausible = [
+        (c, ~pl.col(f"_{c}").is_finite() | (pl.col(f"_{c}").abs() > bound)) for c in FIGURE_COLUMNS
+    ]
+    whole = [
+        (c, pl.col("_kind").is_not_null() & (pl.col(f"_{c}") != pl.col(f"_{c}").round(0)))
+        for c in ("numerator", "denominator")
+    ]
+    return frame.with_columns(
+        _identifier_in=_columns_where(found),
+        _formula_in=_columns_where(formula),
+        _implausible_in=_columns_where(implausible),
+        _fraction_in=_columns_where(whole),
     )
 
 
@@ -304,7 +341,6 @@ def content_parameters(catalogue: Catalogue, group: str, quarter: Quarter) -> di
             {i.code for i in catalogue.indicators_of(group) if i.is_due(quarter)}
         ),
         "number_pattern": NUMBER_PATTERN,
-        **IDENTIFIER_PATTERNS,
     }
 
 

@@ -8,7 +8,6 @@ each is checked.
 from __future__ import annotations
 
 import json
-import os
 import string
 from dataclasses import dataclass
 from functools import cache
@@ -18,8 +17,8 @@ from typing import Any
 import yaml
 
 from metrics.findings import Severity
+from metrics.settings import setting
 
-DEFAULT_EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 SUITES = ("header", "content", "coverage", "history")
 
 
@@ -62,7 +61,7 @@ def format_value(value: Any) -> str:
 
 
 def expectations_dir() -> Path:
-    return Path(os.environ.get("OUTCOMES_EXPECTATIONS", DEFAULT_EXPECTATIONS_DIR))
+    return setting("OUTCOMES_EXPECTATIONS")
 
 
 @cache

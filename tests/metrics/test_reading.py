@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
 import polars as pl
 import pytest
 
-from metrics.reading import ReadError, canonical, parse_numbers, read_return
+from metrics.reading import ReadError, ReadLimits, canonical, parse_numbers, read_return
 
 CSV = "indicator_code,area_code,numerator,commentary\nBH01,E05099001,1234,Café opened\n"
 
@@ -83,6 +84,10 @@ def test_heading_variants():
     assert canonical("Area") == "area_code"
 
 
+def limits(**changes) -> ReadLimits:
+    return dataclasses.replace(ReadLimits.from_settings(), **changes)
+
+
 def _error(data: bytes, name: str = "r.csv", **kw) -> ReadError:
     with pytest.raises(ReadError) as info:
         read_return(data, file_name=name, **kw)
@@ -90,7 +95,7 @@ def _error(data: bytes, name: str = "r.csv", **kw) -> ReadError:
 
 
 def test_too_large():
-    err = _error(CSV.encode() * 10, max_bytes=100)
+    err = _error(CSV.encode() * 10, limits=limits(max_bytes=100))
     assert err.findings[0].rule == "R01" and "limit" in err.findings[0].message
 
 
@@ -98,7 +103,7 @@ def test_xlsx_zip_bomb_refused():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", "0" * 5_000_000)
-    err = _error(buffer.getvalue(), "r.xlsx", max_bytes=100_000)
+    err = _error(buffer.getvalue(), "r.xlsx", limits=limits(max_unpacked_bytes=1_000_000))
     assert err.findings[0].rule == "R01" and "unpacks" in err.findings[0].message
 
 

@@ -110,6 +110,20 @@ CASES = [
         "commentary",
         lambda f: set_cell(f, 0, "commentary", "- waits fell; - staffing recovered"),
     ),
+    (
+        "C19",  # "9" x 400 parses as infinity; 1e28 broke every page that rounded it
+        lambda f: set_cell(f, 0, "numerator", "9" * 400),
+        2,
+        "numerator",
+        lambda f: set_cell(f, 0, "numerator", "1,234"),
+    ),
+    (
+        "C21",
+        lambda f: set_cell(f, 0, "numerator", "12.5"),
+        2,
+        "numerator",
+        lambda f: set_cell(f, 0, "numerator", "12.0"),
+    ),
 ]
 
 

@@ -1,0 +1,85 @@
+"""Settings read from the environment, each declared once here with its default and help.
+
+The README's configuration table lists every setting; a test fails when the two disagree.
+
+>>> setting("OUTCOMES_MAX_ROWS")
+50000
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingError(ValueError):
+    """A setting in the environment is not valid."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    def read(self) -> Any:
+        raw = os.environ.get(self.name)
+        if raw is None or raw.strip() == "":
+            return self.default
+        if isinstance(self.default, Path):
+            return Path(raw)
+        if isinstance(self.default, int | float):
+            try:
+                value = (
+                    type(self.default)(float(raw)) if isinstance(self.default, float) else int(raw)
+                )
+            except ValueError:
+                raise SettingError(f"{self.name} must be a number, not {raw!r}") from None
+            if value <= 0:
+                raise SettingError(f"{self.name} must be more than 0, not {raw!r}")
+            return value
+        return raw
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        Setting("OUTCOMES_DB", ROOT / "data" / "outcomes.duckdb", "the database file"),
+        Setting("OUTCOMES_CATALOGUE", ROOT / "data" / "catalogue", "the catalogue folder"),
+        Setting("OUTCOMES_EXPECTATIONS", ROOT / "expectations", "the rules and GX suites"),
+        Setting("OUTCOMES_MAX_UPLOAD_MB", 20.0, "largest return file accepted, in MB"),
+        Setting("OUTCOMES_MAX_ROWS", 50_000, "most rows of figures a return may have"),
+        Setting("OUTCOMES_MAX_COLUMNS", 50, "most columns a return may have"),
+        Setting("OUTCOMES_MAX_CELL_CHARS", 10_000, "longest cell, in characters (commentary)"),
+        Setting(
+            "OUTCOMES_MAX_XLSX_UNPACKED_MB",
+            200.0,
+            "largest size an XLSX workbook may unpack to, in MB (checked from the zip and "
+            "the sheet's XML before any reader allocates)",
+        ),
+        Setting(
+            "OUTCOMES_READER_MEMORY_MB",
+            1024,
+            "memory limit of the child process that opens an XLSX workbook, in MB",
+        ),
+        Setting(
+            "OUTCOMES_READER_SECONDS",
+            60,
+            "time limit of the child process that opens an XLSX workbook, in seconds",
+        ),
+        Setting(
+            "OUTCOMES_WRITE_WAIT_SECONDS",
+            30,
+            "how long a write waits for another write in progress before giving up, in seconds",
+        ),
+    )
+}
+
+
+def setting(name: str) -> Any:
+    """The value of one setting (from the environment, else its default)."""
+    return SETTINGS[name].read()

@@ -1,0 +1,210 @@
+"""Writers at once: a newer version accepted meanwhile, the same file twice at once, a write
+that has to wait, a full disk, a damaged file, and the database held by another process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import duckdb
+import pytest
+
+from metrics.cli import main
+from metrics.store import Store, StoreBusy, StoreError
+from tests.helpers import check, csv_bytes, good_return, set_cell
+from tests.metrics.test_store import GROUP, TABLES, same, snapshot
+
+PERIOD = "2025-26-Q1"
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "test.duckdb") as s:
+        yield s
+
+
+def checked(store, catalogue, frame):
+    data = csv_bytes(frame)
+    return data, check(catalogue, data, GROUP, PERIOD, history=store.history(GROUP))
+
+
+def test_newer_version_accepted_meanwhile_is_reported(store, catalogue):
+    frame = good_return(catalogue, GROUP, PERIOD)
+    mine = set_cell(frame, 0, "numerator", str(int(frame["numerator"][0]) + 1))
+    based_on = store.current_submission(GROUP, PERIOD)  # both people check against none
+    theirs_data, theirs = checked(store, catalogue, frame)
+    mine_data, report = checked(store, catalogue, mine)
+
+    first = store.ingest(
+        theirs,
+        catalogue=catalogue,
+        data=theirs_data,
+        file_name="a.csv",
+        submitted_by="Ann Lead",
+        based_on=based_on,
+    )
+    assert (first.status, first.version) == ("accepted", 1)
+    before = snapshot(store)
+    second = store.ingest(
+        report,
+        catalogue=catalogue,
+        data=mine_data,
+        file_name="b.csv",
+        submitted_by="Bob Deputy",
+        based_on=based_on,
+    )
+    assert second.status == "conflict"
+    assert "version 1" in second.message and "Ann Lead" in second.message
+    after = snapshot(store)
+    assert all(before[t].equals(after[t]) for t in TABLES if t != "audit_log")  # nothing stored
+    assert after["audit_log"].height == before["audit_log"].height + 1
+    assert store.scalar("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1") == (
+        "submission conflict"
+    )
+    # checked again against the new current version, it replaces it
+    again = store.ingest(
+        report,
+        catalogue=catalogue,
+        data=mine_data,
+        file_name="b.csv",
+        submitted_by="Bob Deputy",
+        based_on=store.current_submission(GROUP, PERIOD),
+    )
+    assert (again.status, again.version) == ("accepted", 2)
+
+
+def test_same_file_submitted_twice_at_once_is_stored_once(store, catalogue):
+    data, report = checked(store, catalogue, good_return(catalogue, GROUP, PERIOD))
+    results = []
+    gate = threading.Barrier(4)
+
+    def submit(n: int) -> None:
+        gate.wait()
+        results.append(
+            store.ingest(
+                report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by=f"p{n}"
+            ).status
+        )
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert store.scalar("SELECT count(*) FROM submissions") == 1
+
+
+def test_a_write_waits_a_bounded_time_then_says_so(store, catalogue, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_WRITE_WAIT_SECONDS", "1")
+    data, report = checked(store, catalogue, good_return(catalogue, GROUP, PERIOD))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.transaction():
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    told: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(StoreBusy, match="still being saved after 1 seconds"):
+        store.ingest(
+            report,
+            catalogue=catalogue,
+            data=data,
+            file_name="r.csv",
+            submitted_by="x",
+            on_wait=told.append,
+        )
+    assert 0.9 < time.monotonic() - started < 5
+    assert told and "waiting up to 1 seconds" in told[0]
+    release.set()
+    holder.join()
+    # once the other write is done, the same ingest goes through
+    ok = store.ingest(report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="x")
+    assert ok.status == "accepted"
+
+
+def test_full_disk_mid_ingest_is_a_clear_error_and_changes_nothing(store, catalogue):
+    data, report = checked(store, catalogue, good_return(catalogue, GROUP, PERIOD))
+    before = snapshot(store)
+
+    def disk_full(step: str) -> None:
+        if step == "observations":
+            raise duckdb.IOException('Could not write file "x.wal": No space left on device')
+
+    with pytest.raises(StoreError, match=r"disk holding .* is full") as info:
+        store.ingest(
+            report,
+            catalogue=catalogue,
+            data=data,
+            file_name="r.csv",
+            submitted_by="x",
+            on_step=disk_full,
+        )
+    assert "Traceback" not in str(info.value)
+    assert same(before, snapshot(store))
+
+
+def test_damaged_database_is_a_clear_error_with_exit_3(tmp_path, capsys):
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(b"DUCK" + bytes(range(256)) * 64)
+    with pytest.raises(StoreError, match=r"is damaged"):
+        Store(damaged)
+    code = main(["export", "--db", str(damaged), "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert code == 3 and str(damaged) in err and "Traceback" not in err
+
+
+def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
+    db = tmp_path / "held.duckdb"
+    Store(db).close()
+    # a stand-in for the app: a process named like it holding the file open read-write
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, time
+                sys.argv[0] = "streamlit"
+                from metrics.store import Store
+                s = Store({str(db)!r})
+                print("ready", flush=True)
+                time.sleep(60)
+                """
+            ),
+            "streamlit",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        path = tmp_path / "r.csv"
+        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
+        for command in (
+            ["validate", str(path), "--group", GROUP, "--period", PERIOD],
+            ["ingest", str(path), "--group", GROUP, "--period", PERIOD],
+            ["export", "--out", str(tmp_path / "x.csv")],
+        ):
+            started = time.monotonic()
+            done = subprocess.run(
+                [sys.executable, "-m", "metrics.cli", *command, "--db", str(db)],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 3, done.stderr
+            assert "in use by the app" in done.stderr and "stop the app" in done.stderr
+            assert "Traceback" not in done.stderr
+            assert time.monotonic() - started < 60  # said at once, no waiting on the app
+    finally:
+        holder.kill()
+        holder.wait()
