@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 st.set_page_config(
-    page_title="Partnership Outcomes", page_icon=":material/monitoring:", layout="wide"
+    page_title="Partnership Outcomes",
+    page_icon=str(Path(__file__).parent / "static" / "icon.png"),  # served here, not fetched
+    layout="wide",
 )
 
 PAGES = {

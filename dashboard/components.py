@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -57,6 +59,22 @@ def value_columns(decimals: int, unit: str) -> list[pl.Expr]:
         )
         .alias("95% interval"),
     ]
+
+
+_MARKDOWN_SIGNIFICANT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    r"""Text someone typed, or a value from a file or a URL, made safe for the places
+    Streamlit reads as Markdown (labels, alerts, table cells): every ASCII punctuation mark
+    is escaped, so no link, image, emphasis, directive or formula can form, and the reader
+    sees exactly the characters that were typed. Where a whole block is free text, pages
+    use ``st.text`` instead, which renders no Markdown at all.
+
+    >>> print(plain("![x](http://a.b/c.png) **hi** :red[x] $1$"))
+    \!\[x\]\(http\:\/\/a\.b\/c\.png\) \*\*hi\*\* \:red\[x\] \$1\$
+    """
+    return _MARKDOWN_SIGNIFICANT.sub(r"\\\1", str(text))
 
 
 def plural(count: int, word: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard import components
 from metrics import queries
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.store import Store, StoreError, default_db_path
@@ -37,7 +38,7 @@ def store() -> Store:
     try:
         return _store(str(path))
     except StoreError as exc:
-        st.error(f"The database could not be opened: {exc}")
+        st.error(f"The database could not be opened: {components.plain(exc)}")
         st.stop()
 
 
@@ -150,6 +151,11 @@ def quality(version: tuple[int, int]) -> dict[str, pl.DataFrame]:
 def previous_explanations(group: str, period: str) -> dict[str, str]:
     """Explanations from earlier versions of a return, to pre-fill recurring warnings."""
     return store().previous_explanations(group, period)
+
+
+def current_submission(group: str, period: str) -> int | None:
+    """The accepted version a check is based on (to spot a newer one accepted meanwhile)."""
+    return store().current_submission(group, period)
 
 
 def history_for_checks(group: str) -> pl.DataFrame:

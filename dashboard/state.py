@@ -7,6 +7,28 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
+from dashboard.components import plain
+
+
+def valid(
+    key: str, accept: Sequence[str] | Callable[[str], bool], *, label: str, instead: str
+) -> str | None:
+    """The URL parameter ``key`` if it is one of the options ``accept`` lists (or passes
+    its test). A link with a value the page cannot show (mistyped, or from an older version
+    of the app) gets a short note and the page's default view, never an error."""
+    wanted = st.query_params.get(key)
+    ok = accept(wanted) if callable(accept) and wanted is not None else wanted in accept
+    if wanted is None or ok:
+        return wanted
+    shown = wanted if len(wanted) <= 40 else wanted[:40] + "..."
+    st.info(
+        f"The link asked for {label.lower()} '{plain(shown)}', which this page cannot show; "
+        f"showing {plain(instead)} instead.",
+        icon=":material/link_off:",
+    )
+    del st.query_params[key]
+    return None
+
 
 def choice(
     key: str,
@@ -20,9 +42,8 @@ def choice(
 ) -> str:
     """A select box whose value is read from and written to the URL parameter ``key``."""
     options = list(options)
-    wanted = st.query_params.get(key)
-    if wanted not in options:
-        wanted = default if default in options else options[0]
+    fallback = default if default in options else options[0]
+    wanted = valid(key, options, label=label, instead=format_func(fallback)) or fallback
     place = st.sidebar if sidebar else st
     value = place.selectbox(
         label,

@@ -150,6 +150,19 @@ def target_year(code: str, period_type: PeriodType) -> str:
     return code
 
 
+def is_period(code: str) -> bool:
+    """Whether ``code`` is a quarter (``2025-26-Q2``) or a year (``2024-25``).
+
+    >>> is_period("2025-26-Q2"), is_period("2024-25"), is_period("2025-26-Q9")
+    (True, True, False)
+    """
+    try:
+        sort_key(code)
+    except (PeriodError, ValueError):
+        return False
+    return True
+
+
 def sort_key(code: str) -> tuple[int, int]:
     """Chronological order for mixed codes (a year sorts after its quarters)."""
     if "Q" in code.upper():

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, state
 from metrics.formatting import figure
-from metrics.periods import sort_key
+from metrics.periods import is_period, sort_key
 
 catalogue = data.catalogue()
 version = data.version()
@@ -28,6 +28,8 @@ unit, d = ind.unit, ind.decimals
 y_title = "%" if unit == "%" else unit
 
 st.title(f"{ind.code} {ind.title}")
+# the period a link asks for: any quarter or year (the figures as they stood then)
+wanted = state.valid("period", is_period, label="Period", instead="the latest figures")
 st.write(ind.definition)
 facts = {
     "Outcome": catalogue.outcome[ind.outcome].title,
@@ -136,7 +138,6 @@ ui.chart_with_table(
 # --- localities ----------------------------------------------------------------------------
 
 has_localities = any(level.value == "locality" for level in ind.area_levels)
-wanted = st.query_params.get("period")
 chosen_default = max(
     (p for p in periods if wanted is None or sort_key(p) <= sort_key(wanted)),
     key=sort_key,
@@ -452,4 +453,4 @@ for r in notes.iter_rows(named=True):
             f"**{r['period']}** · return for {r['return_period']} "
             f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
         )
-        st.write(r["text"])
+        st.text(r["text"])  # what the group typed: shown as typed, never as Markdown

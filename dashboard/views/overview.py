@@ -202,7 +202,10 @@ for r in flagged.iter_rows(named=True):
             f"{figure(r['target'], d, unit)}; {change(r['change_previous'], d, unit)} since the "
             f"period before) · {r['group']}"
         )
-        st.write(r.get("commentary") or "_No commentary was given for this period._")
+        if r.get("commentary"):
+            st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
+        else:
+            st.caption("No commentary was given for this period.")
         st.page_link(
             "views/indicator.py",
             label="Open the indicator",

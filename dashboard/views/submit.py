@@ -95,6 +95,7 @@ else:
             st.write("Reading the file and checking its columns and rows ...")
             from metrics.validation import validate_return
 
+            based_on = data.current_submission(group, period)
             report = validate_return(
                 content,
                 catalogue=catalogue,
@@ -112,6 +113,7 @@ else:
             )
         st.session_state["checked_key"] = check_key
         st.session_state["report"] = report
+        st.session_state["based_on"] = based_on
         st.session_state.pop("result", None)
     report = st.session_state["report"]
 
@@ -149,7 +151,12 @@ else:
         )
     if findings.height:
         # a plain table (not a canvas grid) so screen readers read every finding
-        st.table(findings.head(TABLE_LIMIT).to_pandas().set_index("Severity"))
+        # st.table reads cells as Markdown: what came from the file is escaped
+        shown = findings.head(TABLE_LIMIT).with_columns(
+            pl.col(c).map_elements(ui.plain, return_dtype=pl.String)
+            for c in ("Column", "Value", "Message")
+        )
+        st.table(shown.to_pandas().set_index("Severity"))
         if findings.height > TABLE_LIMIT:
             st.caption(
                 f"The first {TABLE_LIMIT} of {findings.height} findings; download them all below."
@@ -166,7 +173,7 @@ else:
             for n, f in enumerate(report.warnings):
                 where = f"row {f.row}" if f.row else "file"
                 explanations[f.key] = st.text_area(
-                    f"{f.rule} ({where}): {f.message}",
+                    ui.plain(f"{f.rule} ({where}): {f.message}"),
                     value=carried.get(f.key, ""),
                     key=f"explain_{n}",
                     height=68,
@@ -175,35 +182,65 @@ else:
             who = st.text_input("Your name and role", key="submitted_by")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:
+            from metrics.store import StoreError
+            from metrics.validation import identifiers_in
+
             missing = [k for k, text in explanations.items() if not text.strip()]
+            personal = identifiers_in({**explanations, "submitted_by": who})
             if missing:
                 st.error(
                     "Explain every warning before submitting "
                     f"({ui.plural(len(missing), 'explanation')} missing)."
                 )
+            elif personal:
+                kinds = sorted({k for found in personal.values() for k in found})
+                st.error(
+                    f"{ui.plural(len(personal), 'explanation')} looks like it holds a child's "
+                    f"details ({', '.join(kinds)}). Explanations are kept with the data: "
+                    "describe the reason without identifying anyone, then submit."
+                )
             elif not who.strip():
                 st.error("Give your name and role: it is recorded with the return.")
             else:
-                result = store.ingest(
-                    report,
-                    catalogue=catalogue,
-                    data=content,
-                    file_name=upload.name,
-                    submitted_by=who.strip(),
-                    explanations=explanations,
-                )
-                st.session_state["result"] = result
+                waiting = st.empty()
+                try:
+                    with st.spinner("Storing your return ..."):
+                        result = store.ingest(
+                            report,
+                            catalogue=catalogue,
+                            data=content,
+                            file_name=upload.name,
+                            submitted_by=who.strip(),
+                            explanations=explanations,
+                            based_on=st.session_state.get("based_on"),
+                            on_wait=lambda message: waiting.info(message),
+                        )
+                except StoreError as exc:
+                    waiting.empty()
+                    st.error(ui.plain(exc))
+                else:
+                    waiting.empty()
+                    st.session_state["result"] = result
+                    if result.status == "conflict":
+                        # check the file again against the version accepted meanwhile
+                        st.session_state["notice"] = result.message
+                        st.session_state.pop("checked_key", None)
+                        st.rerun()
+        notice = st.session_state.get("notice")
+        if notice and st.session_state.get("result") is None:
+            st.warning(ui.plain(notice), icon=":material/update:")
         result = st.session_state.get("result")
         if result is not None:
+            st.session_state.pop("notice", None)
             if result.status == "accepted":
                 st.success(
-                    f"{result.message} The figures now show on the board overview.",
+                    f"{ui.plain(result.message)} The figures now show on the board overview.",
                     icon=":material/check_circle:",
                 )
             elif result.status == "duplicate":
-                st.info(result.message)
+                st.info(ui.plain(result.message))
             else:
-                st.error(result.message)
+                st.error(ui.plain(result.message))
 
 # --- history ---------------------------------------------------------------------------------
 

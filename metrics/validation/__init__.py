@@ -187,6 +187,14 @@ def _header_column(finding: Finding, raw) -> Finding:
     )
 
 
+def identifiers_in(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Which of the texts someone typed (explanations, names) look like they hold a
+    child's details, and what kind: they are kept with the data, so they are refused."""
+    from metrics.identifiers import find
+
+    return {key: kinds for key, text in texts.items() if (kinds := find(text or ""))}
+
+
 def explain(findings: list[Finding], explanations: dict[str, str]) -> list[Finding]:
     """Attach explanations to warnings: keys are a finding's ``key`` or a rule code."""
     out = []
