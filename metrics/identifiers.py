@@ -197,7 +197,8 @@ _DATE_FORMS = (
 )
 _DATE = re.compile(r"(?i)(?<![0-9])(?:" + "|".join(_DATE_FORMS) + r")(?![0-9])")
 _DOB = re.compile(
-    r"(?i)(?:\bd\.? ?o\.? ?b\b\.?|date of birth|birth ?date|\bborn(?: on)?(?: the)?|birthday)"
+    r"(?i)(?<![a-z])(?:d\.? ?o\.? ?b(?![a-z])\.?|date of birth|birth ?date|born(?: on)?(?: the)?"
+    r"|birthday)"
     r"\W{0,3}(?:" + "|".join(_DATE_FORMS) + r")(?![0-9])"
 )
 

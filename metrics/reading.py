@@ -310,8 +310,9 @@ def _finish(
     frame = frame.select([c for c in names if not c.startswith("_blank_")] + [ROW_COLUMN])
     frame = frame.with_columns(pl.col(pl.String).str.strip_chars())
     cells = [c for c in frame.columns if c != ROW_COLUMN]
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in cells])
-    frame = frame.filter(~blank) if cells else frame
+    if cells:
+        blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in cells])
+        frame = frame.filter(~blank)
     header = [h for h, n in zip(header, names, strict=True) if not n.startswith("_blank_")]
     return RawReturn(frame, header, fmt, encoding, delimiter)
 
