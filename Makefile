@@ -31,6 +31,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 bench: setup
+	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_overview.py
 

@@ -42,9 +42,11 @@ def store() -> Store:
         st.stop()
 
 
-def version() -> tuple[int, int]:
-    """Changes whenever anything is written; the key for every cached query."""
-    return store().data_version()
+def version() -> tuple:
+    """Changes whenever anything is written; the key for every cached query (with the
+    database it describes, so two databases in one process never share a cache entry)."""
+    s = store()
+    return (str(s.path), *s.data_version())
 
 
 @st.cache_data(show_spinner=False)
@@ -57,89 +59,87 @@ def catalogue_table() -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def periods(version: tuple[int, int]) -> list[str]:
+def periods(version: tuple) -> list[str]:
     return queries.periods_available(store())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def default_period(version: tuple[int, int]) -> str | None:
+def default_period(version: tuple) -> str | None:
     return queries.default_period(store())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def indicator_table(period: str, version: tuple[int, int]) -> pl.DataFrame:
+def indicator_table(period: str, version: tuple) -> pl.DataFrame:
     return queries.indicator_table(store(), catalogue(), period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def indicator_table_with_benchmarks(period: str, version: tuple[int, int]) -> pl.DataFrame:
+def indicator_table_with_benchmarks(period: str, version: tuple) -> pl.DataFrame:
     return queries.with_benchmarks(indicator_table(period, version), store(), catalogue(), period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def benchmark_series(code: str, periods: tuple[str, ...], version: tuple[int, int]) -> pl.DataFrame:
+def benchmark_series(code: str, periods: tuple[str, ...], version: tuple) -> pl.DataFrame:
     return queries.benchmark_series(store(), catalogue(), code, list(periods))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def all_authorities(code: str, period: str | None, version: tuple[int, int]) -> pl.DataFrame:
+def all_authorities(code: str, period: str | None, version: tuple) -> pl.DataFrame:
     return queries.all_authorities(store(), code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def rag_summary(period: str, by: str, version: tuple[int, int]) -> pl.DataFrame:
+def rag_summary(period: str, by: str, version: tuple) -> pl.DataFrame:
     return queries.rag_summary(indicator_table(period, version), catalogue(), by=by)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def exceptions(period: str, version: tuple[int, int]) -> pl.DataFrame:
+def exceptions(period: str, version: tuple) -> pl.DataFrame:
     return queries.exceptions(store(), catalogue(), period, indicator_table(period, version))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def returns_status(period: str, version: tuple[int, int]) -> pl.DataFrame:
+def returns_status(period: str, version: tuple) -> pl.DataFrame:
     return queries.returns_status(store(), catalogue(), period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def indicator_series(
-    code: str, area: str, breakdown: str, version: tuple[int, int]
-) -> pl.DataFrame:
+def indicator_series(code: str, area: str, breakdown: str, version: tuple) -> pl.DataFrame:
     return queries.indicator_series(store(), code, area=area, breakdown=breakdown)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def area_values(code: str, period: str, version: tuple[int, int]) -> pl.DataFrame:
+def area_values(code: str, period: str, version: tuple) -> pl.DataFrame:
     return queries.area_values(store(), catalogue(), code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def breakdown_values(code: str, version: tuple[int, int]) -> pl.DataFrame:
+def breakdown_values(code: str, version: tuple) -> pl.DataFrame:
     return queries.breakdown_values(store(), catalogue(), code)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def commentary_history(code: str, version: tuple[int, int]) -> pl.DataFrame:
+def commentary_history(code: str, version: tuple) -> pl.DataFrame:
     return queries.commentary_history(store(), code)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def area_series(code: str, areas: tuple[str, ...], version: tuple[int, int]) -> pl.DataFrame:
+def area_series(code: str, areas: tuple[str, ...], version: tuple) -> pl.DataFrame:
     return queries.area_series(store(), catalogue(), code, list(areas))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def group_submissions(group: str, version: tuple[int, int]) -> pl.DataFrame:
+def group_submissions(group: str, version: tuple) -> pl.DataFrame:
     return queries.group_submissions(store(), group)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def submission_findings(submission_id: int, version: tuple[int, int]) -> pl.DataFrame:
+def submission_findings(submission_id: int, version: tuple) -> pl.DataFrame:
     return queries.submission_findings(store(), submission_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def quality(version: tuple[int, int]) -> dict[str, pl.DataFrame]:
+def quality(version: tuple) -> dict[str, pl.DataFrame]:
     s = store()
     return {
         "by_quarter": queries.submissions_by_quarter(s),

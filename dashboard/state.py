@@ -17,8 +17,7 @@ def valid(
     its test). A link with a value the page cannot show (mistyped, or from an older version
     of the app) gets a short note and the page's default view, never an error."""
     wanted = st.query_params.get(key)
-    ok = accept(wanted) if callable(accept) and wanted is not None else wanted in accept
-    if wanted is None or ok:
+    if wanted is None or (accept(wanted) if callable(accept) else wanted in accept):
         return wanted
     shown = wanted if len(wanted) <= 40 else wanted[:40] + "..."
     st.info(

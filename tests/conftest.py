@@ -32,6 +32,12 @@ def demo_db(tmp_path_factory, catalogue) -> Path:
     from metrics.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    prebuilt = os.environ.get("OUTCOMES_TEST_DEMO_DB")  # a developer's shortcut; CI builds it
+    if prebuilt and Path(prebuilt).is_file():
+        import shutil
+
+        shutil.copy(prebuilt, path)
+        return path
     build_demo(path, catalogue)
     return path
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
+from metrics.reading import ReadLimits
 from metrics.validation.rules import load_rules
 
 catalogue = data.catalogue()
@@ -86,7 +87,20 @@ and breakdown, with numerator and denominator (or the value, for averages) and c
 The template lists exactly the rows due. Annual indicators travel in the return of one
 quarter each year. Errors must be fixed; warnings need an explanation, kept with the data
 and offered again if the same warning comes up when you resubmit. A resubmission replaces
-the earlier version, which stays in the history.
+the earlier version, which stays in the history. If someone else's version of the same
+return is accepted while you are checking yours, you are told and asked to check again, so
+neither of you replaces the other without knowing.
+""")
+limits = ReadLimits.from_settings()
+st.markdown(f"""
+Limits: a return file may be at most {limits.max_bytes / 2**20:.0f} MB,
+{limits.max_rows:,} rows and {limits.max_columns} columns, with at most
+{limits.max_cell_chars:,} characters in a cell; a workbook may unpack to at most
+{limits.max_unpacked_bytes / 2**20:.0f} MB, and its sheet may not reach beyond those rows
+and columns (delete stray cells far below or to the right of your figures). Figures must be
+whole numbers of children or events (averages aside) and no larger than any area's count
+could be. Commentary and explanations are shown exactly as typed: formatting such as bold
+text or links is not applied.
 """)
 
 st.subheader("The checks", anchor=False)
@@ -106,8 +120,12 @@ st.markdown("""
   and give write access (the submit page) only to delivery group leads.
 - DfE publishes most figures once a year, months after the year ends: for recent
   quarters the comparison is with the latest published year, marked "(latest)".
-- The check for children's details looks for UPNs, NHS numbers, postcodes, dates of birth
-  and column headings; it cannot recognise a child's name written in commentary.
-- One app process writes to the database; stop it before loading returns from the
-  command line.
+- The check for children's details looks for UPNs, NHS numbers (those that pass the NHS
+  check digit), UK postcodes, dates of birth (after "DOB", "born", "date of birth" and the
+  like) and column headings such as "Child name", however they are spaced, punctuated or
+  disguised with invisible or full-width characters. **It cannot recognise a name**: no
+  pattern tells a child's name from a worker's or a service's, so never write names in
+  commentary or explanations.
+- One app process uses the database file; stop it before loading returns from the
+  command line (the command says so if the app holds the file).
 """)

@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -42,6 +43,21 @@ def browser_type_launch_args():
 @pytest.fixture(scope="session")
 def browser_context_args():
     return {"viewport": {"width": 1400, "height": 1000}}
+
+
+@pytest.fixture(autouse=True)
+def nothing_leaves_the_host(request):
+    """Every page any browser test opens asks nothing of any host but the app's own."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    seen: list[str] = []
+    page.context.on("request", lambda r: seen.append(r.url))
+    yield seen
+    elsewhere = [u for u in seen if urlsplit(u).hostname not in (None, "127.0.0.1", "localhost")]
+    elsewhere = [u for u in elsewhere if not u.startswith(("data:", "blob:", "about:"))]
+    assert seen and not elsewhere, elsewhere
 
 
 def _free_port() -> int:

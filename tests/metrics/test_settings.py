@@ -1,0 +1,40 @@
+"""Every setting is declared once, documented in the README, and read with its default."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from metrics.settings import SETTINGS, SettingError, setting
+from tests.conftest import ROOT
+
+
+def readme_settings() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return dict(re.findall(r"^\| `(OUTCOMES_\w+)` \| `([^`]*)` \|", section, flags=re.M))
+
+
+def test_readme_lists_every_setting_with_its_default():
+    documented = readme_settings()
+    assert set(documented) == set(SETTINGS)
+    for name, shown in documented.items():
+        default = SETTINGS[name].default
+        if isinstance(default, float) and default.is_integer():
+            default = int(default)
+        expected = (
+            str(default.relative_to(ROOT)) if hasattr(default, "relative_to") else str(default)
+        )
+        assert shown == expected, name
+
+
+def test_a_setting_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OUTCOMES_MAX_ROWS", "12")
+    assert setting("OUTCOMES_MAX_ROWS") == 12
+    monkeypatch.setenv("OUTCOMES_MAX_ROWS", "lots")
+    with pytest.raises(SettingError, match="must be a number"):
+        setting("OUTCOMES_MAX_ROWS")
+    monkeypatch.setenv("OUTCOMES_MAX_ROWS", "0")
+    with pytest.raises(SettingError, match="more than 0"):
+        setting("OUTCOMES_MAX_ROWS")
