@@ -208,3 +208,35 @@ def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_second_command_waits_for_the_first_then_runs(tmp_path, catalogue):
+    """Two commands writing at once: the second waits (bounded) instead of failing."""
+    db = tmp_path / "busy.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import time; from metrics.store import Store; s = Store({str(db)!r}); "
+            "print('ready', flush=True); time.sleep(3); s.close()",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        path = tmp_path / "r.csv"
+        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
+        command = ["ingest", str(path), "--group", GROUP, "--period", PERIOD, "--db", str(db)]
+        done = subprocess.run(
+            [sys.executable, "-m", "metrics.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        holder.wait(timeout=30)
+    assert "in use by another command; waiting" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "Return accepted" in done.stdout

@@ -1,0 +1,1 @@
+"""The pages: each renders what the domain library returns (import-linter checks them)."""
