@@ -49,13 +49,6 @@ def extreme_db(demo_db, tmp_path_factory, monkeypatch_module):
     return target
 
 
-@pytest.fixture(scope="module")
-def monkeypatch_module():
-    mp = pytest.MonkeyPatch()
-    yield mp
-    mp.undo()
-
-
 def run(name: str, **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in params.items():

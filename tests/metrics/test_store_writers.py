@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import threading
 import time
+from contextlib import contextmanager
 
 import duckdb
 import pytest
@@ -162,81 +162,61 @@ def test_damaged_database_is_a_clear_error_with_exit_3(tmp_path, capsys):
     assert code == 3 and str(damaged) in err and "Traceback" not in err
 
 
-def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
-    db = tmp_path / "held.duckdb"
-    Store(db).close()
-    # a stand-in for the app: a process named like it holding the file open read-write
+@contextmanager
+def holding(db, *, seconds: float, as_app: bool):
+    """Another process holding the database file open read-write for ``seconds``; named
+    like the app (its command line says streamlit) or like another command."""
+    script = (
+        f"import time; from metrics.store import Store; s = Store({str(db)!r}); "
+        f"print('ready', flush=True); time.sleep({seconds}); s.close()"
+    )
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import sys, time
-                sys.argv[0] = "streamlit"
-                from metrics.store import Store
-                s = Store({str(db)!r})
-                print("ready", flush=True)
-                time.sleep(60)
-                """
-            ),
-            "streamlit",
-        ],
+        [sys.executable, "-c", script, *(["streamlit", "run"] if as_app else [])],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        path = tmp_path / "r.csv"
-        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
+        yield
+    finally:
+        if as_app:
+            holder.kill()
+        holder.wait(timeout=60)
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "metrics.cli", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
+    db = tmp_path / "held.duckdb"
+    Store(db).close()
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
+    with holding(db, seconds=120, as_app=True):
         for command in (
             ["validate", str(path), "--group", GROUP, "--period", PERIOD],
             ["ingest", str(path), "--group", GROUP, "--period", PERIOD],
             ["export", "--out", str(tmp_path / "x.csv")],
         ):
             started = time.monotonic()
-            done = subprocess.run(
-                [sys.executable, "-m", "metrics.cli", *command, "--db", str(db)],
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            done = cli(*command, "--db", str(db))
             assert done.returncode == 3, done.stderr
             assert "in use by the app" in done.stderr and "stop the app" in done.stderr
             assert "Traceback" not in done.stderr
             assert time.monotonic() - started < 60  # said at once, no waiting on the app
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_second_command_waits_for_the_first_then_runs(tmp_path, catalogue):
     """Two commands writing at once: the second waits (bounded) instead of failing."""
     db = tmp_path / "busy.duckdb"
     Store(db).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import time; from metrics.store import Store; s = Store({str(db)!r}); "
-            "print('ready', flush=True); time.sleep(3); s.close()",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        path = tmp_path / "r.csv"
-        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
-        command = ["ingest", str(path), "--group", GROUP, "--period", PERIOD, "--db", str(db)]
-        done = subprocess.run(
-            [sys.executable, "-m", "metrics.cli", *command],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    finally:
-        holder.wait(timeout=30)
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIOD)))
+    with holding(db, seconds=3, as_app=False):
+        done = cli("ingest", str(path), "--group", GROUP, "--period", PERIOD, "--db", str(db))
     assert "in use by another command; waiting" in done.stderr
     assert done.returncode == 0, done.stderr
     assert "Return accepted" in done.stdout

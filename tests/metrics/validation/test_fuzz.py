@@ -13,6 +13,7 @@ import csv
 import io
 import os
 import random
+from functools import cache
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings
@@ -131,15 +132,22 @@ def test_returns_with_hostile_cells_get_a_sound_report(catalogue, data):
     assert_sound(check(catalogue, data, GROUP, PERIOD))
 
 
+@cache
+def template_workbook() -> bytes:
+    """One template workbook for the whole run (a new one carries a new timestamp, and the
+    fuzzer must see the same bytes each time it replays an example)."""
+    from metrics.catalogue import load_catalogue
+    from metrics.periods import Quarter
+
+    return template_bytes(load_catalogue(), GROUP, Quarter.parse(PERIOD), "xlsx")
+
+
 @settings(max_examples=max(EXAMPLES // 4, 5), deadline=None, database=None)
 @given(st.data())
 def test_damaged_workbooks_get_a_sound_report(catalogue, data):
     """A real template workbook, truncated or with bytes overwritten (each opened in the
     child process, so fewer examples)."""
-    from metrics.catalogue import load_catalogue
-    from metrics.periods import Quarter
-
-    book = bytearray(template_bytes(load_catalogue(), GROUP, Quarter.parse(PERIOD), "xlsx"))
+    book = bytearray(template_workbook())
     if data.draw(st.booleans()):
         book = book[: data.draw(st.integers(4, len(book) - 1))]
     else:
