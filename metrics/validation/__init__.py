@@ -130,7 +130,6 @@ def _check(
         "header",
         prepare.header_frame(raw),
         parameters=prepare.header_parameters(),
-        index_column="_position",
     )
     findings = [_header_column(f, raw) for f in drop_masked(findings)]
     if any(f.severity is Severity.ERROR for f in findings):
@@ -157,7 +156,7 @@ def _check(
     params = prepare.content_parameters(catalogue, group, quarter)
     findings += run_suite("content", pandas_frame, parameters=params, display=display)
     coverage = prepare.coverage_frame(frame, catalogue, group, quarter)
-    findings += run_suite("coverage", coverage.to_pandas(), parameters={}, index_column="_position")
+    findings += run_suite("coverage", coverage.to_pandas(), parameters={})
     if history is not None and not history.is_empty():
         findings += run_suite("history", pandas_frame, parameters={}, display=display)
     report.findings = sort_findings(drop_masked(findings))
