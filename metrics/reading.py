@@ -256,14 +256,20 @@ def _read_csv(data: bytes, limits: ReadLimits) -> RawReturn:
     return _finish(frame, header, "csv", encoding, delimiter)
 
 
+def column_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
+    letters = ""
+    position += 1
+    while position:
+        position, rem = divmod(position - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def _column_name(header: list[str], position: int) -> str:
     """How a finding names a column: its letter, and its heading when it has one."""
-    letters = ""
-    n = position + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
     heading = header[position].strip()[:40] if position < len(header) else ""
+    letters = column_letter(position)
     return f"{letters} ({heading})" if heading else letters
 
 

@@ -8,15 +8,13 @@ numerator and denominator, the locality sums, and the previous period's figures.
 
 from __future__ import annotations
 
-import string
-
 import pandas as pd
 import polars as pl
 
 from metrics import identifiers
 from metrics.catalogue import Catalogue, Kind
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
-from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, parse_numbers
+from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, column_letter, parse_numbers
 from metrics.transforms import round_half_up
 
 REQUIRED_COLUMNS = [
@@ -52,16 +50,6 @@ IDENTIFIER_HEADINGS = [
 
 FORMULA_START = {"code": r"^[=+@\-]", "free_text": r"^[=+@]"}
 """A cell starting like a spreadsheet formula (C18); commentary may start a list with -."""
-
-
-def column_letter(position: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
-    letters = ""
-    position += 1
-    while position:
-        position, rem = divmod(position - 1, 26)
-        letters = string.ascii_uppercase[rem] + letters
-    return letters
 
 
 def header_frame(raw: RawReturn) -> pd.DataFrame:
