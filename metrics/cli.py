@@ -2,13 +2,16 @@
 
 Exit codes: ``validate`` 0 clean, 1 warnings only, 2 errors; ``ingest`` 0 accepted (or
 already received), 2 rejected; every command 3 when the command itself is wrong (an
-unknown group, a malformed period, a missing file, a locked database).
+unknown group, a malformed period, a missing file, a database held by the app, a full
+disk, a damaged database); 4 for a fault in the program itself (never a traceback, unless
+``OUTCOMES_DEBUG`` is set).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +21,7 @@ from metrics.catalogue import CatalogueError, load_catalogue
 from metrics.findings import Finding
 
 USAGE_EXIT = 3
+FAULT_EXIT = 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -495,6 +499,16 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, CatalogueError, ReturnContextError, StoreError, SettingError) as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return USAGE_EXIT
+    except Exception as exc:  # a fault in this program: said plainly, traceback on request
+        if os.environ.get("OUTCOMES_DEBUG"):
+            raise
+        print(
+            f"outcomes {args.command}: a fault in this program stopped the command "
+            f"({type(exc).__name__}); nothing was half-written. Run it again with "
+            "OUTCOMES_DEBUG=1 to see the details, and report them.",
+            file=sys.stderr,
+        )
+        return FAULT_EXIT
 
 
 if __name__ == "__main__":

@@ -164,3 +164,22 @@ def test_console_script_is_installed(files):
         timeout=120,
     )
     assert proc.returncode == 2 and json.loads(proc.stdout)
+
+
+def test_a_fault_in_the_program_is_said_plainly_with_exit_4(monkeypatch, capsys):
+    from metrics import cli
+
+    def broken(args):
+        raise KeyError("something internal")
+
+    monkeypatch.delenv("OUTCOMES_DEBUG", raising=False)
+    parser = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: _with_func(parser(), "catalogue", broken))
+    assert cli.main(["catalogue"]) == cli.FAULT_EXIT
+    err = capsys.readouterr().err
+    assert "a fault in this program" in err and "KeyError" in err and "Traceback" not in err
+
+
+def _with_func(parser, command, func):
+    parser._subparsers._group_actions[0].choices[command].set_defaults(func=func)
+    return parser

@@ -38,3 +38,12 @@ def test_a_setting_from_the_environment(monkeypatch):
     monkeypatch.setenv("OUTCOMES_MAX_ROWS", "0")
     with pytest.raises(SettingError, match="more than 0"):
         setting("OUTCOMES_MAX_ROWS")
+
+
+def test_streamlit_is_configured_to_call_out_to_nothing_and_hide_tracebacks():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["server"]["address"] == "127.0.0.1"
