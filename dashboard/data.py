@@ -7,13 +7,17 @@ global cache.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import streamlit as st
 
 from dashboard import components
-from metrics import queries
+from metrics import queries, services
+from metrics.access import Actor, Role
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.store import Store, StoreError, default_db_path
+from metrics.services import CheckedReturn
+from metrics.store import IngestResult, Store, StoreError, default_db_path
 
 
 @st.cache_resource(show_spinner=False)
@@ -153,10 +157,35 @@ def previous_explanations(group: str, period: str) -> dict[str, str]:
     return store().previous_explanations(group, period)
 
 
-def current_submission(group: str, period: str) -> int | None:
-    """The accepted version a check is based on (to spot a newer one accepted meanwhile)."""
-    return store().current_submission(group, period)
+def visitor(group: str, name: str = "Unnamed visitor") -> Actor:
+    """The person using the app, as an actor.
+
+    Until sign-in is built (the sign-in issue), the app cannot know who someone is: as
+    before, a visitor acts as the lead of the group they choose, under the name they type,
+    and the deployment must put the app behind the organisation's own sign-in."""
+    return Actor(
+        id=f"unverified|{name}",
+        name=name,
+        roles=frozenset({Role.LEAD}),
+        groups=frozenset({group}),
+    )
 
 
-def history_for_checks(group: str) -> pl.DataFrame:
-    return store().history(group)
+def check_return(
+    actor: Actor, *, group: str, period: str, content: bytes, file_name: str | None
+) -> CheckedReturn:
+    return services.check_return(
+        actor, store(), catalogue(), group=group, period=period, data=content, file_name=file_name
+    )
+
+
+def submit_return(
+    actor: Actor,
+    checked: CheckedReturn,
+    *,
+    explanations: dict[str, str],
+    on_wait: Callable[[str], None],
+) -> IngestResult:
+    return services.submit_return(
+        actor, store(), catalogue(), checked, explanations=explanations, on_wait=on_wait
+    )

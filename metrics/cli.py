@@ -111,20 +111,27 @@ def _open_store(db: Path | None, *, read_only: bool = False):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from metrics.validation import validate_return
+    from metrics.access import Actor
+    from metrics.services import check_return
 
     catalogue = load_catalogue()
     path = _existing(args.file)
     store = _open_store(args.db, read_only=True)
     try:
-        history = store.history(args.group) if store else None
         _progress(f"Checking {path.name} for {args.group} {args.period} ...")
-        report = validate_return(
-            path, catalogue=catalogue, group=args.group, period=args.period, history=history
+        checked = check_return(
+            Actor.operator(args.by),
+            store,
+            catalogue,
+            group=args.group,
+            period=args.period,
+            data=path.read_bytes(),
+            file_name=path.name,
         )
     finally:
         if store:
             store.close()
+    report = checked.report
     if args.json:
         print(json.dumps([_finding_json(f) for f in report.findings], indent=2))
     else:
@@ -150,31 +157,34 @@ def _existing(path: Path) -> Path:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from metrics.validation import validate_return
+    from metrics.access import Actor
+    from metrics.services import check_return, submit_return
 
     catalogue = load_catalogue()
     path = _existing(args.file)
     explanations = _explanations(args.explain or [])
+    operator = Actor.operator(args.by)
     store = _open_store(args.db)
     try:
         _progress(f"Checking {path.name} for {args.group} {args.period} ...")
-        data = path.read_bytes()
-        report = validate_return(
-            data,
-            catalogue=catalogue,
+        checked = check_return(
+            operator,
+            store,
+            catalogue,
             group=args.group,
             period=args.period,
-            history=store.history(args.group),
+            data=path.read_bytes(),
             file_name=path.name,
         )
+        report = checked.report
         _progress("Storing ...")
-        result = store.ingest(
-            report,
-            catalogue=catalogue,
-            data=data,
-            file_name=path.name,
-            submitted_by=args.by,
+        result = submit_return(
+            operator,
+            store,
+            catalogue,
+            checked,
             explanations=_explain_by_subject(explanations, report.findings),
+            on_wait=_progress,
         )
         findings = store.frame(
             "SELECT rule, severity, row_number AS row, column_name AS column, value, message, "
@@ -205,7 +215,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 "Explain each warning with --explain RULE=TEXT (all warnings of a rule) or "
                 "--explain 'RULE:SUBJECT=TEXT' (one), then ingest again."
             )
-    return 2 if result.status == "rejected" else 0
+    return 2 if result.status in ("rejected", "conflict") else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -413,6 +423,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--group", required=True, help="delivery group code, e.g. HCP")
         p.add_argument("--period", required=True, help="financial quarter, e.g. 2025-26-Q2")
         p.add_argument("--json", action="store_true", help="print findings as JSON")
+        p.add_argument(
+            "--by", default="command line", help="who is acting (recorded in the audit log)"
+        )
         _db_arg(p)
         if name == "ingest":
             p.add_argument(
@@ -421,7 +434,6 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="RULE=TEXT",
                 help="explain warnings of RULE (or RULE:SUBJECT=TEXT for one)",
             )
-            p.add_argument("--by", default="command line", help="who is submitting")
         p.set_defaults(func=func)
 
     p = sub.add_parser("template", help="write a pre-filled return template")
@@ -490,13 +502,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from metrics.access import NotPermitted
+    from metrics.services import TextRefused
     from metrics.settings import SettingError
     from metrics.store import StoreError
     from metrics.validation import ReturnContextError
 
     try:
         return args.func(args)
-    except (CommandError, CatalogueError, ReturnContextError, StoreError, SettingError) as exc:
+    except (
+        CommandError,
+        CatalogueError,
+        ReturnContextError,
+        StoreError,
+        SettingError,
+        NotPermitted,
+        TextRefused,
+    ) as exc:
         print(f"outcomes {args.command}: {exc}", file=sys.stderr)
         return USAGE_EXIT
     except Exception as exc:  # a fault in this program: said plainly, traceback on request

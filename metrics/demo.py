@@ -21,11 +21,12 @@ import numpy as np
 import polars as pl
 import yaml
 
+from metrics.access import Actor, Role
 from metrics.catalogue import Catalogue, Kind, Polarity
 from metrics.periods import Quarter, parse_year, quarters_between, target_year
+from metrics.services import check_return, submit_return
 from metrics.store import Store
 from metrics.templates import template_frame
-from metrics.validation import validate_return
 
 PROFILES = Path(__file__).resolve().parent.parent / "data" / "demo" / "profiles.yaml"
 LATE_GROUP = "YJS"
@@ -291,6 +292,16 @@ def _faulty_versions(
     return []
 
 
+def demo_lead(catalogue: Catalogue, group: str) -> Actor:
+    """The demo's lead of a delivery group, who submits its returns."""
+    return Actor(
+        id=f"demo|{group}",
+        name=f"{catalogue.group[group].lead} (demo)",
+        roles=frozenset({Role.LEAD}),
+        groups=frozenset({group}),
+    )
+
+
 def build_demo(
     path: Path | str,
     catalogue: Catalogue,
@@ -309,20 +320,21 @@ def build_demo(
     store = Store(partial)
     try:
         for number, sub in enumerate(submissions, start=1):
-            report = validate_return(
-                sub.data,
-                catalogue=catalogue,
+            lead = demo_lead(catalogue, sub.group)
+            checked = check_return(
+                lead,
+                store,
+                catalogue,
                 group=sub.group,
                 period=sub.quarter.code,
-                history=store.history(sub.group),
-                file_name=sub.file_name,
-            )
-            result = store.ingest(
-                report,
-                catalogue=catalogue,
                 data=sub.data,
                 file_name=sub.file_name,
-                submitted_by=f"{catalogue.group[sub.group].lead} (demo)",
+            )
+            result = submit_return(
+                lead,
+                store,
+                catalogue,
+                checked,
                 explanations=EXPLANATIONS,
                 submitted_at=sub.submitted_at,
             )

@@ -93,17 +93,14 @@ else:
     if st.session_state.get("checked_key") != check_key:
         with st.status("Checking your return ...", expanded=True) as status:
             st.write("Reading the file and checking its columns and rows ...")
-            from metrics.validation import validate_return
-
-            based_on = data.current_submission(group, period)
-            report = validate_return(
-                content,
-                catalogue=catalogue,
+            checked = data.check_return(
+                data.visitor(group),
                 group=group,
                 period=period,
-                history=data.history_for_checks(group),
+                content=content,
                 file_name=upload.name,
             )
+            report = checked.report
             st.write("Compared with your previous return.")
             status.update(
                 label=f"Checked: {ui.plural(len(report.errors), 'error')}, "
@@ -112,10 +109,10 @@ else:
                 expanded=False,
             )
         st.session_state["checked_key"] = check_key
-        st.session_state["report"] = report
-        st.session_state["based_on"] = based_on
+        st.session_state["checked"] = checked
         st.session_state.pop("result", None)
-    report = st.session_state["report"]
+    checked = st.session_state["checked"]
+    report = checked.report
 
     findings = pl.DataFrame(
         [
@@ -182,22 +179,14 @@ else:
             who = st.text_input("Your name and role", key="submitted_by")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:
+            from metrics.services import TextRefused
             from metrics.store import StoreError
-            from metrics.validation import identifiers_in
 
             missing = [k for k, text in explanations.items() if not text.strip()]
-            personal = identifiers_in({**explanations, "submitted_by": who})
             if missing:
                 st.error(
                     "Explain every warning before submitting "
                     f"({ui.plural(len(missing), 'explanation')} missing)."
-                )
-            elif personal:
-                kinds = sorted({k for found in personal.values() for k in found})
-                st.error(
-                    f"{ui.plural(len(personal), 'explanation')} looks like it holds a child's "
-                    f"details ({', '.join(kinds)}). Explanations are kept with the data: "
-                    "describe the reason without identifying anyone, then submit."
                 )
             elif not who.strip():
                 st.error("Give your name and role: it is recorded with the return.")
@@ -205,17 +194,13 @@ else:
                 waiting = st.empty()
                 try:
                     with st.spinner("Storing your return ..."):
-                        result = store.ingest(
-                            report,
-                            catalogue=catalogue,
-                            data=content,
-                            file_name=upload.name,
-                            submitted_by=who.strip(),
+                        result = data.submit_return(
+                            data.visitor(group, who.strip()),
+                            checked,
                             explanations=explanations,
-                            based_on=st.session_state.get("based_on"),
                             on_wait=lambda message: waiting.info(message),
                         )
-                except StoreError as exc:
+                except (StoreError, TextRefused) as exc:
                     waiting.empty()
                     st.error(ui.plain(exc))
                 else:

@@ -1,0 +1,100 @@
+"""What pages and the command line ask of the domain, asked as an actor.
+
+Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
+else, that the actor may do what it asks (:func:`metrics.access.require`). The
+validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
+``outcomes ingest``, and the demo builder all call :func:`check_return` and then
+:func:`submit_return`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from metrics.access import Actor, require
+from metrics.catalogue import Catalogue
+from metrics.store import IngestResult, Store
+from metrics.validation import ValidationReport, check_context, identifiers_in, validate_return
+
+
+class TextRefused(ValueError):
+    """Something a person typed (an explanation, a name) looks like a child's details."""
+
+
+@dataclass(frozen=True)
+class CheckedReturn:
+    """A return as checked, with what it was checked against."""
+
+    report: ValidationReport
+    data: bytes
+    file_name: str | None
+    based_on: int | None
+    """The accepted submission of this group and period when it was checked (None: none),
+    so that one accepted meanwhile is noticed when it is submitted."""
+
+
+def check_return(
+    actor: Actor,
+    store: Store | None,
+    catalogue: Catalogue,
+    *,
+    group: str,
+    period: str,
+    data: bytes,
+    file_name: str | None,
+) -> CheckedReturn:
+    """Check a return against the rules and the group's accepted history (none without a
+    store: then the cross-period warnings cannot be checked); stores nothing."""
+    require(actor, "submit-return", group)
+    quarter = check_context(catalogue, group, period)
+    based_on = store.current_submission(group, quarter.code) if store else None
+    report = validate_return(
+        data,
+        catalogue=catalogue,
+        group=group,
+        period=quarter.code,
+        history=store.history(group) if store else None,
+        file_name=file_name,
+    )
+    return CheckedReturn(report, data, file_name, based_on)
+
+
+def submit_return(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    checked: CheckedReturn,
+    *,
+    explanations: dict[str, str] | None = None,
+    submitted_at: datetime | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Store a checked return: accepted, or recorded as rejected without its figures (see
+    :meth:`metrics.store.Store.ingest`). Explanations that look like a child's details are
+    refused before anything is stored."""
+    group = checked.report.group
+    require(actor, "submit-return", group)
+    explanations = {k: v for k, v in (explanations or {}).items() if v and v.strip()}
+    if explanations:
+        require(actor, "explain-warning", group)
+    personal = identifiers_in({**explanations, "name": actor.name})
+    if personal:
+        kinds = sorted({kind for found in personal.values() for kind in found})
+        raise TextRefused(
+            f"{len(personal)} of the texts given look like they hold a child's details "
+            f"({', '.join(kinds)}). They are kept with the data: describe the reason "
+            "without identifying anyone, then submit again."
+        )
+    return store.ingest(
+        checked.report,
+        catalogue=catalogue,
+        data=checked.data,
+        file_name=checked.file_name,
+        submitted_by=actor.name,
+        explanations=explanations,
+        submitted_at=submitted_at,
+        based_on=checked.based_on,
+        on_wait=on_wait,
+    )

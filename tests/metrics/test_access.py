@@ -1,0 +1,136 @@
+"""Every role against every action, generated from the registry, and the services refusing
+what a role may not do before they read or write anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.access import ACTIONS, ANY_GROUP, Actor, NotPermitted, Role, can, require
+from metrics.services import TextRefused, check_return, submit_return
+from metrics.store import Store
+from tests.helpers import csv_bytes, good_return, set_cell
+
+B, L, S, A, P = Role.BOARD, Role.LEAD, Role.SCRUTINY, Role.ADMIN, Role.PUBLIC
+# What each role may do: the specification the registry is checked against. An action
+# added to metrics.access.ACTIONS without a line here fails test_every_action_is_specified.
+EXPECTED: dict[str, set[Role]] = {
+    "view-published": {A, B, L, S, P},
+    "view-unsuppressed": {A, B, L},
+    "export-unsuppressed": {A, B, L},
+    "view-submissions": {A, B, L},
+    "submit-return": {L},
+    "explain-warning": {L},
+    "import-published": {A},
+    "manage-catalogue": {A},
+    "manage-users": {A},
+}
+OWN, OTHER = "HCP", "YJS"
+
+
+def person(role: Role) -> Actor:
+    return Actor(
+        id=f"https://idp.test|{role.name}",
+        name=f"A {role.value}",
+        roles=frozenset({role}),
+        groups=frozenset({OWN}) if role is Role.LEAD else frozenset(),
+    )
+
+
+def test_every_action_is_specified():
+    assert set(EXPECTED) == set(ACTIONS)
+
+
+CASES = [(a, r) for a in sorted(ACTIONS) for r in Role]
+
+
+@pytest.mark.parametrize(("action", "role"), CASES, ids=[f"{a}-{r.name}" for a, r in CASES])
+def test_role_against_action(action, role):
+    actor = person(role)
+    allowed = role in EXPECTED[action]
+    assert can(actor, action, OWN) is allowed
+    if allowed:
+        require(actor, action, OWN)
+    else:
+        with pytest.raises(NotPermitted, match=actor.name):
+            require(actor, action, OWN)
+    if ACTIONS[action].per_group:  # a lead acts for their own group only
+        assert not can(actor, action, OTHER)
+        with pytest.raises(NotPermitted):
+            require(actor, action, OTHER)
+
+
+def test_the_command_line_operator_may_do_everything():
+    operator = Actor.operator("Jo Analyst")
+    assert ANY_GROUP in operator.groups
+    assert all(can(operator, action, OTHER) for action in ACTIONS)
+
+
+def test_refusals_say_why():
+    with pytest.raises(NotPermitted, match="only that group's lead can"):
+        require(person(Role.LEAD), "submit-return", OTHER)
+    with pytest.raises(NotPermitted, match="needs the delivery group lead role"):
+        require(person(Role.SCRUTINY), "submit-return", OWN)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        yield s
+
+
+def test_services_refuse_before_reading_or_writing(store, catalogue):
+    data = csv_bytes(good_return(catalogue, OWN, "2025-26-Q1"))
+    for actor, group in ((person(Role.SCRUTINY), OWN), (person(Role.LEAD), OTHER)):
+        with pytest.raises(NotPermitted):
+            check_return(
+                actor,
+                store,
+                catalogue,
+                group=group,
+                period="2025-26-Q1",
+                data=data,
+                file_name="r.csv",
+            )
+    lead = person(Role.LEAD)
+    checked = check_return(
+        lead, store, catalogue, group=OWN, period="2025-26-Q1", data=data, file_name="r.csv"
+    )
+    with pytest.raises(NotPermitted):
+        submit_return(person(Role.BOARD), store, catalogue, checked)
+    assert store.scalar("SELECT count(*) FROM submissions") == 0
+    result = submit_return(lead, store, catalogue, checked)
+    assert result.status == "accepted"
+    assert store.scalar("SELECT submitted_by FROM submissions") == lead.name
+
+
+def test_explanations_that_identify_a_child_are_refused(store, catalogue):
+    q1 = good_return(catalogue, OWN, "2025-26-Q1")
+    lead = person(Role.LEAD)
+    first = check_return(
+        lead,
+        store,
+        catalogue,
+        group=OWN,
+        period="2025-26-Q1",
+        data=csv_bytes(q1),
+        file_name="q1.csv",
+    )
+    submit_return(lead, store, catalogue, first)
+    q2 = good_return(catalogue, OWN, "2025-26-Q2")
+    jump = set_cell(q2, 0, "numerator", q2["denominator"][0])  # a W01 warning
+    checked = check_return(
+        lead,
+        store,
+        catalogue,
+        group=OWN,
+        period="2025-26-Q2",
+        data=csv_bytes(jump),
+        file_name="q2.csv",
+    )
+    assert checked.report.warnings
+    before = store.scalar("SELECT count(*) FROM submissions")
+    with pytest.raises(TextRefused, match="date of birth"):
+        submit_return(
+            lead, store, catalogue, checked, explanations={"W01": "One boy, DoB 3rd May 2014"}
+        )
+    assert store.scalar("SELECT count(*) FROM submissions") == before
