@@ -329,6 +329,7 @@ def build_demo(
                 period=sub.quarter.code,
                 data=sub.data,
                 file_name=sub.file_name,
+                today=sub.submitted_at.date(),
             )
             result = submit_return(
                 lead,

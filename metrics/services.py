@@ -11,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from metrics.access import Actor, require
 from metrics.catalogue import Catalogue
 from metrics.store import IngestResult, Store
-from metrics.validation import ValidationReport, check_context, identifiers_in, validate_return
+from metrics.validation import (
+    ReturnContextError,
+    ValidationReport,
+    check_context,
+    identifiers_in,
+    validate_return,
+)
 
 
 class TextRefused(ValueError):
@@ -44,11 +50,18 @@ def check_return(
     period: str,
     data: bytes,
     file_name: str | None,
+    today: date | None = None,
 ) -> CheckedReturn:
     """Check a return against the rules and the group's accepted history (none without a
-    store: then the cross-period warnings cannot be checked); stores nothing."""
+    store: then the cross-period warnings cannot be checked); stores nothing. A quarter
+    that has not ended yet is refused with the date its return can be checked from."""
     require(actor, "submit-return", group)
     quarter = check_context(catalogue, group, period)
+    if quarter.end >= (today or date.today()):
+        raise ReturnContextError(
+            f"{quarter.label} has not ended yet: its return can be checked from "
+            f"{quarter.end + timedelta(days=1):%d %B %Y}, once the quarter's figures are in."
+        )
     based_on = store.current_submission(group, quarter.code) if store else None
     report = validate_return(
         data,

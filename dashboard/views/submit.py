@@ -32,7 +32,8 @@ with col_group:
         format_func=lambda g: catalogue.group[g].name,
     )
 last = latest_complete_quarter(date.today())
-quarters = [q.code for q in quarters_between(catalogue.first_demo_quarter(), last.shift(1))]
+# only quarters that have ended: a return describes a whole quarter
+quarters = [q.code for q in quarters_between(catalogue.first_demo_quarter(), last)]
 with col_period:
     period = state.choice(
         "quarter",

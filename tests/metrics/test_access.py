@@ -134,3 +134,33 @@ def test_explanations_that_identify_a_child_are_refused(store, catalogue):
             lead, store, catalogue, checked, explanations={"W01": "One boy, DoB 3rd May 2014"}
         )
     assert store.scalar("SELECT count(*) FROM submissions") == before
+
+
+def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue):
+    from datetime import date
+
+    from metrics.validation import ReturnContextError
+
+    data = csv_bytes(good_return(catalogue, OWN, "2025-26-Q3"))
+    with pytest.raises(ReturnContextError, match=r"has not ended yet.*01 January 2026"):
+        check_return(
+            person(Role.LEAD),
+            store,
+            catalogue,
+            group=OWN,
+            period="2025-26-Q3",
+            data=data,
+            file_name="r.csv",
+            today=date(2025, 12, 15),
+        )
+    checked = check_return(
+        person(Role.LEAD),
+        store,
+        catalogue,
+        group=OWN,
+        period="2025-26-Q3",
+        data=data,
+        file_name="r.csv",
+        today=date(2026, 1, 1),
+    )
+    assert checked.report.findings == []
