@@ -166,17 +166,44 @@ else:
     if not report.errors:
         st.header("3. Explain and submit", divider="gray")
         carried = data.previous_explanations(group, period)
+        by_rule: dict[str, list] = {}
+        for f in report.warnings:
+            by_rule.setdefault(f.rule, []).append(f)
+        # several warnings of one rule can share one explanation, or be explained one by one
+        each = {
+            rule: st.toggle(
+                f"Explain each {rule} warning separately ({len(items)} rows)",
+                key=f"each_{rule}",
+            )
+            for rule, items in by_rule.items()
+            if len(items) > 1
+        }
         with st.form("submit_form"):
             explanations = {}
-            for n, f in enumerate(report.warnings):
-                where = f"row {f.row}" if f.row else "file"
-                explanations[f.key] = st.text_area(
-                    ui.plain(f"{f.rule} ({where}): {f.message}"),
-                    value=carried.get(f.key, ""),
-                    key=f"explain_{n}",
-                    height=68,
-                    help="Say why the figure is right. This is kept with the data.",
-                )
+            for rule, items in by_rule.items():
+                if len(items) > 1 and not each[rule]:
+                    rows = ", ".join(str(f.row) for f in items if f.row)
+                    texts = {carried.get(f.key, "") for f in items}
+                    explanations[rule] = st.text_area(
+                        ui.plain(
+                            f"{rule} on {len(items)} rows ({rows}): {items[0].message} "
+                            f"(and {len(items) - 1} more like it)"
+                        ),
+                        value=texts.pop() if len(texts) == 1 else "",
+                        key=f"explain_{rule}",
+                        height=68,
+                        help="One explanation for every row listed. This is kept with the data.",
+                    )
+                    continue
+                for f in items:
+                    where = f"row {f.row}" if f.row else "file"
+                    explanations[f.key] = st.text_area(
+                        ui.plain(f"{f.rule} ({where}): {f.message}"),
+                        value=carried.get(f.key, ""),
+                        key=f"explain_{f.key}",
+                        height=68,
+                        help="Say why the figure is right. This is kept with the data.",
+                    )
             who = st.text_input("Your name and role", key="submitted_by")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:

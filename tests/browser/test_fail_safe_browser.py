@@ -100,3 +100,28 @@ def test_two_sessions_checking_at_once_each_get_their_own_verdict(server, catalo
     assert "Checked: 0 errors" in seen["clean"] and "C17" not in seen["clean"]
     assert "Checked: 1 error," in seen["leaky"]
     assert "C17" in seen["leaky"] and "A123456789012" not in seen["leaky"]
+
+
+def test_warnings_of_one_rule_are_explained_once_or_one_by_one(server, page, catalogue, tmp_path):
+    group, period = "HCP", catalogue.last_demo_quarter().code
+    frame = good_return(catalogue, group, period)
+    bh01 = [i for i, c in enumerate(frame["indicator_code"]) if c == "BH01"][:2]
+    for index in bh01:  # two localities jump to 100%: two W01 warnings
+        frame = set_cell(frame, index, "numerator", frame["denominator"][index])
+    path = tmp_path / "hcp.csv"
+    path.write_bytes(csv_bytes(frame))
+    open_page(page, server, f"submit?group={group}&quarter={period}")
+    upload(page, path, "Checked: 0 errors, 2 warnings")
+    boxes = page.locator("textarea")
+    assert boxes.count() == 1  # one explanation for both rows
+    assert "W01 on 2 rows" in page.get_by_text("W01 on 2 rows").first.inner_text()
+    page.get_by_text("Explain each W01 warning separately").click()
+    wait_for_app(page)
+    assert page.locator("textarea").count() == 2
+    page.get_by_text("Explain each W01 warning separately").click()
+    wait_for_app(page)
+    page.locator("textarea").first.fill("New breastfeeding peer supporters in both areas.")
+    page.get_by_label("Your name and role").fill("Health visiting lead")
+    page.get_by_role("button", name="Submit return").click()
+    page.get_by_text("Return accepted").wait_for(timeout=60_000)
+    screenshot(page, "explained_once")
