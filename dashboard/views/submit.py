@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
+from metrics.findings import by_cause
 from metrics.periods import Quarter, latest_complete_quarter, quarters_between
 from metrics.templates import template_bytes, template_name
 
@@ -115,6 +116,8 @@ else:
     checked = st.session_state["checked"]
     report = checked.report
 
+    # a wrong code comes first, with the rows it left "missing" under it
+    columns = ("Severity", "Rule", "Row", "Column", "Value", "Message", "Because of")
     findings = pl.DataFrame(
         [
             {
@@ -124,10 +127,11 @@ else:
                 "Column": f.column or "",
                 "Value": f.value or "",
                 "Message": f.message,
+                "Because of": f"the {cause.rule} on row {cause.row}" if cause else "",
             }
-            for f in report.findings
+            for f, cause in by_cause(report.findings)
         ],
-        schema={c: pl.String for c in ("Severity", "Rule", "Row", "Column", "Value", "Message")},
+        schema=dict.fromkeys(columns, pl.String),
     )
     if report.errors:
         st.error(
