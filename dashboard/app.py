@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import people
+
 st.set_page_config(
     page_title="Partnership Outcomes",
     page_icon=str(Path(__file__).parent / "static" / "icon.png"),  # served here, not fetched
@@ -62,4 +64,5 @@ PAGES = {
     ],
 }
 
+people.establish()  # who is using the app (or a page saying why no one may)
 st.navigation(PAGES).run()

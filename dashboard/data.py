@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import components
 from metrics import queries, services
-from metrics.access import Actor, Role
+from metrics.access import Actor
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.services import CheckedReturn
 from metrics.store import IngestResult, Store, StoreError, default_db_path
@@ -157,18 +157,18 @@ def previous_explanations(group: str, period: str) -> dict[str, str]:
     return store().previous_explanations(group, period)
 
 
-def visitor(group: str, name: str = "Unnamed visitor") -> Actor:
-    """The person using the app, as an actor.
+def is_demo() -> bool:
+    """Whether the database was built by ``outcomes demo`` (then the role switcher shows)."""
+    return store().info("demo") == "true"
 
-    Until sign-in is built (the sign-in issue), the app cannot know who someone is: as
-    before, a visitor acts as the lead of the group they choose, under the name they type,
-    and the deployment must put the app behind the organisation's own sign-in."""
-    return Actor(
-        id=f"unverified|{name}",
-        name=name,
-        roles=frozenset({Role.LEAD}),
-        groups=frozenset({group}),
-    )
+
+def actor_for(user_id: str) -> Actor | None:
+    return services.actor_for(store(), user_id)
+
+
+def record(user_id: str, action: str) -> None:
+    """An audit entry for sign-in, sign-out or a refusal."""
+    store().record_event(actor=user_id, action=action)
 
 
 def check_return(

@@ -381,6 +381,46 @@ def cmd_neighbour_averages(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from metrics import services
+    from metrics.access import Actor
+
+    operator = Actor.operator(args.by)
+    store = _open_store(args.db)
+    try:
+        if args.users_command == "list":
+            people = services.list_users(operator, store)
+            for row in people.iter_rows(named=True):
+                roles = ", ".join(row["roles"]) or "no role yet"
+                groups = f" ({', '.join(row['groups'])})" if row["groups"] else ""
+                print(f"{row['id']}  {row['name']}  {row['email'] or ''}  {roles}{groups}")
+            print(f"{people.height} people.")
+            return 0
+        try:
+            if args.users_command == "add":
+                services.add_user(
+                    operator, store, user_id=args.id, name=args.name, email=args.email
+                )
+                print(f"Added {args.name} ({args.id}).")
+            else:
+                change = services.grant if args.users_command == "grant" else services.revoke
+                change(
+                    operator,
+                    store,
+                    load_catalogue(),
+                    user_id=args.id,
+                    role=args.role,
+                    group=args.group,
+                )
+                done = "Granted" if args.users_command == "grant" else "Revoked"
+                print(f"{done} {args.role}" + (f" for {args.group}" if args.group else "") + ".")
+        except (ValueError, LookupError) as exc:
+            raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    return 0
+
+
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     print(
@@ -493,6 +533,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write CSV here instead of printing it")
     _db_arg(p)
     p.set_defaults(func=cmd_neighbour_averages)
+
+    p = sub.add_parser("users", help="people who may sign in, and their roles")
+    people = p.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    q = people.add_parser("add", help="add a person (the first admin is added this way)")
+    q.add_argument("id", help="identity provider issuer and subject: ISSUER|SUBJECT")
+    q.add_argument("--name", required=True)
+    q.add_argument("--email")
+    for verb in ("grant", "revoke"):
+        q = people.add_parser(verb, help=f"{verb} a role")
+        q.add_argument("id", help="ISSUER|SUBJECT")
+        q.add_argument("role", help="admin, 'board member', 'delivery group lead', ...")
+        q.add_argument("--group", help="for a delivery group lead: the group's code")
+    people.add_parser("list", help="list people and their roles")
+    for q in people.choices.values():
+        q.add_argument("--by", default="command line", help="who is acting (audit log)")
+        _db_arg(q)
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
     p.set_defaults(func=cmd_catalogue)

@@ -351,6 +351,7 @@ def build_demo(
         store.replace_neighbours(
             read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE), source=NEIGHBOURS_FILE, actor="demo"
         )
+        store.set_info("demo", "true", actor="demo")
         store.record_event(actor="demo", action="demo built", detail=counts)
     finally:
         store.close()

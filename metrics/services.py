@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from metrics.access import Actor, require
+import polars as pl
+
+from metrics.access import Actor, Role, require
 from metrics.catalogue import Catalogue
 from metrics.store import IngestResult, Store
 from metrics.validation import (
@@ -110,4 +112,121 @@ def submit_return(
         submitted_at=submitted_at,
         based_on=checked.based_on,
         on_wait=on_wait,
+    )
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class UnknownPerson(LookupError):
+    """No one with that id has been added."""
+
+
+def actor_for(store: Store, user_id: str) -> Actor | None:
+    """The signed-in person as an actor, from the roles kept in the database (None: they
+    have signed in but no one has given them a role yet)."""
+    found = store.user(user_id)
+    if found is None:
+        return None
+    return Actor(
+        id=found["id"],
+        name=found["name"],
+        email=found["email"],
+        roles=frozenset(Role(r) for r in found["roles"]),
+        groups=frozenset(found["groups"]),
+    )
+
+
+def list_users(actor: Actor, store: Store) -> pl.DataFrame:
+    require(actor, "manage-users")
+    return store.users()
+
+
+def add_user(
+    actor: Actor, store: Store, *, user_id: str, name: str, email: str | None = None
+) -> None:
+    """Add a person (no roles yet), or correct their name and email."""
+    require(actor, "manage-users")
+    if "|" not in user_id or not name.strip():
+        raise ValueError(
+            "a person's id is the identity provider's issuer and subject joined by |, e.g. "
+            "'https://login.microsoftonline.com/TENANT/v2.0|SUBJECT', and they need a name"
+        )
+    found = store.user(user_id)
+    store.save_user(
+        user_id,
+        name=name.strip(),
+        email=email,
+        roles=found["roles"] if found else [],
+        groups=found["groups"] if found else [],
+        actor=actor.id,
+        action="user saved",
+    )
+
+
+def grant(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    user_id: str,
+    role: str,
+    group: str | None = None,
+) -> None:
+    """Give a person a role (a delivery group lead: for a group)."""
+    _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=True)
+
+
+def revoke(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    user_id: str,
+    role: str,
+    group: str | None = None,
+) -> None:
+    """Take a role (or, for a lead, one group) away from a person."""
+    _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=False)
+
+
+def role_named(text: str) -> Role:
+    """A role from its name ("delivery group lead") or its short name ("lead")."""
+    for role in Role:
+        if text.strip().lower() in (role.value, role.name.lower()):
+            return role
+    names = ", ".join(f"{r.name.lower()} ({r.value})" for r in Role)
+    raise ValueError(f"'{text}' is not a role; choose one of {names}")
+
+
+def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
+    require(actor, "manage-users")
+    chosen = role_named(role)
+    if group is not None and group not in catalogue.group:
+        raise ValueError(f"'{group}' is not a delivery group")
+    if chosen is Role.LEAD and group is None and add:
+        raise ValueError("a delivery group lead leads a group: give --group")
+    found = store.user(user_id)
+    if found is None:
+        raise UnknownPerson(f"no one with the id '{user_id}': add them first")
+    roles, groups = set(found["roles"]), set(found["groups"])
+    if add:
+        roles.add(chosen.value)
+        groups |= {group} if group else set()
+    elif chosen is Role.LEAD and group:
+        groups.discard(group)
+        if not groups:
+            roles.discard(chosen.value)
+    else:
+        roles.discard(chosen.value)
+        if chosen is Role.LEAD:
+            groups.clear()
+    store.save_user(
+        user_id,
+        name=found["name"],
+        email=found["email"],
+        roles=sorted(roles),
+        groups=sorted(groups),
+        actor=actor.id,
+        action="role granted" if add else "role revoked",
     )

@@ -232,6 +232,26 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        3,
+        "people and their roles; facts about this database (a demo or not)",
+        """
+    CREATE TABLE users (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        email VARCHAR,
+        roles VARCHAR[] NOT NULL,
+        groups VARCHAR[] NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE store_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    """,
+    )
+)
+
+
 @dataclass(frozen=True)
 class IngestResult:
     submission_id: int
@@ -774,6 +794,61 @@ class Store:
             cur.register("new_values", values)
             cur.execute("INSERT INTO indicator_values BY NAME SELECT * FROM new_values")
             cur.unregister("new_values")
+
+    # --- people -------------------------------------------------------------------------
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        """A person by their stable id (identity provider issuer|subject), or None."""
+        rows = self.frame("SELECT * FROM users WHERE id = ?", [user_id]).to_dicts()
+        return rows[0] if rows else None
+
+    def users(self) -> pl.DataFrame:
+        return self.frame("SELECT * FROM users ORDER BY name, id")
+
+    def save_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        email: str | None,
+        roles: list[str],
+        groups: list[str],
+        actor: str,
+        action: str,
+    ) -> None:
+        """Add a person or replace their name, email, roles and groups (one transaction,
+        audited with who did it)."""
+        roles, groups = sorted(set(roles)), sorted(set(groups))
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "name = excluded.name, email = excluded.email, roles = excluded.roles, "
+                "groups = excluded.groups, updated_at = excluded.updated_at",
+                [user_id, name, email, roles, groups, _now(), _now()],
+            )
+            self._audit(
+                cur,
+                actor=actor,
+                action=action,
+                detail={
+                    "user": user_id,
+                    "roles": sorted(set(roles)),
+                    "groups": sorted(set(groups)),
+                },
+            )
+
+    def info(self, key: str) -> str | None:
+        """A fact recorded about this database (e.g. ``demo``)."""
+        return self.scalar("SELECT value FROM store_info WHERE key = ?", [key])
+
+    def set_info(self, key: str, value: str, *, actor: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO store_info VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "value = excluded.value",
+                [key, value],
+            )
+            self._audit(cur, actor=actor, action="database marked", detail={key: value})
 
     def record_event(
         self, *, actor: str, action: str, detail: dict[str, Any] | None = None

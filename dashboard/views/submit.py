@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
-from dashboard import data, state
+from dashboard import data, people, state
+from metrics.access import can
 from metrics.findings import by_cause
 from metrics.periods import Quarter, latest_complete_quarter, quarters_between
 from metrics.templates import template_bytes, template_name
@@ -18,7 +19,57 @@ catalogue = data.catalogue()
 store = data.store()
 TABLE_LIMIT = 200
 
+me = people.actor()
+led = [g for g in catalogue.group if me.leads(g)]
+
+
+def show_history(group: str) -> None:
+    """The group's returns and each one's findings."""
+
+    st.header(f"{catalogue.group[group].name}: returns received", divider="gray")
+    version = data.version()
+    history = data.group_submissions(group, version)
+    if history.is_empty():
+        st.write("No returns yet.")
+    else:
+        shown = history.select(
+            pl.col("id").alias("Submission"),
+            pl.col("period").alias("Quarter"),
+            pl.col("version").alias("Version"),
+            pl.col("status").str.to_uppercase().alias("Status"),
+            pl.col("submitted_at").dt.strftime("%d %b %Y %H:%M").alias("Received"),
+            pl.col("submitted_by").alias("By"),
+            pl.col("file_name").alias("File"),
+            pl.col("errors").alias("Errors"),
+            pl.col("warnings").alias("Warnings"),
+        )
+        st.dataframe(shown, hide_index=True, key="history")
+        chosen = st.selectbox(
+            "Show the findings of submission",
+            history["id"].to_list(),
+            key="history_pick",
+            format_func=lambda i: (
+                f"{i}: "
+                + " ".join(
+                    str(v)
+                    for v in history.filter(pl.col("id") == i).select("period", "status").row(0)
+                )
+            ),
+        )
+        found = data.submission_findings(chosen, version)
+        if found.is_empty():
+            st.write("No findings.")
+        else:
+            st.dataframe(found, hide_index=True, key="history_findings")
+
+
 st.title("Submit a return")
+if not led and not can(me, "view-submissions"):
+    st.info(
+        "Returns are checked and submitted by each delivery group's lead; their figures "
+        "appear on the other pages once accepted."
+    )
+    st.stop()
 st.write(
     "Download your group's template for the quarter, fill in the figures and "
     "commentary, upload it, fix any errors, explain any warnings, then submit."
@@ -28,7 +79,7 @@ col_group, col_period = st.columns(2)
 with col_group:
     group = state.choice(
         "group",
-        list(catalogue.group),
+        led or list(catalogue.group),
         label="Delivery group",
         format_func=lambda g: catalogue.group[g].name,
     )
@@ -45,6 +96,13 @@ with col_period:
     )
 quarter = Quarter.parse(period)
 due = catalogue.due_rows(group, quarter)
+if not me.leads(group):
+    st.info(
+        f"Only the lead of {catalogue.group[group].name} can submit its returns; you can "
+        "see them below."
+    )
+    show_history(group)
+    st.stop()
 
 # --- template --------------------------------------------------------------------------------
 
@@ -54,6 +112,7 @@ if not due:
         f"Nothing is due from {catalogue.group[group].name} for {quarter.label}: its "
         "annual indicators are reported in other quarters."
     )
+    show_history(group)
     st.stop()
 codes = sorted({r[0] for r in due})
 st.write(
@@ -96,7 +155,7 @@ else:
         with st.status("Checking your return ...", expanded=True) as status:
             st.write("Reading the file and checking its columns and rows ...")
             checked = data.check_return(
-                data.visitor(group),
+                me,
                 group=group,
                 period=period,
                 content=content,
@@ -208,7 +267,7 @@ else:
                         height=68,
                         help="Say why the figure is right. This is kept with the data.",
                     )
-            who = st.text_input("Your name and role", key="submitted_by")
+            st.caption(f"Submitted as {ui.plain(me.name)}; recorded with the return.")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:
             from metrics.services import TextRefused
@@ -220,14 +279,12 @@ else:
                     "Explain every warning before submitting "
                     f"({ui.plural(len(missing), 'explanation')} missing)."
                 )
-            elif not who.strip():
-                st.error("Give your name and role: it is recorded with the return.")
             else:
                 waiting = st.empty()
                 try:
                     with st.spinner("Storing your return ..."):
                         result = data.submit_return(
-                            data.visitor(group, who.strip()),
+                            me,
                             checked,
                             explanations=explanations,
                             on_wait=lambda message: waiting.info(message),
@@ -259,39 +316,4 @@ else:
             else:
                 st.error(ui.plain(result.message))
 
-# --- history ---------------------------------------------------------------------------------
-
-st.header(f"{catalogue.group[group].name}: returns received", divider="gray")
-version = data.version()
-history = data.group_submissions(group, version)
-if history.is_empty():
-    st.write("No returns yet.")
-else:
-    shown = history.select(
-        pl.col("id").alias("Submission"),
-        pl.col("period").alias("Quarter"),
-        pl.col("version").alias("Version"),
-        pl.col("status").str.to_uppercase().alias("Status"),
-        pl.col("submitted_at").dt.strftime("%d %b %Y %H:%M").alias("Received"),
-        pl.col("submitted_by").alias("By"),
-        pl.col("file_name").alias("File"),
-        pl.col("errors").alias("Errors"),
-        pl.col("warnings").alias("Warnings"),
-    )
-    st.dataframe(shown, hide_index=True, key="history")
-    chosen = st.selectbox(
-        "Show the findings of submission",
-        history["id"].to_list(),
-        key="history_pick",
-        format_func=lambda i: (
-            f"{i}: "
-            + " ".join(
-                str(v) for v in history.filter(pl.col("id") == i).select("period", "status").row(0)
-            )
-        ),
-    )
-    found = data.submission_findings(chosen, version)
-    if found.is_empty():
-        st.write("No findings.")
-    else:
-        st.dataframe(found, hide_index=True, key="history_findings")
+show_history(group)

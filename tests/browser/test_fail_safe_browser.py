@@ -31,9 +31,8 @@ def test_commentary_with_markdown_html_and_images_is_shown_as_text(
     frame = set_cell(frame, 0, "commentary", HOSTILE)
     path = tmp_path / "yjs.csv"
     path.write_bytes(csv_bytes(frame))
-    open_page(page, server, f"submit?group={group}&quarter={period}")
+    open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={period}")
     upload(page, path, "Checked: 0 errors")
-    page.get_by_label("Your name and role").fill("Head of Youth Justice Service")
     page.get_by_role("button", name="Submit return").click()
     page.get_by_text("Return accepted").wait_for(timeout=60_000)
 
@@ -77,7 +76,7 @@ def test_two_sessions_checking_at_once_each_get_their_own_verdict(server, catalo
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"{server['url']}/submit?group=HCP&quarter={period}")
+                page.goto(f"{server['url']}/submit?as=lead:HCP&group=HCP&quarter={period}")
                 wait_for_app(page)
                 gate.wait(timeout=120)
                 page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(
@@ -110,7 +109,7 @@ def test_warnings_of_one_rule_are_explained_once_or_one_by_one(server, page, cat
         frame = set_cell(frame, index, "numerator", frame["denominator"][index])
     path = tmp_path / "hcp.csv"
     path.write_bytes(csv_bytes(frame))
-    open_page(page, server, f"submit?group={group}&quarter={period}")
+    open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={period}")
     upload(page, path, "Checked: 0 errors, 2 warnings")
     boxes = page.locator("textarea")
     assert boxes.count() == 1  # one explanation for both rows
@@ -121,7 +120,6 @@ def test_warnings_of_one_rule_are_explained_once_or_one_by_one(server, page, cat
     page.get_by_text("Explain each W01 warning separately").click()
     wait_for_app(page)
     page.locator("textarea").first.fill("New breastfeeding peer supporters in both areas.")
-    page.get_by_label("Your name and role").fill("Health visiting lead")
     page.get_by_role("button", name="Submit return").click()
     page.get_by_text("Return accepted").wait_for(timeout=60_000)
     screenshot(page, "explained_once")

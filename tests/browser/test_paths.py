@@ -75,7 +75,7 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
     bad = set_cell(set_cell(good, 1, "numerator", "abc"), 2, "area_code", "E05999999")
     bad_path = tmp_path / "yjs_draft.csv"
     bad_path.write_bytes(csv_bytes(bad))
-    open_page(page, server, f"submit?group={group}&quarter={period}")
+    open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={period}")
     upload(page, bad_path, "Checked: 3 errors, 0 warnings")
     page.get_by_text("3 errors must be fixed").wait_for()
     rows = page.locator("[data-testid='stTable'] tr")
@@ -98,7 +98,6 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
     screenshot(page, "path_submit_warning")
     for n in range(boxes.count()):
         boxes.nth(n).fill("Checked with the case management system: all the cohort re-offended.")
-    page.get_by_label("Your name and role").fill("Head of Youth Justice Service")
     page.get_by_role("button", name="Submit return").click()
     page.get_by_text("Return accepted").wait_for(timeout=60_000)
     screenshot(page, "path_submit_accepted")

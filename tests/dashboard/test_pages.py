@@ -118,7 +118,7 @@ def test_indicator_page(app_db, demo_db, catalogue):
 
 
 def test_submit_page_lists_template_and_history(app_db, demo_db, catalogue):
-    at = page("submit", group="SCP", quarter="2024-25-Q3")
+    at = page("submit", group="SCP", quarter="2024-25-Q3", **{"as": "lead:SCP"})
     assert "rows are due" in at.markdown[1].value
     history = frame_with(at, "Submission")
     with Store(demo_db, read_only=True) as store:

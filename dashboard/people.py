@@ -1,0 +1,129 @@
+"""Who is using the app: signed in with the council's identity provider, or trying the demo.
+
+``app.py`` calls :func:`establish` before any page runs; pages read the result with
+:func:`actor`. Three cases, decided once per run:
+
+* **Sign-in configured** (an ``[auth]`` section in ``.streamlit/secrets.toml``): a visitor
+  who has not signed in sees only the sign-in page; a signed-in person acts with the roles
+  an admin gave them (``outcomes users``), found by their identity provider's issuer and
+  subject; someone with no role yet is told so. The demo's role switcher is never offered.
+* **No sign-in, and a demo database** (built by ``outcomes demo``): a banner says so and a
+  switcher lets a newcomer try every role.
+* **No sign-in and a real database**: nothing is served; the page says how to configure
+  sign-in.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, state
+from metrics.access import Actor, Role
+
+_KEY = "_actor"
+
+
+def sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError):  # no secrets file at all
+        return False
+    except Exception:  # Streamlit's own "no secrets" error
+        return False
+
+
+def demo_roles() -> dict[str, Actor]:
+    """The demo's people: a board member, each group's lead, a scrutiny member, an admin."""
+    catalogue = data.catalogue()
+    people = {
+        "board": Actor(id="demo|board", name="Demo board member", roles=frozenset({Role.BOARD})),
+    }
+    for code, group in catalogue.group.items():
+        people[f"lead:{code}"] = Actor(
+            id=f"demo|{code}",
+            name=f"{group.lead} (demo)",
+            roles=frozenset({Role.LEAD}),
+            groups=frozenset({code}),
+        )
+    people["scrutiny"] = Actor(
+        id="demo|scrutiny", name="Demo scrutiny member", roles=frozenset({Role.SCRUTINY})
+    )
+    people["admin"] = Actor(id="demo|admin", name="Demo admin", roles=frozenset({Role.ADMIN}))
+    return people
+
+
+def _describe(key: str, person: Actor) -> str:
+    catalogue = data.catalogue()
+    if key.startswith("lead:"):
+        return f"Lead, {catalogue.group[key.split(':', 1)[1]].name}"
+    return {"board": "Board member", "scrutiny": "Scrutiny member", "admin": "Admin"}[key]
+
+
+def establish() -> Actor:
+    """Decide who is using the app for this run, or stop with the page that says why not."""
+    if sign_in_configured():
+        person = _signed_in()
+    elif data.is_demo():
+        people = demo_roles()
+        chosen = state.choice(
+            "as",
+            list(people),
+            label="Try the demo as",
+            format_func=lambda k: _describe(k, people[k]),
+            sidebar=True,
+            help="The demo has no sign-in: choose whose view to see. A real deployment "
+            "signs people in with the council's identity provider.",
+        )
+        person = people[chosen]
+        st.sidebar.caption(
+            "Demo: a fictional partnership. Every role can be tried; nothing here is real."
+        )
+    else:
+        st.title("Sign-in is not configured")
+        st.error(
+            "This is a real database and the app has no sign-in configured, so it will not "
+            "show it to anyone. Add an [auth] section to .streamlit/secrets.toml (see the "
+            "README: Sign-in) and restart the app. To try the app, build the demo with "
+            "'make run' on a fresh checkout."
+        )
+        st.stop()
+    st.session_state[_KEY] = person
+    return person
+
+
+def _signed_in() -> Actor:
+    if not st.user.is_logged_in:
+        st.title("Partnership Outcomes")
+        st.write("Sign in with your organisation's account to see the partnership's figures.")
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    user_id = f"{st.user.get('iss')}|{st.user.get('sub')}"
+    person = data.actor_for(user_id)
+    if person is None:
+        st.title("No access yet")
+        st.info(
+            f"You are signed in as {ui.plain(st.user.get('name') or st.user.get('email'))}, "
+            "but no one has given you a role yet. Ask the performance team (an admin) to "
+            f"add you: your id is {ui.plain(user_id)}."
+        )
+        st.button("Sign out", on_click=st.logout)
+        data.record(user_id, "refused: signed in without a role")
+        st.stop()
+    if st.session_state.get("_signed_in_as") != person.id:
+        st.session_state["_signed_in_as"] = person.id
+        data.record(person.id, "signed in")
+    st.sidebar.caption(f"Signed in as {ui.plain(person.name)}")
+    st.sidebar.button("Sign out", on_click=_sign_out, args=(person.id,))
+    return person
+
+
+def _sign_out(user_id: str) -> None:
+    data.record(user_id, "signed out")
+    st.session_state.pop("_signed_in_as", None)
+    st.logout()
+
+
+def actor() -> Actor:
+    """The person this run acts for (set by :func:`establish` in ``app.py``)."""
+    return st.session_state[_KEY]

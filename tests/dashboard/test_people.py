@@ -1,0 +1,56 @@
+"""Who may do what on the pages: the demo's role switcher, and a real database that is never
+served without sign-in."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from metrics.store import Store
+from tests.dashboard.test_pages import frame_with, page
+
+
+def test_the_demo_offers_every_role(app_db, catalogue):
+    at = page("overview")
+    switcher = at.selectbox(key="url_as")
+    assert switcher.value == "board"
+    assert set(switcher.options) >= {"Board member", "Scrutiny member", "Admin"}
+    assert sum(o.startswith("Lead, ") for o in switcher.options) == len(catalogue.groups)
+
+
+def test_a_lead_submits_for_their_own_group_only(app_db):
+    at = page("submit", **{"as": "lead:HCP", "group": "YJS"})
+    group = at.selectbox(key="url_group")
+    assert group.options == ["Healthy Child Partnership"]  # their group alone
+    assert any("rows are due" in m.value for m in at.markdown)
+
+
+def test_a_board_member_sees_returns_but_cannot_submit(app_db, catalogue):
+    at = page("submit", **{"as": "board", "group": "YJS"})
+    assert any("Only the lead of" in i.value for i in at.info)
+    assert not any("rows are due" in m.value for m in at.markdown)
+    assert len(frame_with(at, "Submission")) > 0  # the history is there to read
+
+
+def test_a_scrutiny_member_is_told_who_submits(app_db):
+    at = page("submit", **{"as": "scrutiny"})
+    assert any("submitted by each delivery group's lead" in i.value for i in at.info)
+    assert not [d for d in at.dataframe]
+
+
+@pytest.fixture
+def real_db(demo_db, tmp_path, monkeypatch):
+    target = tmp_path / "real.duckdb"
+    shutil.copy(demo_db, target)
+    with Store(target) as store, store.transaction() as cur:
+        cur.execute("DELETE FROM store_info WHERE key = 'demo'")
+    monkeypatch.setenv("OUTCOMES_DB", str(target))
+    return target
+
+
+@pytest.mark.parametrize("name", ["overview", "indicator", "submit", "trends"])
+def test_a_real_database_without_sign_in_is_never_served(real_db, name):
+    at = page(name)
+    assert at.title[0].value == "Sign-in is not configured"
+    assert not at.dataframe and not at.table
