@@ -1,0 +1,189 @@
+"""Signing in through a real OpenID Connect provider running on this machine
+(``oidc-provider-mock``), against the app served with an ``[auth]`` configuration and a
+database that is not a demo: a visitor sees only the sign-in page; a delivery group lead
+signs in, is offered their own group only and submits its return; someone with no role is
+told so; signing out ends the session. Every request the app's pages make stays on
+127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlsplit
+
+import pytest
+from oidc_provider_mock import User, run_server_in_thread
+from playwright.sync_api import sync_playwright
+
+from metrics.access import Actor
+from metrics.catalogue import load_catalogue
+from metrics.services import add_user, grant
+from metrics.store import Store
+from tests.browser.conftest import CHROMIUM, _free_port, screenshot, wait_for_app
+from tests.conftest import ROOT
+from tests.helpers import csv_bytes, good_return
+
+pytestmark = pytest.mark.browser
+
+PEOPLE = {
+    "lead-yjs": ("Yasmin Lead", "lead", "YJS"),
+    "scrutiny-1": ("Sam Councillor", "scrutiny", None),
+}
+
+
+@pytest.fixture(scope="module")
+def provider():
+    users = [User(sub=sub, claims={"name": name}) for sub, (name, _, _) in PEOPLE.items()]
+    users.append(User(sub="stranger", claims={"name": "Stan Ranger"}))
+    with run_server_in_thread(port=0, user_claims=users) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def signed_server(demo_db, provider, tmp_path_factory):
+    """The app over a real (non-demo) copy of the database, with sign-in configured."""
+    folder = tmp_path_factory.mktemp("signed")
+    db = folder / "real.duckdb"
+    shutil.copy(demo_db, db)
+    catalogue = load_catalogue()
+    operator = Actor.operator("test setup")
+    with Store(db) as store:
+        with store.transaction() as cur:
+            cur.execute("DELETE FROM store_info WHERE key = 'demo'")
+        for sub, (name, role, group) in PEOPLE.items():
+            user_id = f"{provider}|{sub}"
+            add_user(operator, store, user_id=user_id, name=name)
+            grant(operator, store, catalogue, user_id=user_id, role=role, group=group)
+    port = _free_port()
+    secrets = folder / "secrets.toml"
+    secrets.write_text(
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "a-long-random-string-for-the-test-only"\n'
+        'client_id = "partnership-outcomes"\n'
+        'client_secret = "test-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+    )
+    env = {**os.environ, "OUTCOMES_DB": str(db)}
+    log = open(folder / "streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--secrets.files",
+            str(secrets),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield {"url": url, "db": db}
+    proc.terminate()
+    proc.wait(timeout=15)
+    log.close()
+
+
+@pytest.fixture
+def browser_page(signed_server):
+    """A fresh browser for each person; requests from the app's pages are recorded, and
+    anything addressed off this machine (the provider's page links a stylesheet on a CDN)
+    is refused before it leaves."""
+    app_requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.route(
+            "**/*",
+            lambda route: (
+                route.continue_()
+                if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+                else route.abort()
+            ),
+        )
+
+        def record(request) -> None:
+            if request.frame.url.startswith(signed_server["url"]):
+                app_requests.append(request.url)
+
+        context.on("request", record)
+        yield context.new_page()
+        browser.close()
+    elsewhere = [u for u in app_requests if urlsplit(u).hostname != "127.0.0.1"]
+    assert app_requests and not elsewhere, elsewhere
+
+
+def sign_in(page, server, sub: str) -> None:
+    page.goto(server["url"])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=sub).click()  # the provider's page: a predefined user
+    page.wait_for_url(f"{server['url']}/**", timeout=60_000)
+    wait_for_app(page)
+
+
+def test_a_signed_out_visitor_sees_only_the_sign_in_page(signed_server, browser_page):
+    page = browser_page
+    for path in ("", "indicator?code=BH01", "submit", "trends"):
+        page.goto(f"{signed_server['url']}/{path}")
+        page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+        body = page.locator("body").inner_text()
+        assert "Board overview" not in body and "BH01" not in body
+    screenshot(page, "sign_in_page")
+
+
+def test_a_lead_signs_in_submits_for_their_group_only_and_signs_out(
+    signed_server, browser_page, catalogue, tmp_path
+):
+    page = browser_page
+    sign_in(page, signed_server, "lead-yjs")
+    assert page.get_by_text("Signed in as Yasmin Lead").is_visible()
+    period = catalogue.last_demo_quarter().code
+    page.goto(f"{signed_server['url']}/submit?group=HCP&quarter={period}")
+    wait_for_app(page)
+    # asked for another group's page: told so, and given their own
+    page.get_by_text("which this page cannot show").wait_for()
+    assert "group=YJS" in page.url and "Youth Justice Partnership Board: returns" in (
+        page.locator("body").inner_text()
+    )
+    path = tmp_path / "yjs.csv"
+    path.write_bytes(csv_bytes(good_return(catalogue, "YJS", period)))
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.get_by_text("Checked: 0 errors").wait_for(timeout=90_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="Submit return").click()
+    page.get_by_text("Return accepted").wait_for(timeout=60_000)
+    screenshot(page, "signed_in_lead_submitted")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="End session").click()  # the provider ends its session
+    page.wait_for_url(f"{signed_server['url']}/**", timeout=60_000)
+    page.goto(f"{signed_server['url']}/submit")
+    page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # signed out
+
+
+def test_someone_without_a_role_is_told_so(signed_server, browser_page):
+    page = browser_page
+    sign_in(page, signed_server, "stranger")
+    page.get_by_text("no one has given you a role yet").wait_for()
+    assert "Board overview" not in page.locator("body").inner_text()
+    screenshot(page, "signed_in_without_role")
