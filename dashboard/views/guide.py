@@ -116,8 +116,9 @@ st.dataframe(
 st.markdown("""
 ## Known limitations
 
-- There is no sign-in in the app itself: deploy it behind your organisation's sign-in,
-  and give write access (the submit page) only to delivery group leads.
+- People sign in with the council's account; what they may do depends on the role an
+  admin gave them. Small numbers are not yet suppressed on screen for scrutiny members:
+  until they are, give the scrutiny role only to those who may see them.
 - DfE publishes most figures once a year, months after the year ends: for recent
   quarters the comparison is with the latest published year, marked "(latest)".
 - The check for children's details looks for UPNs, NHS numbers (those that pass the NHS
