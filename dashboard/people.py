@@ -76,8 +76,11 @@ def establish() -> Actor:
             "signs people in with the council's identity provider.",
         )
         person = people[chosen]
-        st.sidebar.caption(
-            "Demo: a fictional partnership. Every role can be tried; nothing here is real."
+        st.warning(
+            f"Demo: a fictional partnership with made-up figures. You are seeing it as: "
+            f"{_describe(chosen, person)}. Choose another role under 'Try the demo "
+            "as' in the sidebar.",
+            icon=":material/science:",
         )
     else:
         st.title("Sign-in is not configured")
