@@ -53,6 +53,11 @@ PAGES = {
             url_path="catalogue",
         ),
     ],
+    "Administration": [
+        st.Page(
+            "views/admin.py", title="People and roles", icon=":material/group:", url_path="admin"
+        ),
+    ],
     "Help": [
         st.Page("views/guide.py", title="User guide", icon=":material/help:", url_path="guide"),
         st.Page(

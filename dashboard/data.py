@@ -189,3 +189,16 @@ def submit_return(
     return services.submit_return(
         actor, store(), catalogue(), checked, explanations=explanations, on_wait=on_wait
     )
+
+
+def users(actor: Actor) -> pl.DataFrame:
+    return services.list_users(actor, store())
+
+
+def add_user(actor: Actor, *, user_id: str, name: str, email: str | None) -> None:
+    services.add_user(actor, store(), user_id=user_id, name=name, email=email)
+
+
+def change_role(actor: Actor, *, user_id: str, role: str, group: str | None, add: bool) -> None:
+    change = services.grant if add else services.revoke
+    change(actor, store(), catalogue(), user_id=user_id, role=role, group=group)

@@ -20,6 +20,7 @@ PAGES = [
     "catalogue",
     "guide",
     "accessibility",
+    "admin?as=admin",
 ]
 
 

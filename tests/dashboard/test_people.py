@@ -54,3 +54,28 @@ def test_a_real_database_without_sign_in_is_never_served(real_db, name):
     at = page(name)
     assert at.title[0].value == "Sign-in is not configured"
     assert not at.dataframe and not at.table
+
+
+def test_an_admin_adds_a_person_and_grants_a_role(app_db):
+    at = page("admin", **{"as": "admin"})
+    at.text_input[0].input("https://idp.test|77")
+    at.text_input[1].input("Robin Lead")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "Robin Lead" in at.table[0].value["Name"].tolist()
+    role = next(s for s in at.selectbox if s.label == "Role")
+    role.set_value("delivery group lead")
+    group = next(s for s in at.selectbox if s.label.startswith("Group"))
+    group.set_value("HCP")
+    next(b for b in at.button if b.label == "Grant").click().run()
+    assert not at.exception, at.exception
+    row = at.table[0].value
+    robin = row[row["Name"] == "Robin Lead"].iloc[0]
+    assert robin["Roles"] == "delivery group lead" and robin["Groups led"] == "HCP"
+
+
+@pytest.mark.parametrize("role", ["board", "scrutiny", "lead:HCP"])
+def test_only_an_admin_sees_people(app_db, role):
+    at = page("admin", **{"as": role})
+    assert any("Only an admin" in i.value for i in at.info)
+    assert not at.table
