@@ -202,3 +202,7 @@ def add_user(actor: Actor, *, user_id: str, name: str, email: str | None) -> Non
 def change_role(actor: Actor, *, user_id: str, role: str, group: str | None, add: bool) -> None:
     change = services.grant if add else services.revoke
     change(actor, store(), catalogue(), user_id=user_id, role=role, group=group)
+
+
+def preview_return(actor: Actor, checked: CheckedReturn) -> pl.DataFrame:
+    return services.preview_return(actor, store(), catalogue(), checked)

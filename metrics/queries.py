@@ -357,6 +357,15 @@ def area_series(store: Store, catalogue: Catalogue, code: str, areas: list[str])
 # --- delivery groups' returns and data quality --------------------------------------------
 
 
+def current_observations(store: Store, codes: list[str]) -> pl.DataFrame:
+    """The accepted figures of these indicators, every period (what values are made from)."""
+    return store.frame(
+        "SELECT indicator_code, period, area_code, breakdown, numerator, denominator, value, "
+        "sd, submission_id FROM current_observations WHERE list_contains(?, indicator_code)",
+        [codes],
+    )
+
+
 def group_submissions(store: Store, group: str) -> pl.DataFrame:
     """A group's submissions, newest first."""
     return store.frame(

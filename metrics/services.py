@@ -15,9 +15,11 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
+from metrics import queries
 from metrics.access import Actor, Role, require
 from metrics.catalogue import Catalogue
 from metrics.store import IngestResult, Store
+from metrics.transforms import compute_indicator_values
 from metrics.validation import (
     ReturnContextError,
     ValidationReport,
@@ -112,6 +114,52 @@ def submit_return(
         submitted_at=submitted_at,
         based_on=checked.based_on,
         on_wait=on_wait,
+    )
+
+
+def preview_return(
+    actor: Actor, store: Store, catalogue: Catalogue, checked: CheckedReturn
+) -> pl.DataFrame:
+    """What a checked return will show once accepted, before it is submitted: for each of
+    its indicators, the authority's figure for the return's period, its RAG, and the figure
+    before it with the change — computed as acceptance would compute them, from the
+    return's rows in place of any earlier version's. Empty for a return with errors."""
+    require(actor, "submit-return", checked.report.group)
+    new = checked.report.observations
+    if new is None or new.is_empty():
+        return pl.DataFrame()
+    codes = new["indicator_code"].unique().to_list()
+    periods = new["period"].unique().to_list()
+    current = queries.current_observations(store, codes).filter(~pl.col("period").is_in(periods))
+    incoming = new.select(
+        "indicator_code",
+        "period",
+        "area_code",
+        "breakdown",
+        "numerator",
+        "denominator",
+        "value",
+        "sd",
+        submission_id=pl.lit(0, dtype=pl.Int64),
+    )
+    merged = pl.concat([current, incoming], how="diagonal_relaxed")
+    values = compute_indicator_values(merged, catalogue)
+    return (
+        values.filter(
+            pl.col("period").is_in(periods)
+            & (pl.col("area_code") == catalogue.authority.code)
+            & (pl.col("breakdown") == "total")
+        )
+        .select(
+            "indicator_code",
+            "period",
+            "value",
+            "rag",
+            "target",
+            "previous_value",
+            "change_previous",
+        )
+        .sort("indicator_code")
     )
 
 

@@ -12,6 +12,7 @@ from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.access import can
 from metrics.findings import by_cause
+from metrics.formatting import change, figure
 from metrics.periods import Quarter, latest_complete_quarter, quarters_between
 from metrics.templates import template_bytes, template_name
 
@@ -228,6 +229,29 @@ else:
 
     if not report.errors:
         st.header("3. Explain and submit", divider="gray")
+        preview = data.preview_return(me, checked)
+        if not preview.is_empty():
+            st.subheader("What this return will show", anchor=False)
+            rows = []
+            for r in preview.iter_rows(named=True):
+                ind = catalogue.indicator[r["indicator_code"]]
+                d, unit = ind.decimals, ind.unit
+                rows.append(
+                    {
+                        "Indicator": f"{ind.code} {ind.title}",
+                        "Period": r["period"],
+                        "Figure": figure(r["value"], d, unit),
+                        "Target": figure(r["target"], d, unit),
+                        "RAG": ui.rag_label(r["rag"]),
+                        "Before": figure(r["previous_value"], d, unit),
+                        "Change": change(r["change_previous"], d, unit),
+                    }
+                )
+            st.table(pl.DataFrame(rows).to_pandas().set_index("Indicator"))
+            st.caption(
+                f"{catalogue.authority.name} as a whole, as the board will see it once this "
+                "return is accepted."
+            )
         carried = data.previous_explanations(group, period)
         by_rule: dict[str, list] = {}
         for f in report.warnings:

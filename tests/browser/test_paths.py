@@ -96,6 +96,10 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
     boxes = page.locator("textarea")  # the only text areas are the explanations
     boxes.first.wait_for()
     assert boxes.count() == 1 and "W01" in page.get_by_text("W01 (row").first.inner_text()
+    # before submitting: the figures the board will see, beside the period before
+    preview = page.locator("[data-testid='stTable'] tr").filter(has_text="YJ02 Proven")
+    assert "100.0%" in preview.first.inner_text() and "32.3%" in preview.first.inner_text()
+    page.get_by_text("What this return will show").scroll_into_view_if_needed()
     screenshot(page, "path_submit_warning")
     for n in range(boxes.count()):
         boxes.nth(n).fill("Checked with the case management system: all the cohort re-offended.")

@@ -164,3 +164,33 @@ def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue)
         today=date(2026, 1, 1),
     )
     assert checked.report.findings == []
+
+
+def test_the_preview_shows_what_acceptance_then_stores(store, catalogue):
+    from metrics.services import preview_return
+
+    lead = person(Role.LEAD)
+    for period in ("2025-26-Q1", "2025-26-Q2"):
+        frame = good_return(catalogue, OWN, period)
+        if period == "2025-26-Q2":
+            frame = set_cell(frame, 0, "numerator", str(int(frame["numerator"][0]) - 7))
+        checked = check_return(
+            lead,
+            store,
+            catalogue,
+            group=OWN,
+            period=period,
+            data=csv_bytes(frame),
+            file_name=f"{period}.csv",
+        )
+        preview = preview_return(lead, store, catalogue, checked)
+        submit_return(lead, store, catalogue, checked, explanations={"W01": "Checked."})
+    stored = store.frame(
+        "SELECT indicator_code, period, value, rag, previous_value, change_previous "
+        "FROM indicator_values WHERE area_code = ? AND breakdown = 'total' "
+        "AND list_contains(?, period) ORDER BY indicator_code",
+        [catalogue.authority.code, preview["period"].unique().to_list()],
+    )
+    assert preview.height == stored.height > 0
+    assert preview.drop("target").equals(stored)
+    assert preview["previous_value"].null_count() < preview.height  # compared with Q1
