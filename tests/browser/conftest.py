@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -66,14 +67,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
-    """The app served over HTTP on its own copy of the demo database."""
-    db = tmp_path_factory.mktemp("served") / "demo.duckdb"
-    shutil.copy(demo_db, db)
-    port = _free_port()
+@contextmanager
+def serve(db: Path, log_folder: Path, *, port: int | None = None, extra: tuple[str, ...] = ()):
+    """``streamlit run`` the app over ``db`` on a free localhost port until the block ends."""
+    port = port or _free_port()
     env = {**os.environ, "OUTCOMES_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    log = open(tmp_path_factory.mktemp("log") / "streamlit.log", "w")  # noqa: SIM115
+    log = open(log_folder / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -87,6 +86,7 @@ def server(demo_db, tmp_path_factory):
             "127.0.0.1",
             "--server.headless",
             "true",
+            *extra,
         ],
         cwd=ROOT,
         env=env,
@@ -105,13 +105,24 @@ def server(demo_db, tmp_path_factory):
     else:
         proc.kill()
         pytest.fail(f"streamlit did not start; see {log.name}")
-    yield {"url": url, "db": db}
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield {"url": url, "db": db}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    """The app served over HTTP on its own copy of the demo database."""
+    db = tmp_path_factory.mktemp("served") / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    with serve(db, tmp_path_factory.mktemp("log")) as served:
+        yield served
 
 
 def screenshot(page, name: str) -> Path:

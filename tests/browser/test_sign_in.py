@@ -7,12 +7,7 @@ told so; signing out ends the session. Every request the app's pages make stays 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,8 +18,7 @@ from metrics.access import Actor
 from metrics.catalogue import load_catalogue
 from metrics.services import add_user, grant
 from metrics.store import Store
-from tests.browser.conftest import CHROMIUM, _free_port, screenshot, wait_for_app
-from tests.conftest import ROOT
+from tests.browser.conftest import CHROMIUM, _free_port, screenshot, serve, wait_for_app
 from tests.helpers import csv_bytes, good_return
 
 pytestmark = pytest.mark.browser
@@ -68,41 +62,8 @@ def signed_server(demo_db, provider, tmp_path_factory):
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
-    env = {**os.environ, "OUTCOMES_DB": str(db)}
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard" / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--secrets.files",
-            str(secrets),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield {"url": url, "db": db}
-    proc.terminate()
-    proc.wait(timeout=15)
-    log.close()
+    with serve(db, folder, port=port, extra=("--secrets.files", str(secrets))) as served:
+        yield served
 
 
 @pytest.fixture

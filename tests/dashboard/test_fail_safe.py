@@ -69,6 +69,7 @@ PAGES = [
     ("catalogue", {}),
     ("guide", {}),
     ("accessibility", {}),
+    ("admin", {"as": "admin"}),
 ]
 
 
