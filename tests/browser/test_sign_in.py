@@ -12,13 +12,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
-from playwright.sync_api import sync_playwright
 
 from metrics.access import Actor
 from metrics.catalogue import load_catalogue
 from metrics.services import add_user, grant
 from metrics.store import Store
-from tests.browser.conftest import CHROMIUM, _free_port, screenshot, serve, wait_for_app
+from tests.browser.conftest import _free_port, screenshot, serve, wait_for_app
 from tests.helpers import csv_bytes, good_return
 
 pytestmark = pytest.mark.browser
@@ -67,30 +66,28 @@ def signed_server(demo_db, provider, tmp_path_factory):
 
 
 @pytest.fixture
-def browser_page(signed_server):
-    """A fresh browser for each person; requests from the app's pages are recorded, and
-    anything addressed off this machine (the provider's page links a stylesheet on a CDN)
-    is refused before it leaves."""
+def browser_page(signed_server, browser):
+    """A fresh browser context for each person (pytest-playwright's Chromium); requests
+    from the app's pages are recorded, and anything addressed off this machine (the
+    provider's page links a stylesheet on a CDN) is refused before it leaves."""
     app_requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_()
-                if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
-                else route.abort()
-            ),
-        )
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost")
+            else route.abort()
+        ),
+    )
 
-        def record(request) -> None:
-            if request.frame.url.startswith(signed_server["url"]):
-                app_requests.append(request.url)
+    def record(request) -> None:
+        if request.frame.url.startswith(signed_server["url"]):
+            app_requests.append(request.url)
 
-        context.on("request", record)
-        yield context.new_page()
-        browser.close()
+    context.on("request", record)
+    yield context.new_page()
+    context.close()
     elsewhere = [u for u in app_requests if urlsplit(u).hostname != "127.0.0.1"]
     assert app_requests and not elsewhere, elsewhere
 
