@@ -247,6 +247,10 @@ MIGRATIONS.append(
         updated_at TIMESTAMP NOT NULL
     );
     CREATE TABLE store_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+    -- a database built by an earlier 'outcomes demo' says so in its audit log
+    INSERT INTO store_info
+        SELECT 'demo', 'true' WHERE EXISTS (
+            SELECT 1 FROM audit_log WHERE action = 'demo built' AND actor = 'demo');
     """,
     )
 )
