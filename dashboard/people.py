@@ -27,9 +27,7 @@ _KEY = "_actor"
 def sign_in_configured() -> bool:
     try:
         return "auth" in st.secrets
-    except (FileNotFoundError, KeyError):  # no secrets file at all
-        return False
-    except Exception:  # Streamlit's own "no secrets" error
+    except Exception:  # no secrets file at all: Streamlit raises its own error
         return False
 
 

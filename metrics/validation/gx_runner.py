@@ -46,7 +46,7 @@ def _gx() -> Any:
 
 class _Engine:
     """One GX context with its own pandas data source, batch definition and execution
-    engine. A validation holds an engine for its whole run, so no two validations ever
+    engine. A suite run holds an engine from start to finish, so no two validations ever
     share GX state: each gets exactly the verdict it would get alone."""
 
     def __init__(self) -> None:
