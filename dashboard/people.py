@@ -51,7 +51,7 @@ def demo_roles() -> dict[str, Actor]:
     return people
 
 
-def _describe(key: str, person: Actor) -> str:
+def _describe(key: str) -> str:
     catalogue = data.catalogue()
     if key.startswith("lead:"):
         return f"Lead, {catalogue.group[key.split(':', 1)[1]].name}"
@@ -68,7 +68,7 @@ def establish() -> Actor:
             "as",
             list(people),
             label="Try the demo as",
-            format_func=lambda k: _describe(k, people[k]),
+            format_func=_describe,
             sidebar=True,
             help="The demo has no sign-in: choose whose view to see. A real deployment "
             "signs people in with the council's identity provider.",
@@ -76,7 +76,7 @@ def establish() -> Actor:
         person = people[chosen]
         st.warning(
             f"Demo: a fictional partnership with made-up figures. You are seeing it as: "
-            f"{_describe(chosen, person)}. Choose another role under 'Try the demo "
+            f"{_describe(chosen)}. Choose another role under 'Try the demo "
             "as' in the sidebar.",
             icon=":material/science:",
         )

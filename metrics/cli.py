@@ -112,22 +112,12 @@ def _open_store(db: Path | None, *, read_only: bool = False):
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from metrics.access import Actor
-    from metrics.services import check_return
 
     catalogue = load_catalogue()
     path = _existing(args.file)
     store = _open_store(args.db, read_only=True)
     try:
-        _progress(f"Checking {path.name} for {args.group} {args.period} ...")
-        checked = check_return(
-            Actor.operator(args.by),
-            store,
-            catalogue,
-            group=args.group,
-            period=args.period,
-            data=path.read_bytes(),
-            file_name=path.name,
-        )
+        checked = _check(Actor.operator(args.by), store, catalogue, args, path)
     finally:
         if store:
             store.close()
@@ -140,6 +130,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{report.rows} rows: {len(report.errors)} error(s), {len(report.warnings)} warning(s)."
         )
     return report.exit_code
+
+
+def _check(actor, store, catalogue, args: argparse.Namespace, path: Path):
+    """``outcomes validate`` and ``ingest`` check the file the same way."""
+    from metrics.services import check_return
+
+    _progress(f"Checking {path.name} for {args.group} {args.period} ...")
+    return check_return(
+        actor,
+        store,
+        catalogue,
+        group=args.group,
+        period=args.period,
+        data=path.read_bytes(),
+        file_name=path.name,
+    )
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -158,7 +164,7 @@ def _existing(path: Path) -> Path:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from metrics.access import Actor
-    from metrics.services import check_return, submit_return
+    from metrics.services import submit_return
 
     catalogue = load_catalogue()
     path = _existing(args.file)
@@ -166,16 +172,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     operator = Actor.operator(args.by)
     store = _open_store(args.db)
     try:
-        _progress(f"Checking {path.name} for {args.group} {args.period} ...")
-        checked = check_return(
-            operator,
-            store,
-            catalogue,
-            group=args.group,
-            period=args.period,
-            data=path.read_bytes(),
-            file_name=path.name,
-        )
+        checked = _check(operator, store, catalogue, args, path)
         report = checked.report
         _progress("Storing ...")
         result = submit_return(

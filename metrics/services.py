@@ -131,17 +131,9 @@ def preview_return(
     codes = new["indicator_code"].unique().to_list()
     periods = new["period"].unique().to_list()
     current = queries.current_observations(store, codes).filter(~pl.col("period").is_in(periods))
-    incoming = new.select(
-        "indicator_code",
-        "period",
-        "area_code",
-        "breakdown",
-        "numerator",
-        "denominator",
-        "value",
-        "sd",
-        submission_id=pl.lit(0, dtype=pl.Int64),
-    )
+    # compute_indicator_values reads the columns it needs; the return's rows stand in for
+    # any earlier version of this period's
+    incoming = new.with_columns(submission_id=pl.lit(0, dtype=pl.Int64))
     merged = pl.concat([current, incoming], how="diagonal_relaxed")
     values = compute_indicator_values(merged, catalogue)
     return (
