@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from metrics.formatting import figure, interval
+from metrics.disclosure import FOOTNOTES
+from metrics.formatting import SUPPRESSED, change, figure, interval
 
 # One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
 # RAG has a symbol and a word, lines have labels and dash styles.
@@ -25,6 +26,7 @@ RAG_LABELS = {
     "no target": "○ No target",
     "not judged": "– Not judged",
     "no figures": "… No figures",
+    "suppressed": "c Suppressed",
 }
 COMPARISON_LABELS = {
     "better": "● Better",
@@ -44,21 +46,77 @@ DIRECTION_LABELS = {
 }
 
 
-def figure_column(column: str, decimals: int, unit: str) -> pl.Expr:
-    """A numeric column as people read it (rounded half up, with its unit)."""
-    return pl.col(column).map_elements(lambda v: figure(v, decimals, unit), return_dtype=pl.String)
+def _withheld() -> pl.Expr:
+    """Rows the reader may not see the figures of (every read of our own figures has a
+    ``suppression`` column: None, or why the row is suppressed)."""
+    return pl.col("suppression").is_not_null()
+
+
+def figure_column(column: str, decimals: int, unit: str, *, own: bool = False) -> pl.Expr:
+    """A numeric column as people read it (rounded half up, with its unit). ``own``: the
+    partnership's own figures, shown as ``c`` where suppressed for this reader (published
+    benchmarks arrive suppressed by their publisher)."""
+    shown = pl.col(column).map_elements(lambda v: figure(v, decimals, unit), return_dtype=pl.String)
+    if not own:
+        return shown
+    return pl.when(_withheld()).then(pl.lit(SUPPRESSED)).otherwise(shown)
+
+
+def change_column(expression: pl.Expr, decimals: int, unit: str) -> pl.Expr:
+    """A difference (a change or a gap) as people read it: ``+1.2`` or ``−0.4 pts``."""
+    return expression.map_elements(lambda v: change(v, decimals, unit), return_dtype=pl.String)
+
+
+def count_column(column: str) -> pl.Expr:
+    """A numerator (``c`` where suppressed for this reader) as a whole number."""
+    return figure_column(column, 0, "", own=True)
+
+
+def size_column(column: str) -> pl.Expr:
+    """A denominator: the size of the group, never suppressed."""
+    return figure_column(column, 0, "")
 
 
 def value_columns(decimals: int, unit: str) -> list[pl.Expr]:
     """``Value`` and ``95% interval`` as people read them, from value and its limits."""
     return [
-        figure_column("value", decimals, unit).alias("Value"),
-        pl.struct("lower_95", "upper_95")
-        .map_elements(
-            lambda s: interval(s["lower_95"], s["upper_95"], decimals), return_dtype=pl.String
+        figure_column("value", decimals, unit, own=True).alias("Value"),
+        pl.when(_withheld())
+        .then(pl.lit(SUPPRESSED))
+        .otherwise(
+            pl.struct("lower_95", "upper_95").map_elements(
+                lambda s: interval(s["lower_95"], s["upper_95"], decimals), return_dtype=pl.String
+            )
         )
         .alias("95% interval"),
     ]
+
+
+def note_column(threshold: int) -> pl.Expr:
+    """Why a figure is ``c`` (for a reader who sees suppressed figures), or, for one who
+    sees every figure, that it is a small number not for publication."""
+    return (
+        pl.when(pl.col("suppression") == "primary")
+        .then(pl.lit(FOOTNOTES["primary"].format(threshold=threshold)))
+        .when(pl.col("suppression") == "secondary")
+        .then(pl.lit(FOOTNOTES["secondary"]))
+        .when(pl.col("suppressed").fill_null(False))
+        .then(pl.lit(f"small number (fewer than {threshold}): not for publication"))
+        .otherwise(pl.lit(""))
+    )
+
+
+def suppression_caption(threshold: int, *, concealed: bool) -> str:
+    if concealed:
+        return (
+            f"c: suppressed because the count is small (fewer than {threshold}), or so that "
+            "a suppressed figure cannot be worked out from the total."
+        )
+    return (
+        f"The note marks counts below the suppression threshold ({threshold}): you see them "
+        "because your role may; they are not for publication, and readers without that "
+        "role see c."
+    )
 
 
 _MARKDOWN_SIGNIFICANT = re.compile(r"([!-/:-@\[-`{-~])")

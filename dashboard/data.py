@@ -1,8 +1,10 @@
-"""Data access for pages: the store, the catalogue and cached queries.
+"""Data access for pages: the store, the catalogue, and the services pages call, cached.
 
-Pages never open the database themselves. Cached reads are keyed by the store's data
-version, so an accepted upload shows at once for every user without clearing any
-global cache.
+Pages never open the database, read it or compute a statistic themselves: they call these
+functions with the actor, and these call :mod:`metrics.services` (which checks what the
+actor may do and withholds small numbers) or :mod:`metrics.reports`. Cached reads are keyed
+by the store's data version, so an accepted upload shows at once for every user without
+clearing any global cache.
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components
-from metrics import queries, services
+from metrics import services
 from metrics.access import Actor
 from metrics.catalogue import Catalogue, load_catalogue
-from metrics.services import CheckedReturn
-from metrics.store import IngestResult, Store, StoreError, default_db_path
+from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,7 +28,7 @@ def catalogue() -> Catalogue:
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    return services.open_store(path)
 
 
 def store() -> Store:
@@ -53,108 +54,187 @@ def version() -> tuple:
     return (str(s.path), *s.data_version())
 
 
-@st.cache_data(show_spinner=False)
 def catalogue_table() -> pl.DataFrame:
-    return queries.catalogue_table(catalogue())
+    """The catalogue as a table (definitions only: no figures)."""
+    return _catalogue_table()
 
 
-# Cached reads. Each takes the data version as an argument so that a write shows at once
-# (a new version is a new cache key); nothing ever clears Streamlit's shared caches.
+@st.cache_data(show_spinner=False)
+def _catalogue_table() -> pl.DataFrame:
+    return services.catalogue_table(services.READERS["public"], catalogue())
+
+
+# Reads of figures. Each public function takes the actor; the cached function beneath it
+# takes, instead, the stand-in reader for what that actor may see (services.reader) and the
+# data version. So a write shows at once (a new version is a new cache key), nothing ever
+# clears Streamlit's shared caches, and an entry read for one level of disclosure is never
+# served to another: a scrutiny member can never be handed the board's cached figures.
+
+
+def _as(actor: Actor) -> tuple[str, tuple]:
+    return services.reader(actor).id, version()
+
+
+def _reader(reader_id: str) -> Actor:
+    return services.READERS[reader_id.split("|", 1)[1]]
+
+
+def conceals(actor: Actor) -> bool:
+    """Whether small numbers are withheld from ``actor``."""
+    return services.conceals(actor)
+
+
+def periods(actor: Actor) -> list[str]:
+    return _periods(*_as(actor))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def periods(version: tuple) -> list[str]:
-    return queries.periods_available(store())
+def _periods(reader: str, version: tuple) -> list[str]:
+    return services.periods(_reader(reader), store())
+
+
+def default_period(actor: Actor) -> str | None:
+    return _default_period(*_as(actor))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def default_period(version: tuple) -> str | None:
-    return queries.default_period(store())
+def _default_period(reader: str, version: tuple) -> str | None:
+    return services.default_period(_reader(reader), store())
+
+
+def indicator_table(actor: Actor, period: str, *, benchmarks: bool = False) -> pl.DataFrame:
+    return _indicator_table(*_as(actor), period, benchmarks)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def indicator_table(period: str, version: tuple) -> pl.DataFrame:
-    return queries.indicator_table(store(), catalogue(), period)
+def _indicator_table(reader: str, version: tuple, period: str, benchmarks: bool) -> pl.DataFrame:
+    return services.indicator_table(
+        _reader(reader), store(), catalogue(), period, benchmarks=benchmarks
+    )
+
+
+def rag_summary(actor: Actor, period: str, by: str) -> pl.DataFrame:
+    return _rag_summary(*_as(actor), period, by)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def indicator_table_with_benchmarks(period: str, version: tuple) -> pl.DataFrame:
-    return queries.with_benchmarks(indicator_table(period, version), store(), catalogue(), period)
+def _rag_summary(reader: str, version: tuple, period: str, by: str) -> pl.DataFrame:
+    table = _indicator_table(reader, version, period, False)
+    return services.rag_summary(_reader(reader), catalogue(), table, by=by)
+
+
+def exceptions(actor: Actor, period: str) -> pl.DataFrame:
+    return _exceptions(*_as(actor), period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def benchmark_series(code: str, periods: tuple[str, ...], version: tuple) -> pl.DataFrame:
-    return queries.benchmark_series(store(), catalogue(), code, list(periods))
+def _exceptions(reader: str, version: tuple, period: str) -> pl.DataFrame:
+    table = _indicator_table(reader, version, period, False)
+    return services.exceptions(_reader(reader), store(), table)
+
+
+def returns_status(actor: Actor, period: str) -> pl.DataFrame:
+    return _returns_status(*_as(actor), period)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _returns_status(reader: str, version: tuple, period: str) -> pl.DataFrame:
+    return services.returns_status(_reader(reader), store(), catalogue(), period)
+
+
+def benchmark_series(actor: Actor, code: str, periods: tuple[str, ...]) -> pl.DataFrame:
+    return _benchmark_series(*_as(actor), code, periods)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _benchmark_series(
+    reader: str, version: tuple, code: str, periods: tuple[str, ...]
+) -> pl.DataFrame:
+    return services.benchmark_series(_reader(reader), store(), catalogue(), code, list(periods))
+
+
+def all_authorities(actor: Actor, code: str, period: str | None) -> pl.DataFrame:
+    return _all_authorities(*_as(actor), code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def all_authorities(code: str, period: str | None, version: tuple) -> pl.DataFrame:
-    return queries.all_authorities(store(), code, period)
+def _all_authorities(reader: str, version: tuple, code: str, period: str | None) -> pl.DataFrame:
+    return services.all_authorities(_reader(reader), store(), code, period)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def rag_summary(period: str, by: str, version: tuple) -> pl.DataFrame:
-    return queries.rag_summary(indicator_table(period, version), catalogue(), by=by)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def exceptions(period: str, version: tuple) -> pl.DataFrame:
-    return queries.exceptions(store(), catalogue(), period, indicator_table(period, version))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def returns_status(period: str, version: tuple) -> pl.DataFrame:
-    return queries.returns_status(store(), catalogue(), period)
+def indicator_series(actor: Actor, code: str, area: str, breakdown: str) -> pl.DataFrame:
+    return _indicator_series(*_as(actor), code, area, breakdown)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def indicator_series(code: str, area: str, breakdown: str, version: tuple) -> pl.DataFrame:
-    return queries.indicator_series(store(), code, area=area, breakdown=breakdown)
+def _indicator_series(
+    reader: str, version: tuple, code: str, area: str, breakdown: str
+) -> pl.DataFrame:
+    return services.indicator_series(
+        _reader(reader), store(), catalogue(), code, area=area, breakdown=breakdown
+    )
+
+
+def area_values(actor: Actor, code: str, period: str) -> pl.DataFrame:
+    return _area_values(*_as(actor), code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def area_values(code: str, period: str, version: tuple) -> pl.DataFrame:
-    return queries.area_values(store(), catalogue(), code, period)
+def _area_values(reader: str, version: tuple, code: str, period: str) -> pl.DataFrame:
+    return services.area_values(_reader(reader), store(), catalogue(), code, period)
+
+
+def breakdown_values(actor: Actor, code: str) -> pl.DataFrame:
+    return _breakdown_values(*_as(actor), code)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def breakdown_values(code: str, version: tuple) -> pl.DataFrame:
-    return queries.breakdown_values(store(), catalogue(), code)
+def _breakdown_values(reader: str, version: tuple, code: str) -> pl.DataFrame:
+    return services.breakdown_values(_reader(reader), store(), catalogue(), code)
+
+
+def commentary_history(actor: Actor, code: str) -> pl.DataFrame:
+    return _commentary_history(*_as(actor), code)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def commentary_history(code: str, version: tuple) -> pl.DataFrame:
-    return queries.commentary_history(store(), code)
+def _commentary_history(reader: str, version: tuple, code: str) -> pl.DataFrame:
+    return services.commentary_history(_reader(reader), store(), code)
+
+
+def area_series(actor: Actor, code: str, areas: tuple[str, ...]) -> pl.DataFrame:
+    return _area_series(*_as(actor), code, areas)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def area_series(code: str, areas: tuple[str, ...], version: tuple) -> pl.DataFrame:
-    return queries.area_series(store(), catalogue(), code, list(areas))
+def _area_series(reader: str, version: tuple, code: str, areas: tuple[str, ...]) -> pl.DataFrame:
+    return services.area_series(_reader(reader), store(), catalogue(), code, list(areas))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def group_submissions(group: str, version: tuple) -> pl.DataFrame:
-    return queries.group_submissions(store(), group)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def submission_findings(submission_id: int, version: tuple) -> pl.DataFrame:
-    return queries.submission_findings(store(), submission_id)
+def data_quality(actor: Actor) -> dict[str, pl.DataFrame]:
+    return _data_quality(*_as(actor))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def quality(version: tuple) -> dict[str, pl.DataFrame]:
-    s = store()
-    return {
-        "by_quarter": queries.submissions_by_quarter(s),
-        "by_rule": queries.findings_by_rule(s),
-        "by_group": queries.findings_by_group(s),
-    }
+def _data_quality(reader: str, version: tuple) -> dict[str, pl.DataFrame]:
+    return services.data_quality(_reader(reader), store())
 
 
-def previous_explanations(group: str, period: str) -> dict[str, str]:
+# A group's returns are read as the person (leads, the board and admins only): not cached
+# per level of disclosure, and cheap.
+
+
+def group_submissions(actor: Actor, group: str) -> pl.DataFrame:
+    return services.group_submissions(actor, store(), group)
+
+
+def submission_findings(actor: Actor, submission_id: int) -> pl.DataFrame:
+    return services.submission_findings(actor, store(), submission_id)
+
+
+def previous_explanations(actor: Actor, group: str, period: str) -> dict[str, str]:
     """Explanations from earlier versions of a return, to pre-fill recurring warnings."""
-    return store().previous_explanations(group, period)
+    return services.previous_explanations(actor, store(), group, period)
 
 
 def is_demo() -> bool:

@@ -47,6 +47,12 @@ ACTIONS: dict[str, Action] = {
             frozenset(Role),
         ),
         Action(
+            "view-localities",
+            "read figures for localities within the authority (the public view has the "
+            "authority as a whole only)",
+            frozenset(Role) - {Role.PUBLIC},
+        ),
+        Action(
             "view-unsuppressed",
             "read every figure as submitted, small numbers included",
             frozenset({Role.ADMIN, Role.BOARD, Role.LEAD}),

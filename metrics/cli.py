@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from metrics.access import Actor
 from metrics.catalogue import CatalogueError, load_catalogue
 from metrics.findings import Finding
 
@@ -111,8 +112,6 @@ def _open_store(db: Path | None, *, read_only: bool = False):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from metrics.access import Actor
-
     catalogue = load_catalogue()
     path = _existing(args.file)
     store = _open_store(args.db, read_only=True)
@@ -163,7 +162,6 @@ def _existing(path: Path) -> Path:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from metrics.access import Actor
     from metrics.services import submit_return
 
     catalogue = load_catalogue()
@@ -258,24 +256,14 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from metrics.queries import export_values
+    from metrics.services import export_values
 
     store = _open_store(args.db, read_only=True)
     if store is None:
         raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
     catalogue = load_catalogue()
     try:
-        frame = export_values(store, catalogue)
-        if args.public:
-            from metrics.disclosure import public_table
-
-            frame = public_table(
-                store.frame(
-                    "SELECT * FROM indicator_values ORDER BY indicator_code, "
-                    "period_order, area_code, breakdown"
-                ),
-                catalogue,
-            )
+        frame = export_values(Actor.operator("command line"), store, catalogue, public=args.public)
     finally:
         store.close()
     out = args.out or Path(f"indicator_values.{args.format}")
@@ -380,7 +368,6 @@ def cmd_neighbour_averages(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from metrics import services
-    from metrics.access import Actor
 
     operator = Actor.operator(args.by)
     store = _open_store(args.db)

@@ -6,6 +6,11 @@ suppression: where only one figure in a set that adds up to a published total is
 suppressed (one locality of the authority, or one category of a breakdown), the next
 smallest figure in the set is suppressed too, so the first cannot be worked out by
 subtraction.
+
+:func:`conceal` applies both to indicator values read for someone who may not see small
+numbers: the figures of a suppressed row, and every figure derived from them (its interval,
+RAG, the change from it and to it), are removed, and ``suppression`` says why. The service
+layer calls it for every reader without ``view-unsuppressed``; nothing else hides figures.
 """
 
 from __future__ import annotations
@@ -110,3 +115,60 @@ def public_table(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
             )
         },
     )
+
+
+FIGURES = ("numerator", "value", "sd", "lower_95", "upper_95", "lower_998", "upper_998")
+"""The columns of a suppressed row that are withheld (the denominator is not: it is the
+size of the group, published as DfE publishes it)."""
+
+SUPPRESSED_RAG = "suppressed"
+
+
+def conceal(values: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
+    """Indicator values with every suppressed figure, and every figure derived from one,
+    removed. ``marks`` is :func:`suppress` over whole sets (every locality and breakdown
+    category of the indicators and periods in ``values``), so secondary suppression sees
+    each set entire even when ``values`` holds only part of it.
+
+    A change from an earlier period is removed when either figure is suppressed, and so is
+    the earlier figure when it is the one suppressed; RAG becomes ``suppressed``."""
+    keys = ["indicator_code", "area_code", "breakdown"]
+    marked = marks.select(*keys, "period", "period_order", "suppression").sort(
+        [*keys, "period_order"]
+    )
+    marked = marked.with_columns(
+        _previous_hidden=pl.col("suppression").shift(1).over(keys).is_not_null(),
+    )
+    year_ago = marked.select(
+        *keys,
+        (pl.col("period_order") + 10).alias("period_order"),
+        pl.col("suppression").is_not_null().alias("_year_ago_hidden"),
+    )
+    marked = marked.join(year_ago, on=[*keys, "period_order"], how="left").select(
+        *keys, "period", "suppression", "_previous_hidden", "_year_ago_hidden"
+    )
+    frame = values.drop("suppression", strict=False).join(marked, on=[*keys, "period"], how="left")
+    hidden = pl.col("suppression").is_not_null()
+    previous_hidden = pl.col("_previous_hidden").fill_null(False)
+    year_ago_hidden = pl.col("_year_ago_hidden").fill_null(False)
+
+    def withheld(column: str, when: pl.Expr) -> pl.Expr:
+        return pl.when(when).then(None).otherwise(pl.col(column)).alias(column)
+
+    present = set(frame.columns)
+    changes = [
+        withheld(c, w)
+        for c, w in (
+            *((c, hidden) for c in FIGURES),
+            ("previous_value", previous_hidden),
+            ("change_previous", hidden | previous_hidden),
+            ("year_ago_value", year_ago_hidden),
+            ("change_year", hidden | year_ago_hidden),
+        )
+        if c in present
+    ]
+    if "rag" in present:
+        changes.append(
+            pl.when(hidden).then(pl.lit(SUPPRESSED_RAG)).otherwise(pl.col("rag")).alias("rag")
+        )
+    return frame.with_columns(changes).drop("_previous_hidden", "_year_ago_hidden")

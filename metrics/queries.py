@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import polars as pl
 
 from metrics.catalogue import Catalogue, Polarity
+from metrics.disclosure import conceal, public_table, suppress
 from metrics.periods import Quarter, latest_complete_quarter, matching_year
 from metrics.store import Store
 
@@ -39,12 +40,9 @@ def catalogue_table(catalogue: Catalogue) -> pl.DataFrame:
     ).sort("outcome_number", "code")
 
 
-def export_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
+def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.DataFrame:
     """Every indicator value with the indicator's title and unit, for CSV/Parquet export."""
-    values = store.frame(
-        "SELECT * EXCLUDE (submission_id) FROM indicator_values "
-        "ORDER BY indicator_code, period_order, area_code, breakdown"
-    )
+    values = _values(store, catalogue, "true", [], concealed=concealed).drop("submission_id")
     names = catalogue_table(catalogue).select(
         pl.col("code").alias("indicator_code"),
         pl.col("title").alias("indicator_title"),
@@ -59,6 +57,43 @@ def export_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
         .join(areas, on="area_code", how="left")
         .drop("period_order")
     )
+
+
+def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
+    """Every indicator value as published: text, small numbers as ``c`` with a footnote."""
+    return public_table(_values(store, catalogue, "true", [], concealed=False), catalogue)
+
+
+# --- indicator values, concealed for readers who may not see small numbers ----------------
+
+
+def _values(
+    store: Store,
+    catalogue: Catalogue,
+    where: str,
+    params: list,
+    *,
+    concealed: bool,
+    select: str = "v.*",
+    joins: str = "",
+    order: str = "v.indicator_code, v.period_order, v.area_code, v.breakdown",
+) -> pl.DataFrame:
+    """Rows of ``indicator_values v`` (every read of them goes through here). With
+    ``concealed``, small numbers and what derives from them are removed
+    (:func:`metrics.disclosure.conceal`), judged on the whole sets the rows belong to."""
+    frame = store.frame(
+        f"SELECT {select} FROM indicator_values v {joins} WHERE {where} ORDER BY {order}",
+        params,
+    )
+    if not concealed:
+        return frame.with_columns(suppression=pl.lit(None, dtype=pl.String))
+    codes = frame["indicator_code"].unique().to_list()
+    sets = store.frame(
+        "SELECT indicator_code, period, period_order, area_code, breakdown, numerator, "
+        "suppressed FROM indicator_values WHERE list_contains(?, indicator_code)",
+        [codes],
+    )
+    return conceal(frame, suppress(sets, catalogue))
 
 
 # --- the board's overview -------------------------------------------------------------
@@ -109,16 +144,20 @@ def values_as_at(
     *,
     area: str | None = None,
     breakdown: str = "total",
+    concealed: bool,
 ) -> pl.DataFrame:
     """Every indicator value (for one area and breakdown) that had been reported by the end
     of ``quarter``: annual indicators carry the year most recently reported."""
     area = area or catalogue.authority.code
     order = _quarter_order(quarter)
-    frame = store.frame(
-        "SELECT v.*, s.period AS return_period, s.submitted_at, s.version "
-        "FROM indicator_values v LEFT JOIN submissions s ON s.id = v.submission_id "
-        "WHERE v.area_code = ? AND v.breakdown = ?",
+    frame = _values(
+        store,
+        catalogue,
+        "v.area_code = ? AND v.breakdown = ?",
         [area, breakdown],
+        concealed=concealed,
+        select="v.*, s.period AS return_period, s.submitted_at, s.version",
+        joins="LEFT JOIN submissions s ON s.id = v.submission_id",
     )
     if frame.is_empty():
         return frame
@@ -135,10 +174,12 @@ def _quarter_order(code: str | None) -> int:
     return q.year * 10 + q.quarter
 
 
-def indicator_table(store: Store, catalogue: Catalogue, quarter: str) -> pl.DataFrame:
+def indicator_table(
+    store: Store, catalogue: Catalogue, quarter: str, *, concealed: bool
+) -> pl.DataFrame:
     """One row per indicator: its latest authority value as at ``quarter`` with interval,
     target, RAG, changes, direction, a sparkline of recent values and the last return."""
-    history = values_as_at(store, catalogue, quarter)
+    history = values_as_at(store, catalogue, quarter, concealed=concealed)
     meta = catalogue_table(catalogue).select(
         pl.col("code").alias("indicator_code"),
         "title",
@@ -220,11 +261,9 @@ def current_commentary(store: Store) -> pl.DataFrame:
     )
 
 
-def exceptions(
-    store: Store, catalogue: Catalogue, quarter: str, table: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """Indicators that are red or worsened, with the owning group's commentary."""
-    table = table if table is not None else indicator_table(store, catalogue, quarter)
+def exceptions(store: Store, table: pl.DataFrame) -> pl.DataFrame:
+    """Indicators of an indicator table (:func:`indicator_table`) that are red or worsened,
+    with the owning group's commentary."""
     flagged = table.filter((pl.col("rag") == "red") | (pl.col("direction") == "worsening"))
     notes = (
         current_commentary(store)
@@ -290,22 +329,34 @@ RETURN_DUE_DAYS = 30
 
 
 def indicator_series(
-    store: Store, code: str, *, area: str, breakdown: str = "total"
+    store: Store,
+    catalogue: Catalogue,
+    code: str,
+    *,
+    area: str,
+    breakdown: str = "total",
+    concealed: bool,
 ) -> pl.DataFrame:
     """Every period's value for one indicator, area and breakdown, oldest first."""
-    return store.frame(
-        "SELECT * FROM indicator_values WHERE indicator_code = ? AND area_code = ? "
-        "AND breakdown = ? ORDER BY period_order",
+    return _values(
+        store,
+        catalogue,
+        "v.indicator_code = ? AND v.area_code = ? AND v.breakdown = ?",
         [code, area, breakdown],
+        concealed=concealed,
     )
 
 
-def area_values(store: Store, catalogue: Catalogue, code: str, period: str) -> pl.DataFrame:
+def area_values(
+    store: Store, catalogue: Catalogue, code: str, period: str, *, concealed: bool
+) -> pl.DataFrame:
     """Each area's total for one indicator and period, with names and levels."""
-    frame = store.frame(
-        "SELECT * FROM indicator_values WHERE indicator_code = ? AND period = ? "
-        "AND breakdown = 'total'",
+    frame = _values(
+        store,
+        catalogue,
+        "v.indicator_code = ? AND v.period = ? AND v.breakdown = 'total'",
         [code, period],
+        concealed=concealed,
     )
     return frame.join(_areas(catalogue), on="area_code", how="left")
 
@@ -320,12 +371,17 @@ def _areas(catalogue: Catalogue) -> pl.DataFrame:
     )
 
 
-def breakdown_values(store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
+def breakdown_values(
+    store: Store, catalogue: Catalogue, code: str, *, concealed: bool
+) -> pl.DataFrame:
     """The authority's values by breakdown category for every period."""
-    frame = store.frame(
-        "SELECT * FROM indicator_values WHERE indicator_code = ? AND area_code = ? "
-        "AND breakdown <> 'total' ORDER BY period_order, breakdown",
+    frame = _values(
+        store,
+        catalogue,
+        "v.indicator_code = ? AND v.area_code = ? AND v.breakdown <> 'total'",
         [code, catalogue.authority.code],
+        concealed=concealed,
+        order="v.period_order, v.breakdown",
     )
     labels = {f"{b.code}:{c.code}": c.label for b in catalogue.breakdowns for c in b.categories}
     return frame.with_columns(
@@ -344,12 +400,17 @@ def commentary_history(store: Store, code: str) -> pl.DataFrame:
     )
 
 
-def area_series(store: Store, catalogue: Catalogue, code: str, areas: list[str]) -> pl.DataFrame:
+def area_series(
+    store: Store, catalogue: Catalogue, code: str, areas: list[str], *, concealed: bool
+) -> pl.DataFrame:
     """Totals for several areas over time (for comparing localities)."""
-    frame = store.frame(
-        "SELECT * FROM indicator_values WHERE indicator_code = ? AND breakdown = 'total' "
-        "AND list_contains(?, area_code) ORDER BY period_order, area_code",
+    frame = _values(
+        store,
+        catalogue,
+        "v.indicator_code = ? AND v.breakdown = 'total' AND list_contains(?, v.area_code)",
         [code, areas],
+        concealed=concealed,
+        order="v.period_order, v.area_code",
     )
     return frame.join(_areas(catalogue), on="area_code", how="left")
 
@@ -534,7 +595,7 @@ COMPARISONS = {
 
 
 def with_benchmarks(
-    table: pl.DataFrame, store: Store, catalogue: Catalogue, quarter: str
+    table: pl.DataFrame, store: Store, catalogue: Catalogue, quarter: str, *, concealed: bool
 ) -> pl.DataFrame:
     """The indicator table with England, region and neighbour columns, the Fingertips
     comparisons with England (95% and 99.8% intervals) and with the neighbours' average
@@ -549,7 +610,7 @@ def with_benchmarks(
     table = table.join(
         benchmarks(store, catalogue, shown).drop("period"), on="indicator_code", how="left"
     )
-    history = values_as_at(store, catalogue, quarter)
+    history = values_as_at(store, catalogue, quarter, concealed=concealed)
     by_indicator = (
         {
             key[0]: part

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import polars as pl
 
 from metrics import queries
-from metrics.access import Actor, Role, require
+from metrics.access import Actor, Role, can, require
 from metrics.catalogue import Catalogue
 from metrics.store import IngestResult, Store
+from metrics.store import StoreError as StoreError  # for the app, which never imports the store
+from metrics.store import default_db_path as default_db_path
 from metrics.transforms import compute_indicator_values
 from metrics.validation import (
     ReturnContextError,
@@ -153,6 +156,180 @@ def preview_return(
         )
         .sort("indicator_code")
     )
+
+
+# --- reading: every figure a page, a download or an export shows ----------------------------
+#
+# Each read function checks that the actor may read, and withholds small numbers (and what
+# derives from them) from anyone without view-unsuppressed: the one suppression step.
+
+
+def conceals(actor: Actor) -> bool:
+    """Whether small numbers are withheld from ``actor`` (refused if they may read nothing)."""
+    require(actor, "view-published")
+    return not can(actor, "view-unsuppressed")
+
+
+READERS = {
+    key: Actor(id=f"reader|{key}", name=name, roles=frozenset({role}))
+    for key, name, role in (
+        ("unsuppressed", "A reader of every figure", Role.BOARD),
+        ("suppressed", "A reader of suppressed figures", Role.SCRUTINY),
+        ("public", "A reader of the public view", Role.PUBLIC),
+    )
+}
+"""One stand-in reader per level of disclosure: pages cache what they read per level, not
+per person, and an entry read for one level is never served to another."""
+
+
+def reader(actor: Actor) -> Actor:
+    """The stand-in reader that may read exactly what ``actor`` may read."""
+    if not conceals(actor):
+        return READERS["unsuppressed"]
+    return READERS["suppressed" if can(actor, "view-localities") else "public"]
+
+
+def open_store(path: Path | str) -> Store:
+    """The store in the database file at ``path`` (see :class:`metrics.store.Store`)."""
+    return Store(path)
+
+
+def catalogue_table(actor: Actor, catalogue: Catalogue) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.catalogue_table(catalogue)
+
+
+def periods(actor: Actor, store: Store) -> list[str]:
+    require(actor, "view-published")
+    return queries.periods_available(store)
+
+
+def default_period(actor: Actor, store: Store) -> str | None:
+    require(actor, "view-published")
+    return queries.default_period(store)
+
+
+def indicator_table(
+    actor: Actor, store: Store, catalogue: Catalogue, period: str, *, benchmarks: bool = False
+) -> pl.DataFrame:
+    """Every indicator's latest figure as at ``period`` (see
+    :func:`metrics.queries.indicator_table`), with the England and neighbour comparisons
+    when ``benchmarks``."""
+    hide = conceals(actor)
+    table = queries.indicator_table(store, catalogue, period, concealed=hide)
+    if benchmarks:
+        table = queries.with_benchmarks(table, store, catalogue, period, concealed=hide)
+    return table
+
+
+def rag_summary(
+    actor: Actor, catalogue: Catalogue, table: pl.DataFrame, *, by: str
+) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.rag_summary(table, catalogue, by=by)
+
+
+def exceptions(actor: Actor, store: Store, table: pl.DataFrame) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.exceptions(store, table)
+
+
+def returns_status(actor: Actor, store: Store, catalogue: Catalogue, period: str) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.returns_status(store, catalogue, period)
+
+
+def indicator_series(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    code: str,
+    *,
+    area: str,
+    breakdown: str = "total",
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    if area != catalogue.authority.code:
+        require(actor, "view-localities")
+    return queries.indicator_series(
+        store, catalogue, code, area=area, breakdown=breakdown, concealed=hide
+    )
+
+
+def area_values(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, period: str
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    require(actor, "view-localities")
+    return queries.area_values(store, catalogue, code, period, concealed=hide)
+
+
+def area_series(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, areas: list[str]
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    if set(areas) - {catalogue.authority.code}:
+        require(actor, "view-localities")
+    return queries.area_series(store, catalogue, code, areas, concealed=hide)
+
+
+def breakdown_values(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
+    return queries.breakdown_values(store, catalogue, code, concealed=conceals(actor))
+
+
+def benchmark_series(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, periods: list[str]
+) -> pl.DataFrame:
+    """Published England, region and neighbour figures (published already suppressed)."""
+    require(actor, "view-published")
+    return queries.benchmark_series(store, catalogue, code, periods)
+
+
+def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.all_authorities(store, code, period)
+
+
+def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.commentary_history(store, code)
+
+
+def group_submissions(actor: Actor, store: Store, group: str) -> pl.DataFrame:
+    require(actor, "view-submissions")
+    return queries.group_submissions(store, group)
+
+
+def submission_findings(actor: Actor, store: Store, submission_id: int) -> pl.DataFrame:
+    require(actor, "view-submissions")
+    return queries.submission_findings(store, submission_id)
+
+
+def data_quality(actor: Actor, store: Store) -> dict[str, pl.DataFrame]:
+    """Counts of returns and findings by quarter, rule and group (no figures)."""
+    require(actor, "view-published")
+    return {
+        "by_quarter": queries.submissions_by_quarter(store),
+        "by_rule": queries.findings_by_rule(store),
+        "by_group": queries.findings_by_group(store),
+    }
+
+
+def previous_explanations(actor: Actor, store: Store, group: str, period: str) -> dict[str, str]:
+    require(actor, "explain-warning", group)
+    return store.previous_explanations(group, period)
+
+
+def export_values(
+    actor: Actor, store: Store, catalogue: Catalogue, *, public: bool = False
+) -> pl.DataFrame:
+    """Every indicator value for download or ``outcomes export``: as stored for those who
+    may export it unsuppressed, else (or when ``public``) as published, small numbers as
+    ``c`` with a footnote."""
+    hide = conceals(actor) or not can(actor, "export-unsuppressed")
+    if public or hide:
+        return queries.public_values(store, catalogue)
+    return queries.export_values(store, catalogue, concealed=False)
 
 
 # --- people ---------------------------------------------------------------------------------

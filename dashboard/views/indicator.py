@@ -3,18 +3,19 @@ commentary. The indicator and period are in the URL, so a link opens this exact 
 
 from __future__ import annotations
 
-import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
-from dashboard import data, state
+from dashboard import data, people, state
+from metrics.access import can
 from metrics.formatting import figure
 from metrics.periods import is_period, sort_key
+from metrics.reports import indicator as report
 
 catalogue = data.catalogue()
-version = data.version()
+me = people.actor()
 authority = catalogue.authority
 
 code = state.choice(
@@ -50,7 +51,7 @@ st.dataframe(
     key="facts",
 )
 
-series = data.indicator_series(code, authority.code, "total", version)
+series = data.indicator_series(me, code, authority.code, "total")
 if series.is_empty():
     st.info("No figures have been accepted for this indicator yet.")
     st.stop()
@@ -86,7 +87,7 @@ if series["target"].is_not_null().any():
         name="Target",
         line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
     )
-published = data.benchmark_series(code, tuple(periods), version)
+published = data.benchmark_series(me, code, tuple(periods))
 method = catalogue.settings.neighbour_average
 for label, key, dash in (
     ("England", "england", "dot"),
@@ -105,8 +106,8 @@ for label, key, dash in (
 trend_table = series.select(
     pl.col("period").alias("Period"),
     *ui.value_columns(d, unit),
-    pl.col("numerator").alias("Numerator"),
-    pl.col("denominator").alias("Denominator"),
+    ui.count_column("numerator").alias("Numerator"),
+    ui.size_column("denominator").alias("Denominator"),
     pl.col("target").alias("Target"),
     pl.col("rag").map_elements(ui.rag_label, return_dtype=pl.String).alias("RAG"),
 )
@@ -137,7 +138,9 @@ ui.chart_with_table(
 
 # --- localities ----------------------------------------------------------------------------
 
-has_localities = any(level.value == "locality" for level in ind.area_levels)
+has_localities = any(level.value == "locality" for level in ind.area_levels) and can(
+    me, "view-localities"
+)
 chosen_default = max(
     (p for p in periods if wanted is None or sort_key(p) <= sort_key(wanted)),
     key=sort_key,
@@ -148,11 +151,12 @@ if has_localities:
     period = state.choice(
         "area_period", periods[::-1], label="Period for the comparison", default=chosen_default
     )
-    areas = data.area_values(code, period, version)
+    areas = data.area_values(me, code, period)
     total = areas.filter(pl.col("level") == "authority")
     local = areas.filter(pl.col("level") == "locality").sort(
-        "value", descending=ind.polarity.value != "low_is_good"
+        "value", descending=ind.polarity.value != "low_is_good", nulls_last=True
     )
+    centre = total["value"][0] if not total.is_empty() else None
     fig = go.Figure()
     fig.add_bar(
         x=local["area_name"],
@@ -167,57 +171,38 @@ if has_localities:
             "color": "#333333",
         },
     )
-    if not total.is_empty():
+    if centre is not None:
         fig.add_hline(
-            y=total["value"][0],
+            y=centre,
             line_dash="dash",
             line_color=ui.AUTHORITY,
-            annotation_text=f"{authority.name} {figure(total['value'][0], d, unit)}",
+            annotation_text=f"{authority.name} {figure(centre, d, unit)}",
             annotation_position="top left",
         )
     local_table = local.select(
         pl.col("area_name").alias("Locality"),
         *ui.value_columns(d, unit),
-        pl.col("numerator").alias("Numerator"),
-        pl.col("denominator").alias("Denominator"),
-        pl.when(pl.col("suppressed"))
-        .then(pl.lit("small numbers"))
-        .otherwise(pl.lit(""))
-        .alias("Note"),
+        ui.count_column("numerator").alias("Numerator"),
+        ui.size_column("denominator").alias("Denominator"),
+        ui.note_column(ind.suppression_threshold).alias("Note"),
     )
-    if ind.kind.value in ("proportion", "rate") and not total.is_empty():
-        from metrics.stats import compare_to_control_limits, funnel_limits
-
-        centre = total["value"][0]
+    show_funnel = report.compared(ind) and centre is not None
+    if show_funnel:
         local_table = local_table.with_columns(
             pl.Series(
                 "Against the authority (99.8% limits)",
                 [
-                    ui.COMPARISON_LABELS[
-                        compare_to_control_limits(
-                            row["value"],
-                            row["denominator"],
-                            centre,
-                            polarity=ind.polarity.value,
-                            kind=ind.kind.value,
-                            multiplier=ind.multiplier,
-                            confidence=0.998,
-                        )
-                    ]
-                    or "–"
-                    for row in local.iter_rows(named=True)
+                    ui.COMPARISON_LABELS.get(v or "", "") or "–"
+                    for v in report.locality_verdicts(local, centre, ind)
                 ],
                 dtype=pl.String,
             )
         )
-        sizes = np.linspace(
-            max(1.0, local["denominator"].min() * 0.5), local["denominator"].max() * 1.3, 80
-        )
+        limits = report.funnel(centre, local["denominator"].to_list(), ind)
+        sizes = limits.sizes
         funnel = go.Figure()
-        for level, dash in ((0.95, "dash"), (0.998, "dot")):
-            lo, hi = funnel_limits(
-                centre, sizes, kind=ind.kind.value, multiplier=ind.multiplier, confidence=level
-            )
+        for level, dash in zip(report.FUNNEL_LEVELS, ("dash", "dot"), strict=True):
+            lo, hi = limits.limits[level]
             name = f"{level * 100:g}% limits"
             funnel.add_scatter(
                 x=sizes, y=hi, mode="lines", name=name, line={"color": "#505a5f", "dash": dash}
@@ -260,10 +245,10 @@ if has_localities:
         key="localities",
         file_name=f"{code}_localities_{period}.csv",
         caption="Where a locality's interval does not cross the authority's line, the "
-        "difference is unlikely to be chance. 'Small numbers' marks counts below the "
-        f"suppression threshold ({ind.suppression_threshold}): not for publication.",
+        "difference is unlikely to be chance. "
+        + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
     )
-    if ind.kind.value in ("proportion", "rate") and not total.is_empty():
+    if show_funnel:
         st.subheader("Funnel plot", anchor=False)
         ui.chart_with_table(
             funnel_figure,
@@ -284,13 +269,11 @@ latest = series.filter(pl.col("period") == spine_period).row(0, named=True)
 matched = published.filter(pl.col("period") == spine_period)
 bench = matched.row(0, named=True) if matched.height else {}
 others = (
-    data.all_authorities(code, bench["benchmark_period"], version)
+    data.all_authorities(me, code, bench["benchmark_period"])
     if bench.get("benchmark_period")
     else None
 )
 if others is not None and not others.is_empty():
-    from metrics.stats import compare_to_benchmark, quartile_band, quartile_cut_points, ranks
-
     st.header("Compared with England and all authorities", divider="gray")
     published_period = others["period"][0]
     st.caption(
@@ -303,21 +286,19 @@ if others is not None and not others.is_empty():
             "published yet."
         )
     )
-    values = others["value"].to_list()
-    everyone = [*values, latest["value"]]
-    polarity = ind.polarity.value
-    rank = ranks(everyone, polarity=polarity)[-1]
-    cuts = quartile_cut_points(everyone)
-    band = quartile_band(latest["value"], cuts, polarity=polarity)
-    low_good = polarity == "low_is_good"
-    judged = polarity != "no_judgement"
-    worst, best = (max(values), min(values)) if low_good else (min(values), max(values))
-    q25, q75 = (cuts[2], cuts[0]) if low_good else (cuts[0], cuts[2])
-    worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
     england = bench.get("england")
-    verdict = compare_to_benchmark(
-        latest["value"], latest["lower_95"], latest["upper_95"], england, polarity=polarity
+    place = report.spine(
+        others["value"].to_list(),
+        latest["value"],
+        latest["lower_95"],
+        latest["upper_95"],
+        england,
+        polarity=ind.polarity.value,
     )
+    worst, best, q25, q75 = place.worst, place.best, place.lower_band, place.upper_band
+    low_good, judged = place.low_is_good, place.judged
+    worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
+    ours_hidden = latest.get("suppression") is not None
     fig = go.Figure()
     fig.add_bar(
         y=[""],
@@ -350,15 +331,16 @@ if others is not None and not others.is_empty():
                 "line": {"width": 3, "color": ui.BENCHMARK},
             },
         )
-    fig.add_scatter(
-        y=[""],
-        x=[latest["value"]],
-        mode="markers+text",
-        name=f"{authority.name} {latest['period']}",
-        text=[ui.COMPARISON_LABELS.get(verdict, "")],
-        textposition="top center",
-        marker={"symbol": "diamond", "size": 18, "color": ui.AUTHORITY},
-    )
+    if latest["value"] is not None:
+        fig.add_scatter(
+            y=[""],
+            x=[latest["value"]],
+            mode="markers+text",
+            name=f"{authority.name} {latest['period']}",
+            text=[ui.COMPARISON_LABELS.get(place.verdict or "", "")],
+            textposition="top center",
+            marker={"symbol": "diamond", "size": 18, "color": ui.AUTHORITY},
+        )
     fig.update_layout(barmode="overlay")
     if low_good:
         fig.update_xaxes(autorange="reversed")
@@ -380,9 +362,13 @@ if others is not None and not others.is_empty():
                 figure(england, d, unit),
                 figure(q75, d, unit),
                 figure(best, d, unit),
-                figure(latest["value"], d, unit),
-                f"{rank} of {len(everyone)}" if rank else "not ranked: no better direction",
-                band or "–",
+                figure(latest["value"], d, unit, suppressed=ours_hidden),
+                f"{place.rank} of {place.count}"
+                if place.rank
+                else (
+                    "not ranked: suppressed" if ours_hidden else "not ranked: no better direction"
+                ),
+                place.band or "–",
             ],
         }
     )
@@ -410,7 +396,7 @@ if others is not None and not others.is_empty():
 
 if ind.breakdowns:
     st.header("Groups of children", divider="gray")
-    values = data.breakdown_values(code, version)
+    values = data.breakdown_values(me, code)
     for dim_code in ind.breakdowns:
         dim = catalogue.breakdown[dim_code]
         rows = values.filter(pl.col("dimension") == dim_code)
@@ -427,13 +413,24 @@ if ind.breakdowns:
                 name=cat.label,
                 line={"color": ui.SERIES[n + 1], "dash": ["solid", "dash", "dot"][n % 3]},
             )
-        wide = rows.pivot(on="category", index="period", values="value")
+        shown = rows.with_columns(ui.figure_column("value", d, unit, own=True).alias("shown"))
+        wide = shown.pivot(on="category", index="period", values="shown")
         if dim.gap:
             first, second = (next(c.label for c in dim.categories if c.code == g) for g in dim.gap)
-            wide = wide.with_columns(
-                (pl.col(first) - pl.col(second)).alias(f"Gap ({first} minus {second})")
+            gap = f"Gap ({first} minus {second})"
+            numbers = rows.pivot(on="category", index="period", values="value")
+            hidden = rows.with_columns(hidden=pl.col("suppression").is_not_null()).pivot(
+                on="category", index="period", values="hidden"
             )
-        shown = wide.with_columns(pl.exclude("period").round(d)).rename({"period": "Period"})
+            gaps = numbers.join(hidden, on="period", suffix="_hidden").select(
+                "period",
+                pl.when(pl.col(f"{first}_hidden") | pl.col(f"{second}_hidden"))
+                .then(pl.lit(ui.SUPPRESSED))
+                .otherwise(ui.change_column(pl.col(first) - pl.col(second), d, unit))
+                .alias(gap),
+            )
+            wide = wide.join(gaps, on="period", how="left")
+        shown = wide.rename({"period": "Period"})
         ui.chart_with_table(
             ui.base_layout(fig, title=f"By {dim.label.split(' (')[0].lower()}", y_title=y_title),
             shown,
@@ -444,7 +441,7 @@ if ind.breakdowns:
 # --- commentary ----------------------------------------------------------------------------
 
 st.header("Commentary", divider="gray")
-notes = data.commentary_history(code, version)
+notes = data.commentary_history(me, code)
 if notes.is_empty():
     st.write("No commentary has been given for this indicator.")
 for r in notes.iter_rows(named=True):

@@ -7,13 +7,13 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
-from dashboard import data, state
-from metrics.formatting import change, figure, interval
+from dashboard import data, people, state
+from metrics.formatting import SUPPRESSED, change, figure, interval
 from metrics.periods import Quarter
 
 catalogue = data.catalogue()
-version = data.version()
-periods = data.periods(version)
+me = people.actor()
+periods = data.periods(me)
 
 st.title("Board overview")
 if not periods:
@@ -27,12 +27,11 @@ period = state.choice(
     "period",
     periods[::-1],
     label="Quarter",
-    default=data.default_period(version),
+    default=data.default_period(me),
     format_func=lambda p: Quarter.parse(p).label,
     help="Defaults to the latest complete quarter. Annual indicators show the latest year "
     "reported by the end of the quarter.",
 )
-table = data.indicator_table(period, version)
 st.caption(
     f"{catalogue.settings.partnership}. Figures for {catalogue.authority.name} as a whole, "
     f"as reported by the end of {Quarter.parse(period).label}. RAG compares each figure with "
@@ -76,7 +75,7 @@ for tab, by, title in (
     (by_priority, "priority", "Plan priority"),
 ):
     with tab:
-        summary = data.rag_summary(period, by, version)
+        summary = data.rag_summary(me, period, by)
         shown = summary.rename({"heading": title, "no_target": "no target"})
         ui.chart_with_table(
             summary_chart(summary, f"Indicators by RAG rating: {title}s"),
@@ -98,6 +97,7 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for r in frame.iter_rows(named=True):
         d, unit = r["decimals"], r["unit"]
+        hidden = r.get("suppression") is not None
         rows.append(
             {
                 "Indicator": f"indicator?code={r['indicator_code']}&period={period}",
@@ -105,12 +105,16 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "Title": r["title"],
                 "Outcome": r["outcome"],
                 "Period": r.get("period") or "–",
-                "Value": figure(r.get("value"), d, unit),
-                "95% interval": interval(r.get("lower_95"), r.get("upper_95"), d),
+                "Value": figure(r.get("value"), d, unit, suppressed=hidden),
+                "95% interval": SUPPRESSED
+                if hidden
+                else interval(r.get("lower_95"), r.get("upper_95"), d),
                 "Target": figure(r.get("target"), d, unit),
                 "RAG": ui.rag_label(r["rag"]),
-                "Since last period": change(r.get("change_previous"), d, unit),
-                "Since a year ago": change(r.get("change_year"), d, unit),
+                "Since last period": SUPPRESSED
+                if hidden
+                else change(r.get("change_previous"), d, unit),
+                "Since a year ago": SUPPRESSED if hidden else change(r.get("change_year"), d, unit),
                 "Direction": ui.DIRECTION_LABELS.get(r["direction"], r["direction"]),
                 "Recent trend": r.get("trend") or "",
                 "England": figure(r.get("england"), d, unit),
@@ -131,7 +135,7 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-rows = indicator_rows(data.indicator_table_with_benchmarks(period, version))
+rows = indicator_rows(data.indicator_table(me, period, benchmarks=True))
 outcome_filter = st.multiselect(
     "Outcomes",
     [o.title for o in catalogue.outcomes],
@@ -187,7 +191,7 @@ ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="i
 # --- exceptions ----------------------------------------------------------------------------
 
 st.header("Exceptions", divider="gray")
-flagged = data.exceptions(period, version)
+flagged = data.exceptions(me, period)
 st.write(
     f"{flagged.height} indicators are red or worsened since the period before. "
     "Each shows the owning group's commentary for the period."
@@ -196,11 +200,12 @@ for r in flagged.iter_rows(named=True):
     with st.container(border=True):
         st.subheader(f"{r['indicator_code']} {r['title']}", anchor=False)
         d, unit = r["decimals"], r["unit"]
+        hidden = r.get("suppression") is not None
+        since = SUPPRESSED if hidden else change(r["change_previous"], d, unit)
         st.markdown(
             f"**{ui.rag_label(r['rag'])}** · {ui.DIRECTION_LABELS.get(r['direction'], '')} · "
-            f"{figure(r['value'], d, unit)} in {r['period']} (target "
-            f"{figure(r['target'], d, unit)}; {change(r['change_previous'], d, unit)} since the "
-            f"period before) · {r['group']}"
+            f"{figure(r['value'], d, unit, suppressed=hidden)} in {r['period']} (target "
+            f"{figure(r['target'], d, unit)}; {since} since the period before) · {r['group']}"
         )
         if r.get("commentary"):
             st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
@@ -216,7 +221,7 @@ for r in flagged.iter_rows(named=True):
 # --- returns -------------------------------------------------------------------------------
 
 st.header("Returns for the quarter", divider="gray")
-status = data.returns_status(period, version)
+status = data.returns_status(me, period)
 counts = status.group_by("status").len()
 st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
 st.table(

@@ -7,12 +7,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
-from dashboard import data
+from dashboard import data, people
 from metrics.validation.rules import load_rules
 
 catalogue = data.catalogue()
-version = data.version()
-quality = data.quality(version)
+quality = data.data_quality(people.actor())
 rules = load_rules()
 
 st.title("Data quality")

@@ -17,7 +17,6 @@ from metrics.periods import Quarter, latest_complete_quarter, quarters_between
 from metrics.templates import template_bytes, template_name
 
 catalogue = data.catalogue()
-store = data.store()
 TABLE_LIMIT = 200
 
 me = people.actor()
@@ -28,8 +27,7 @@ def show_history(group: str) -> None:
     """The group's returns and each one's findings."""
 
     st.header(f"{catalogue.group[group].name}: returns received", divider="gray")
-    version = data.version()
-    history = data.group_submissions(group, version)
+    history = data.group_submissions(me, group)
     if history.is_empty():
         st.write("No returns yet.")
     else:
@@ -57,7 +55,7 @@ def show_history(group: str) -> None:
                 )
             ),
         )
-        found = data.submission_findings(chosen, version)
+        found = data.submission_findings(me, chosen)
         if found.is_empty():
             st.write("No findings.")
         else:
@@ -252,7 +250,7 @@ else:
                 f"{catalogue.authority.name} as a whole, as the board will see it once this "
                 "return is accepted."
             )
-        carried = data.previous_explanations(group, period)
+        carried = data.previous_explanations(me, group, period)
         by_rule: dict[str, list] = {}
         for f in report.warnings:
             by_rule.setdefault(f.rule, []).append(f)
@@ -294,8 +292,7 @@ else:
             st.caption(f"Submitted as {ui.plain(me.name)}; recorded with the return.")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:
-            from metrics.services import TextRefused
-            from metrics.store import StoreError
+            from metrics.services import StoreError, TextRefused
 
             missing = [k for k, text in explanations.items() if not text.strip()]
             if missing:

@@ -7,10 +7,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
-from dashboard import data, state
+from dashboard import data, people, state
+from metrics.access import can
 
 catalogue = data.catalogue()
-version = data.version()
+me = people.actor()
 
 st.title("Trends")
 st.write(
@@ -35,7 +36,9 @@ code = state.choice(
 ind = catalogue.indicator[code]
 st.info(f"**{ind.title}.** {ind.definition} Source: {ind.source}.", icon=":material/info:")
 
-by_locality = any(level.value == "locality" for level in ind.area_levels)
+by_locality = any(level.value == "locality" for level in ind.area_levels) and can(
+    me, "view-localities"
+)
 options = [catalogue.authority.code] + (
     [a.code for a in catalogue.localities] if by_locality else []
 )
@@ -56,7 +59,7 @@ if not areas:
     st.warning("Choose at least one area.")
     st.stop()
 
-series = data.area_series(code, tuple(sorted(areas)), version)
+series = data.area_series(me, code, tuple(sorted(areas)))
 if series.is_empty():
     st.info("No figures have been accepted for this indicator yet.")
     st.stop()
@@ -80,8 +83,9 @@ table = series.select(
     pl.col("area_name").alias("Area"),
     pl.col("period").alias("Period"),
     *ui.value_columns(d, unit),
-    pl.col("numerator").alias("Numerator"),
-    pl.col("denominator").alias("Denominator"),
+    ui.count_column("numerator").alias("Numerator"),
+    ui.size_column("denominator").alias("Denominator"),
+    ui.note_column(ind.suppression_threshold).alias("Note"),
 )
 ui.chart_with_table(
     ui.base_layout(fig, title=f"{ind.title}", y_title="%" if unit == "%" else unit, height=460),
@@ -89,7 +93,8 @@ ui.chart_with_table(
     key="trends",
     file_name=f"{code}_trends.csv",
     caption="Small localities move more from period to period by chance: see the intervals "
-    "in the table.",
+    "in the table. "
+    + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
 )
 st.page_link(
     "views/indicator.py",

@@ -15,6 +15,7 @@ B, L, S, A, P = Role.BOARD, Role.LEAD, Role.SCRUTINY, Role.ADMIN, Role.PUBLIC
 # added to metrics.access.ACTIONS without a line here fails test_every_action_is_specified.
 EXPECTED: dict[str, set[Role]] = {
     "view-published": {A, B, L, S, P},
+    "view-localities": {A, B, L, S},
     "view-unsuppressed": {A, B, L},
     "export-unsuppressed": {A, B, L},
     "view-submissions": {A, B, L},

@@ -58,7 +58,11 @@ def test_overview_table_matches_each_indicators_own_period(demo_db, catalogue):
     with Store(demo_db, read_only=True) as store:
         quarter = "2024-25-Q4"
         table = queries.with_benchmarks(
-            queries.indicator_table(store, catalogue, quarter), store, catalogue, quarter
+            queries.indicator_table(store, catalogue, quarter, concealed=False),
+            store,
+            catalogue,
+            quarter,
+            concealed=False,
         )
         published = table.filter(pl.col("england").is_not_null())
         assert set(published["indicator_code"]) == {"SS01", "CC01", "PA01"}
@@ -113,7 +117,11 @@ def _expected(value, lower, upper, benchmark, polarity):
 def test_comparisons_with_england_at_both_levels_and_with_neighbours(demo_db, catalogue, quarter):
     with Store(demo_db, read_only=True) as store:
         table = queries.with_benchmarks(
-            queries.indicator_table(store, catalogue, quarter), store, catalogue, quarter
+            queries.indicator_table(store, catalogue, quarter, concealed=False),
+            store,
+            catalogue,
+            quarter,
+            concealed=False,
         )
     seen = set()
     for row in table.filter(pl.col("england").is_not_null()).iter_rows(named=True):
