@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import people
+from metrics.access import Role, can
 
 st.set_page_config(
     page_title="Partnership Outcomes",
@@ -69,5 +70,14 @@ PAGES = {
     ],
 }
 
-people.establish()  # who is using the app (or a page saying why no one may)
-st.navigation(PAGES).run()
+me = people.establish()  # who is using the app (or a page saying why no one may)
+# each person is offered the pages their role can use (each page checks again for itself)
+hidden = {
+    "submit": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
+    "admin": not can(me, "manage-users"),
+}
+offered = {
+    section: [p for p in pages if not hidden.get(p.url_path, False)]
+    for section, pages in PAGES.items()
+}
+st.navigation({section: pages for section, pages in offered.items() if pages}).run()

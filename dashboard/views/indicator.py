@@ -108,7 +108,7 @@ trend_table = series.select(
     *ui.value_columns(d, unit),
     ui.count_column("numerator").alias("Numerator"),
     ui.size_column("denominator").alias("Denominator"),
-    pl.col("target").alias("Target"),
+    ui.figure_column("target", d, unit).alias("Target"),
     pl.col("rag").map_elements(ui.rag_label, return_dtype=pl.String).alias("RAG"),
 )
 if published.height:

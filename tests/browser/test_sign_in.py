@@ -1,12 +1,14 @@
 """Signing in through a real OpenID Connect provider running on this machine
 (``oidc-provider-mock``), against the app served with an ``[auth]`` configuration and a
 database that is not a demo: a visitor sees only the sign-in page; a delivery group lead
-signs in, is offered their own group only and submits its return; someone with no role is
-told so; signing out ends the session. Every request the app's pages make stays on
-127.0.0.1."""
+signs in, is offered their own group only and submits its return; a scrutiny member sees
+``c`` on the indicator page and in its CSV where a board member sees the small number;
+someone with no role is told so; signing out ends the session. Every request the app's
+pages make stays on 127.0.0.1."""
 
 from __future__ import annotations
 
+import csv
 import shutil
 from urllib.parse import urlsplit
 
@@ -25,6 +27,7 @@ pytestmark = pytest.mark.browser
 PEOPLE = {
     "lead-yjs": ("Yasmin Lead", "lead", "YJS"),
     "scrutiny-1": ("Sam Councillor", "scrutiny", None),
+    "board-1": ("Bea Board", "board", None),
 }
 
 
@@ -145,3 +148,43 @@ def test_someone_without_a_role_is_told_so(signed_server, browser_page):
     page.get_by_text("no one has given you a role yet").wait_for()
     assert "Board overview" not in page.locator("body").inner_text()
     screenshot(page, "signed_in_without_role")
+
+
+SMALL = ("YJ03", "2025-26-Q3")
+"""An indicator and quarter whose count for the whole authority is small in the demo."""
+
+
+@pytest.mark.parametrize("sub", ["scrutiny-1", "board-1"])
+def test_a_scrutiny_member_sees_c_where_a_board_member_sees_the_small_number(
+    signed_server, browser_page, catalogue, demo_db, sub
+):
+    code, period = SMALL
+    with Store(demo_db, read_only=True) as store:  # the app holds its own copy
+        numerator = store.scalar(
+            "SELECT numerator FROM indicator_values WHERE indicator_code = ? AND period = ? "
+            "AND area_code = ? AND breakdown = 'total'",
+            [code, period, catalogue.authority.code],
+        )
+    assert 1 <= numerator < catalogue.indicator[code].suppression_threshold
+    hidden = sub.startswith("scrutiny")
+    page = browser_page
+    sign_in(page, signed_server, sub)
+    page.goto(f"{signed_server['url']}/indicator?code={code}&period={period}")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Table").first.click()
+    cells = page.locator("[role=gridcell]")
+    cells.filter(has_text=period).first.wait_for(state="attached")  # the grid's a11y cells
+    texts = cells.all_inner_texts()
+    row = texts[texts.index(period) : texts.index(period) + 5]  # period, value, interval, n, d
+    expected = "c" if hidden else f"{numerator:,.0f}"
+    assert row[3] == expected, row
+    assert (row[1] == "c") is hidden, row
+    screenshot(page, f"small_numbers_as_{sub.split('-')[0]}")
+    with page.expect_download() as download:
+        page.locator("[data-testid='stDownloadButton'] button").first.click()
+    text = download.value.path().read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    mine = next(r for r in rows if r["Period"] == period)
+    assert mine["Numerator"] == expected, mine
+    assert (mine["Value"] == "c") is hidden, mine
+    assert (mine["RAG"] == "c Suppressed") is hidden, mine
