@@ -75,6 +75,7 @@ me = people.establish()  # who is using the app (or a page saying why no one may
 hidden = {
     "submit": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
     "admin": not can(me, "manage-users"),
+    "quality": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
 }
 offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]

@@ -242,8 +242,17 @@ def is_demo() -> bool:
     return store().info("demo") == "true"
 
 
-def actor_for(user_id: str) -> Actor | None:
-    return services.actor_for(store(), user_id)
+def actor_for(
+    user_id: str, *, claimed: list[str], mapping: dict, name: str | None, email: str | None
+) -> Actor | None:
+    return services.actor_for(
+        store(), user_id, claimed=claimed, mapping=mapping, name=name, email=email
+    )
+
+
+def role_map(mapping: dict[str, str]) -> dict:
+    """The configured claim-to-role mapping, checked (ValueError says what is wrong)."""
+    return services.role_map(mapping, catalogue())
 
 
 def record(user_id: str, action: str) -> None:

@@ -4,9 +4,11 @@
 :func:`actor`. Three cases, decided once per run:
 
 * **Sign-in configured** (an ``[auth]`` section in ``.streamlit/secrets.toml``): a visitor
-  who has not signed in sees only the sign-in page; a signed-in person acts with the roles
-  an admin gave them (``outcomes users``), found by their identity provider's issuer and
-  subject; someone with no role yet is told so. The demo's role switcher is never offered.
+  who has not signed in sees only the sign-in page (or, with ``OUTCOMES_PUBLIC_VIEW``, the
+  public view beside it); a signed-in person acts with the roles an admin gave them
+  (``outcomes users``), found by their identity provider's issuer and subject, and any
+  their provider's groups or roles claim gives them through ``[roles]`` in the secrets;
+  someone with no role yet is told so. The demo's role switcher is never offered.
 * **No sign-in, and a demo database** (built by ``outcomes demo``): a banner says so and a
   switcher lets a newcomer try every role.
 * **No sign-in and a real database**: nothing is served; the page says how to configure
@@ -20,6 +22,10 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, state
 from metrics.access import Actor, Role
+from metrics.settings import setting
+
+PUBLIC = Actor(id="public|visitor", name="Visitor", roles=frozenset({Role.PUBLIC}))
+"""Whoever has not signed in, where the public view is on."""
 
 _KEY = "_actor"
 
@@ -48,6 +54,7 @@ def demo_roles() -> dict[str, Actor]:
         id="demo|scrutiny", name="Demo scrutiny member", roles=frozenset({Role.SCRUTINY})
     )
     people["admin"] = Actor(id="demo|admin", name="Demo admin", roles=frozenset({Role.ADMIN}))
+    people["public"] = PUBLIC
     return people
 
 
@@ -55,7 +62,12 @@ def _describe(key: str) -> str:
     catalogue = data.catalogue()
     if key.startswith("lead:"):
         return f"Lead, {catalogue.group[key.split(':', 1)[1]].name}"
-    return {"board": "Board member", "scrutiny": "Scrutiny member", "admin": "Admin"}[key]
+    return {
+        "board": "Board member",
+        "scrutiny": "Scrutiny member",
+        "admin": "Admin",
+        "public": "Public view (when switched on)",
+    }[key]
 
 
 def establish() -> Actor:
@@ -93,14 +105,45 @@ def establish() -> Actor:
     return person
 
 
+def _claim_roles() -> tuple[list[str], dict]:
+    """The values of the identity provider's groups or roles claim, and the configured
+    mapping from them to roles (``[roles]`` in the secrets; none configured: no mapping)."""
+    try:
+        section = st.secrets.get("roles")
+    except Exception:  # no secrets file at all
+        section = None
+    if not section:
+        return [], {}
+    try:
+        mapping = data.role_map(dict(section.get("map", {})))
+    except ValueError as exc:
+        st.error(f"Sign-in is misconfigured in .streamlit/secrets.toml: {ui.plain(exc)}")
+        st.stop()
+    values = st.user.get(section.get("claim", "roles")) or []
+    return ([values] if isinstance(values, str) else [str(v) for v in values]), mapping
+
+
 def _signed_in() -> Actor:
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
+        if setting("OUTCOMES_PUBLIC_VIEW"):
+            st.sidebar.caption(
+                "You are seeing the public view: suppressed figures for the authority as a whole."
+            )
+            st.sidebar.button("Sign in", type="primary", on_click=st.login)
+            return PUBLIC
         st.title("Partnership Outcomes")
         st.write("Sign in with your organisation's account to see the partnership's figures.")
         st.button("Sign in", type="primary", on_click=st.login)
         st.stop()
     user_id = f"{st.user.get('iss')}|{st.user.get('sub')}"
-    person = data.actor_for(user_id)
+    claimed, mapping = _claim_roles()
+    person = data.actor_for(
+        user_id,
+        claimed=claimed,
+        mapping=mapping,
+        name=st.user.get("name"),
+        email=st.user.get("email"),
+    )
     if person is None:
         st.title("No access yet")
         st.info(

@@ -602,6 +602,8 @@ def with_benchmarks(
     (95%), and the recent trend marker."""
     from metrics.stats import compare_to_benchmark, recent_trend
 
+    if "period" not in table.columns:  # no figures at all yet: nothing to compare
+        return table
     shown = {
         code: period
         for code, period in table.select("indicator_code", "period").iter_rows()

@@ -339,18 +339,61 @@ class UnknownPerson(LookupError):
     """No one with that id has been added."""
 
 
-def actor_for(store: Store, user_id: str) -> Actor | None:
-    """The signed-in person as an actor, from the roles kept in the database (None: they
-    have signed in but no one has given them a role yet)."""
+RoleMap = dict[str, tuple[Role, str | None]]
+"""A claim value from the identity provider -> the role it gives (and, for a lead, the group)."""
+
+
+def role_map(mapping: dict[str, str], catalogue: Catalogue) -> RoleMap:
+    """Check the configured mapping from an identity provider's groups or roles claim to
+    roles. Each value is a role ("board member", or its short name "board"), or a lead of a
+    group written "lead:GROUP"."""
+    checked: RoleMap = {}
+    for claim, given in mapping.items():
+        role_text, _, group = str(given).partition(":")
+        try:
+            role = role_named(role_text)
+        except ValueError as exc:
+            raise ValueError(f"[roles.map] '{claim}': {exc}") from None
+        group = group.strip() or None
+        if role is Role.LEAD and group not in catalogue.group:
+            raise ValueError(
+                f"[roles.map] '{claim}': a delivery group lead needs one of the groups, "
+                f"written lead:GROUP ({', '.join(catalogue.group)})"
+            )
+        if role is not Role.LEAD and group:
+            raise ValueError(f"[roles.map] '{claim}': only a lead is given a group")
+        checked[str(claim)] = (role, group)
+    return checked
+
+
+def actor_for(
+    store: Store,
+    user_id: str,
+    *,
+    claimed: list[str] | None = None,
+    mapping: RoleMap | None = None,
+    name: str | None = None,
+    email: str | None = None,
+) -> Actor | None:
+    """The signed-in person as an actor: the roles an admin gave them in the database, and
+    those their identity provider's claim values give through ``mapping``. None: they have
+    signed in but have no role either way."""
     found = store.user(user_id)
-    if found is None:
+    roles = {Role(r) for r in found["roles"]} if found else set()
+    groups = set(found["groups"]) if found else set()
+    for value in claimed or []:
+        if value in (mapping or {}):
+            role, group = mapping[value]
+            roles.add(role)
+            groups |= {group} if group else set()
+    if not roles:
         return None
     return Actor(
-        id=found["id"],
-        name=found["name"],
-        email=found["email"],
-        roles=frozenset(Role(r) for r in found["roles"]),
-        groups=frozenset(found["groups"]),
+        id=user_id,
+        name=found["name"] if found else (name or email or user_id),
+        email=found["email"] if found else email,
+        roles=frozenset(roles),
+        groups=frozenset(groups),
     )
 
 

@@ -32,6 +32,11 @@ class Setting:
             return self.default
         if isinstance(self.default, Path):
             return Path(raw)
+        if isinstance(self.default, bool):
+            answer = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+            if raw.strip().lower() not in answer:
+                raise SettingError(f"{self.name} must be true or false, not {raw!r}")
+            return answer[raw.strip().lower()]
         if isinstance(self.default, int | float):
             try:
                 value = (
@@ -70,6 +75,12 @@ SETTINGS: dict[str, Setting] = {
             "OUTCOMES_READER_SECONDS",
             60,
             "time limit of the child process that opens an XLSX workbook, in seconds",
+        ),
+        Setting(
+            "OUTCOMES_PUBLIC_VIEW",
+            False,
+            "with sign-in configured, show visitors who have not signed in a public view: "
+            "suppressed figures for the authority as a whole, read-only",
         ),
         Setting(
             "OUTCOMES_WRITE_WAIT_SECONDS",

@@ -35,6 +35,8 @@ PEOPLE = {
 def provider():
     users = [User(sub=sub, claims={"name": name}) for sub, (name, _, _) in PEOPLE.items()]
     users.append(User(sub="stranger", claims={"name": "Stan Ranger"}))
+    # not in the database: a board member through the provider's roles claim alone
+    users.append(User(sub="mapped", claims={"name": "Mo Mapped", "roles": ["Outcomes.Board"]}))
     with run_server_in_thread(port=0, user_claims=users) as server:
         yield f"http://127.0.0.1:{server.server_port}"
 
@@ -63,6 +65,10 @@ def signed_server(demo_db, provider, tmp_path_factory):
         'client_id = "partnership-outcomes"\n'
         'client_secret = "test-secret"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+        "[roles]\n"
+        'claim = "roles"\n'
+        "[roles.map]\n"
+        '"Outcomes.Board" = "board"\n'
     )
     with serve(db, folder, port=port, extra=("--secrets.files", str(secrets))) as served:
         yield served
@@ -188,3 +194,11 @@ def test_a_scrutiny_member_sees_c_where_a_board_member_sees_the_small_number(
     assert mine["Numerator"] == expected, mine
     assert (mine["Value"] == "c") is hidden, mine
     assert (mine["RAG"] == "c Suppressed") is hidden, mine
+
+
+def test_a_role_can_come_from_the_providers_claim(signed_server, browser_page):
+    page = browser_page
+    sign_in(page, signed_server, "mapped")
+    page.get_by_text("Signed in as Mo Mapped").wait_for()
+    page.get_by_role("heading", name="Board overview").wait_for()
+    assert "no one has given you a role" not in page.locator("body").inner_text()

@@ -92,3 +92,39 @@ def test_only_an_admin_sees_people(app_db, role):
     assert not at.exception, at.exception
     assert any("Only an admin" in i.value for i in at.info)
     assert not at.table
+
+
+def test_the_public_view_has_the_authority_only(app_db, catalogue):
+    at = page("indicator", code="BH01", **{"as": "public"})
+    assert "Localities" not in [h.value for h in at.header]
+    assert "Trend" in [h.value for h in at.header]
+    at = page("trends", outcome="healthy", code="BH01", **{"as": "public"})
+    assert at.multiselect(key="trend_areas").options == [catalogue.authority.name]
+    at = page("quality", **{"as": "public"})
+    assert at.title[0].value == "Board overview"  # not offered to the public
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_signed_out_visitors_get_the_public_view_only_when_it_is_on(real_db, monkeypatch, public):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    monkeypatch.setenv("OUTCOMES_PUBLIC_VIEW", "true" if public else "false")
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "c",
+        "client_secret": "s",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception, at.exception
+    if public:
+        assert at.title[0].value == "Board overview"
+        assert any(b.label == "Sign in" for b in at.sidebar.button)
+        assert not any(h.value == "Localities" for h in at.header)
+    else:
+        assert at.title[0].value == "Partnership Outcomes"
+        assert not at.dataframe and not at.table

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from metrics import services
 from metrics.access import ACTIONS, ANY_GROUP, Actor, NotPermitted, Role, can, require
 from metrics.services import TextRefused, check_return, submit_return
 from metrics.store import Store
@@ -195,3 +196,119 @@ def test_the_preview_shows_what_acceptance_then_stores(store, catalogue):
     assert preview.height == stored.height > 0
     assert preview.drop("target").equals(stored)
     assert preview["previous_value"].null_count() < preview.height  # compared with Q1
+
+
+# --- the services, as every role: each asks for its action first ----------------------
+
+PERIOD = "2025-26-Q1"
+SERVICES = {
+    "periods": ("view-published", lambda a, s, c: services.periods(a, s)),
+    "indicator_table": (
+        "view-published",
+        lambda a, s, c: services.indicator_table(a, s, c, PERIOD, benchmarks=True),
+    ),
+    "indicator_series": (
+        "view-published",
+        lambda a, s, c: services.indicator_series(a, s, c, "BH01", area=c.authority.code),
+    ),
+    "breakdown_values": (
+        "view-published",
+        lambda a, s, c: services.breakdown_values(a, s, c, "ED01"),
+    ),
+    "commentary_history": (
+        "view-published",
+        lambda a, s, c: services.commentary_history(a, s, "BH01"),
+    ),
+    "data_quality": ("view-published", lambda a, s, c: services.data_quality(a, s)),
+    "export_values": ("view-published", lambda a, s, c: services.export_values(a, s, c)),
+    "area_values": (
+        "view-localities",
+        lambda a, s, c: services.area_values(a, s, c, "BH01", PERIOD),
+    ),
+    "area_series": (
+        "view-localities",
+        lambda a, s, c: services.area_series(a, s, c, "BH01", [c.localities[0].code]),
+    ),
+    "locality_series": (
+        "view-localities",
+        lambda a, s, c: services.indicator_series(a, s, c, "BH01", area=c.localities[0].code),
+    ),
+    "group_submissions": (
+        "view-submissions",
+        lambda a, s, c: services.group_submissions(a, s, OWN),
+    ),
+    "submission_findings": (
+        "view-submissions",
+        lambda a, s, c: services.submission_findings(a, s, 1),
+    ),
+    "previous_explanations": (
+        "explain-warning",
+        lambda a, s, c: services.previous_explanations(a, s, OWN, PERIOD),
+    ),
+    "list_users": ("manage-users", lambda a, s, c: services.list_users(a, s)),
+    "add_user": (
+        "manage-users",
+        lambda a, s, c: services.add_user(a, s, user_id="https://idp.test|new", name="New"),
+    ),
+}
+SERVICE_CASES = [(name, role) for name in SERVICES for role in Role]
+
+
+@pytest.mark.parametrize(
+    ("service", "role"), SERVICE_CASES, ids=[f"{n}-{r.name}" for n, r in SERVICE_CASES]
+)
+def test_service_as_role(store, catalogue, service, role):
+    action, call = SERVICES[service]
+    actor = person(role)
+    if role in EXPECTED[action]:
+        call(actor, store, catalogue)
+    else:
+        with pytest.raises(NotPermitted):
+            call(actor, store, catalogue)
+
+
+def test_unsuppressed_export_needs_its_own_action(store, catalogue):
+    """Everyone who may read gets an export; only those with export-unsuppressed get it
+    unsuppressed (the public layout, with footnotes, otherwise)."""
+    for role in Role:
+        exported = services.export_values(person(role), store, catalogue)
+        assert ("footnote" in exported.columns) is (role not in EXPECTED["export-unsuppressed"])
+
+
+# --- roles from the identity provider's claim ------------------------------------------
+
+
+def test_a_claim_mapping_is_checked(catalogue):
+    mapping = services.role_map(
+        {"Outcomes.Board": "board", "Outcomes.Lead.YJS": "lead:YJS", "g-123": "scrutiny member"},
+        catalogue,
+    )
+    assert mapping["Outcomes.Lead.YJS"] == (Role.LEAD, "YJS")
+    assert mapping["g-123"] == (Role.SCRUTINY, None)
+    with pytest.raises(ValueError, match=r"'Outcomes\.Chief': 'chief' is not a role"):
+        services.role_map({"Outcomes.Chief": "chief"}, catalogue)
+    with pytest.raises(ValueError, match="lead:GROUP"):
+        services.role_map({"Outcomes.Lead": "lead"}, catalogue)
+    with pytest.raises(ValueError, match="only a lead"):
+        services.role_map({"x": "board:YJS"}, catalogue)
+
+
+def test_roles_come_from_the_database_and_the_claim(store, catalogue):
+    mapping = services.role_map(
+        {"Outcomes.Board": "board", "Outcomes.Lead.YJS": "lead:YJS"}, catalogue
+    )
+    operator = Actor.operator("test")
+    someone = "https://idp.test|someone"
+    # not in the database, no mapped claim: no role
+    assert services.actor_for(store, someone, claimed=["Other"], mapping=mapping) is None
+    # a mapped claim alone is enough
+    board = services.actor_for(
+        store, someone, claimed=["Outcomes.Board"], mapping=mapping, name="Sue"
+    )
+    assert board.roles == {Role.BOARD} and board.name == "Sue"
+    # the database's roles and the claim's add up
+    services.add_user(operator, store, user_id=someone, name="Sue Smith")
+    services.grant(operator, store, catalogue, user_id=someone, role="lead", group="HCP")
+    both = services.actor_for(store, someone, claimed=["Outcomes.Lead.YJS"], mapping=mapping)
+    assert both.roles == {Role.LEAD} and both.groups == {"HCP", "YJS"}
+    assert both.name == "Sue Smith"

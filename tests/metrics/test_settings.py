@@ -21,7 +21,9 @@ def test_readme_lists_every_setting_with_its_default():
     assert set(documented) == set(SETTINGS)
     for name, shown in documented.items():
         default = SETTINGS[name].default
-        if isinstance(default, float) and default.is_integer():
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif isinstance(default, float) and default.is_integer():
             default = int(default)
         expected = (
             str(default.relative_to(ROOT)) if hasattr(default, "relative_to") else str(default)
@@ -38,6 +40,15 @@ def test_a_setting_from_the_environment(monkeypatch):
     monkeypatch.setenv("OUTCOMES_MAX_ROWS", "0")
     with pytest.raises(SettingError, match="more than 0"):
         setting("OUTCOMES_MAX_ROWS")
+
+
+def test_a_yes_or_no_setting(monkeypatch):
+    assert setting("OUTCOMES_PUBLIC_VIEW") is False  # off unless asked for
+    monkeypatch.setenv("OUTCOMES_PUBLIC_VIEW", "Yes")
+    assert setting("OUTCOMES_PUBLIC_VIEW") is True
+    monkeypatch.setenv("OUTCOMES_PUBLIC_VIEW", "maybe")
+    with pytest.raises(SettingError, match="true or false"):
+        setting("OUTCOMES_PUBLIC_VIEW")
 
 
 def test_streamlit_is_configured_to_call_out_to_nothing_and_hide_tracebacks():
