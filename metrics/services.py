@@ -9,15 +9,17 @@ validate-then-store sequence lives here once: the submit page, ``outcomes valida
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import polars as pl
 
 from metrics import queries
-from metrics.access import Actor, Role, can, require
+from metrics.access import Actor, NotPermitted, Role, can, require
 from metrics.catalogue import Catalogue
 from metrics.store import IngestResult, Store
 from metrics.store import StoreError as StoreError  # for the app, which never imports the store
@@ -30,6 +32,24 @@ from metrics.validation import (
     identifiers_in,
     validate_return,
 )
+
+T = TypeVar("T")
+
+
+def audited(service: Callable[..., T]) -> Callable[..., T]:
+    """A service whose refusals go in the audit log with the actor's id (the service takes
+    the actor first and the store second)."""
+
+    @functools.wraps(service)
+    def checked(actor: Actor, store: Store | None, *args: Any, **kwargs: Any) -> T:
+        try:
+            return service(actor, store, *args, **kwargs)
+        except NotPermitted as refusal:
+            if store is not None and not store.read_only:
+                store.record_event(actor=actor.id, action="refused", detail={"why": str(refusal)})
+            raise
+
+    return checked
 
 
 class TextRefused(ValueError):
@@ -48,6 +68,7 @@ class CheckedReturn:
     so that one accepted meanwhile is noticed when it is submitted."""
 
 
+@audited
 def check_return(
     actor: Actor,
     store: Store | None,
@@ -81,6 +102,7 @@ def check_return(
     return CheckedReturn(report, data, file_name, based_on)
 
 
+@audited
 def submit_return(
     actor: Actor,
     store: Store,
@@ -120,6 +142,7 @@ def submit_return(
     )
 
 
+@audited
 def preview_return(
     actor: Actor, store: Store, catalogue: Catalogue, checked: CheckedReturn
 ) -> pl.DataFrame:
@@ -199,16 +222,19 @@ def catalogue_table(actor: Actor, catalogue: Catalogue) -> pl.DataFrame:
     return queries.catalogue_table(catalogue)
 
 
+@audited
 def periods(actor: Actor, store: Store) -> list[str]:
     require(actor, "view-published")
     return queries.periods_available(store)
 
 
+@audited
 def default_period(actor: Actor, store: Store) -> str | None:
     require(actor, "view-published")
     return queries.default_period(store)
 
 
+@audited
 def indicator_table(
     actor: Actor, store: Store, catalogue: Catalogue, period: str, *, benchmarks: bool = False
 ) -> pl.DataFrame:
@@ -229,16 +255,19 @@ def rag_summary(
     return queries.rag_summary(table, catalogue, by=by)
 
 
+@audited
 def exceptions(actor: Actor, store: Store, table: pl.DataFrame) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.exceptions(store, table)
 
 
+@audited
 def returns_status(actor: Actor, store: Store, catalogue: Catalogue, period: str) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.returns_status(store, catalogue, period)
 
 
+@audited
 def indicator_series(
     actor: Actor,
     store: Store,
@@ -256,6 +285,7 @@ def indicator_series(
     )
 
 
+@audited
 def area_values(
     actor: Actor, store: Store, catalogue: Catalogue, code: str, period: str
 ) -> pl.DataFrame:
@@ -264,6 +294,7 @@ def area_values(
     return queries.area_values(store, catalogue, code, period, concealed=hide)
 
 
+@audited
 def area_series(
     actor: Actor, store: Store, catalogue: Catalogue, code: str, areas: list[str]
 ) -> pl.DataFrame:
@@ -273,10 +304,12 @@ def area_series(
     return queries.area_series(store, catalogue, code, areas, concealed=hide)
 
 
+@audited
 def breakdown_values(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
     return queries.breakdown_values(store, catalogue, code, concealed=conceals(actor))
 
 
+@audited
 def benchmark_series(
     actor: Actor, store: Store, catalogue: Catalogue, code: str, periods: list[str]
 ) -> pl.DataFrame:
@@ -285,26 +318,31 @@ def benchmark_series(
     return queries.benchmark_series(store, catalogue, code, periods)
 
 
+@audited
 def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.all_authorities(store, code, period)
 
 
+@audited
 def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.commentary_history(store, code)
 
 
+@audited
 def group_submissions(actor: Actor, store: Store, group: str) -> pl.DataFrame:
     require(actor, "view-submissions")
     return queries.group_submissions(store, group)
 
 
+@audited
 def submission_findings(actor: Actor, store: Store, submission_id: int) -> pl.DataFrame:
     require(actor, "view-submissions")
     return queries.submission_findings(store, submission_id)
 
 
+@audited
 def data_quality(actor: Actor, store: Store) -> dict[str, pl.DataFrame]:
     """Counts of returns and findings by quarter, rule and group (no figures)."""
     require(actor, "view-published")
@@ -315,11 +353,13 @@ def data_quality(actor: Actor, store: Store) -> dict[str, pl.DataFrame]:
     }
 
 
+@audited
 def previous_explanations(actor: Actor, store: Store, group: str, period: str) -> dict[str, str]:
     require(actor, "explain-warning", group)
     return store.previous_explanations(group, period)
 
 
+@audited
 def export_values(
     actor: Actor, store: Store, catalogue: Catalogue, *, public: bool = False
 ) -> pl.DataFrame:
@@ -397,11 +437,13 @@ def actor_for(
     )
 
 
+@audited
 def list_users(actor: Actor, store: Store) -> pl.DataFrame:
     require(actor, "manage-users")
     return store.users()
 
 
+@audited
 def add_user(
     actor: Actor, store: Store, *, user_id: str, name: str, email: str | None = None
 ) -> None:
@@ -424,6 +466,7 @@ def add_user(
     )
 
 
+@audited
 def grant(
     actor: Actor,
     store: Store,
@@ -437,6 +480,7 @@ def grant(
     _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=True)
 
 
+@audited
 def revoke(
     actor: Actor,
     store: Store,

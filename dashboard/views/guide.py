@@ -62,8 +62,12 @@ Fingertips does (Wilson score for percentages, Byar's method or the exact Poisso
 for rates and counts, Student's t for averages). Where two intervals do not overlap, the
 difference is unlikely to be chance. Small localities have wide intervals.
 
-**Small numbers**: counts below an indicator's suppression threshold are marked; they are
-for internal use, not for publication (`outcomes export --public` suppresses them as `c`).
+**Small numbers**: a count below an indicator's suppression threshold could identify
+children. Board members, leads and admins see it, with a note that it is not for
+publication. Scrutiny members and the public view see `c` instead, for the count and
+everything worked out from it (its rate, interval, RAG and changes); where one locality or
+category would be the only `c` in its set, the next smallest is shown as `c` too, so the
+first cannot be worked out from the total. Downloads follow the same rule.
 
 **Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
 region's and the statistical neighbours' figures for the published year our figure's
@@ -117,8 +121,9 @@ st.markdown("""
 ## Known limitations
 
 - People sign in with the council's account; what they may do depends on the role an
-  admin gave them. Small numbers are not yet suppressed on screen for scrutiny members:
-  until they are, give the scrutiny role only to those who may see them.
+  admin gave them (or their account's groups, where configured).
+- Commentary is shown to every reader as the group wrote it: a group must not quote a
+  small number in its commentary.
 - DfE publishes most figures once a year, months after the year ends: for recent
   quarters the comparison is with the latest published year, marked "(latest)".
 - The check for children's details looks for UPNs, NHS numbers (those that pass the NHS

@@ -312,3 +312,14 @@ def test_roles_come_from_the_database_and_the_claim(store, catalogue):
     both = services.actor_for(store, someone, claimed=["Outcomes.Lead.YJS"], mapping=mapping)
     assert both.roles == {Role.LEAD} and both.groups == {"HCP", "YJS"}
     assert both.name == "Sue Smith"
+
+
+def test_a_refusal_goes_in_the_audit_log_with_the_actor(store, catalogue):
+    scrutiny = person(Role.SCRUTINY)
+    with pytest.raises(NotPermitted):
+        services.list_users(scrutiny, store)
+    with pytest.raises(NotPermitted):
+        services.group_submissions(scrutiny, store, OWN)
+    logged = store.frame("SELECT actor, action, detail FROM audit_log WHERE action = 'refused'")
+    assert logged["actor"].to_list() == [scrutiny.id, scrutiny.id]
+    assert "add people" in logged["detail"][0] and "returns" in logged["detail"][1]
