@@ -286,15 +286,17 @@ def _filters(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import_published(args: argparse.Namespace) -> int:
-    from metrics.published import PublishedDataError, import_all, read_published
+    from metrics.published import PublishedDataError, read_published
+    from metrics.services import import_all_published, import_published
 
+    operator = Actor.operator("command line")
     catalogue = load_catalogue()
     if args.all:
         if not args.file or not args.file.is_dir():
             raise CommandError("--all takes the folder holding the published files")
         store = _open_store(args.db)
         try:
-            counts = import_all(store, catalogue, args.file)
+            counts = import_all_published(operator, store, catalogue, args.file)
         except PublishedDataError as exc:
             raise CommandError(str(exc)) from None
         finally:
@@ -318,7 +320,9 @@ def cmd_import_published(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     store = _open_store(args.db)
     try:
-        rows = store.replace_published(args.indicator, frame, source=args.file.name)
+        rows = import_published(
+            operator, store, catalogue, args.indicator, frame, source=args.file.name
+        )
     finally:
         store.close()
     levels = frame.group_by("level").len().sort("level").rows()
@@ -332,6 +336,7 @@ def cmd_import_published(args: argparse.Namespace) -> int:
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
     from metrics.published import PublishedDataError, read_neighbours
+    from metrics.services import import_neighbours
 
     try:
         frame = read_neighbours(_existing(args.file))
@@ -339,7 +344,9 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     store = _open_store(args.db)
     try:
-        rows = store.replace_neighbours(frame, source=args.file.name)
+        rows = import_neighbours(
+            Actor.operator("command line"), store, frame, source=args.file.name
+        )
     finally:
         store.close()
     print(f"Imported {rows} neighbour links for {frame['old_la_code'].n_unique()} authorities.")

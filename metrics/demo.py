@@ -24,7 +24,12 @@ import yaml
 from metrics.access import Actor, Role
 from metrics.catalogue import Catalogue, Kind, Polarity
 from metrics.periods import Quarter, parse_year, quarters_between, target_year
-from metrics.services import check_return, submit_return
+from metrics.services import (
+    check_return,
+    import_all_published,
+    import_neighbours,
+    submit_return,
+)
 from metrics.store import Store
 from metrics.templates import template_frame
 
@@ -345,11 +350,15 @@ def build_demo(
                     number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}"
                 )
         from metrics.demo_published import DEMO_PUBLISHED, NEIGHBOURS_FILE
-        from metrics.published import import_all, read_neighbours
+        from metrics.published import read_neighbours
 
-        import_all(store, catalogue, DEMO_PUBLISHED, actor="demo")
-        store.replace_neighbours(
-            read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE), source=NEIGHBOURS_FILE, actor="demo"
+        builder = Actor.operator("demo")
+        import_all_published(builder, store, catalogue, DEMO_PUBLISHED)
+        import_neighbours(
+            builder,
+            store,
+            read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE),
+            source=NEIGHBOURS_FILE,
         )
         store.set_info("demo", "true", actor="demo")
         store.record_event(actor="demo", action="demo built", detail=counts)

@@ -3,24 +3,57 @@
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import TypeVar
+
+import numpy as np
+import polars as pl
+
+T = TypeVar("T", float, pl.Expr)
 
 SUPPRESSED = "c"
 """DfE symbol for a figure withheld to protect confidentiality."""
 
 
-def round_half_up(value: float, decimals: int) -> float:
-    """Round five up, as published statistics do (never banker's rounding).
+_NUDGE = 1e-12
+"""Relative tolerance within which a figure counts as a decimal half: a binary float holds
+57.5 (46 / 80 * 100) as 57.49999999999999 and 9.15 ((9.1 + 9.2) / 2) as 9.149999999999999,
+and a publisher working in decimals rounds both up."""
 
-    >>> round_half_up(2.675, 2), round_half_up(0.5, 0)
-    (2.68, 1.0)
+
+def round_half_up(value: T, decimals: int | pl.Expr) -> T:
+    """Round half away from zero ("round five up"), as published statistics do (never
+    banker's rounding), treating a figure within a relative 1e-12 of a decimal half as the
+    half it stands for. The one rounding in the product: it takes a number, or a Polars
+    expression (``decimals`` may then be an expression too), and both go through the same
+    arithmetic (:func:`_half_up`).
+
+    >>> round_half_up(46 / 80 * 100, 0), round_half_up((9.1 + 9.2) / 2, 1)
+    (58.0, 9.2)
+    >>> round_half_up(-2.345, 2), round_half_up(2.675, 2), round_half_up(0.5, 0)
+    (-2.35, 2.68, 1.0)
     """
-    if not math.isfinite(value):
-        return value
-    quantum = Decimal(1).scaleb(-decimals)
-    # enough digits for any float (up to 1.8e308), so no figure can overflow the rounding
-    context = Context(prec=340 + decimals)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP, context=context))
+    if isinstance(value, pl.Expr):
+        places = decimals if isinstance(decimals, pl.Expr) else pl.lit(decimals)
+        return pl.map_batches(
+            [value, places],
+            lambda s: pl.Series(
+                s[0].name,
+                _half_up(s[0].to_numpy(), np.broadcast_to(s[1].to_numpy(), len(s[0]))),
+                nan_to_null=True,
+            ),
+            return_dtype=pl.Float64,
+        )
+    return float(_half_up(np.asarray([value], dtype=float), np.asarray([decimals]))[0])
+
+
+def _half_up(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    factor = 10.0 ** decimals.astype(float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = np.abs(values) * factor
+        nudge = np.maximum(scaled * _NUDGE, _NUDGE)
+        rounded = np.copysign(np.floor(scaled + 0.5 + nudge) / factor, values)
+    # beyond 2**52 every float is a whole number already, and infinities stay as they are
+    return np.where(np.isfinite(scaled) & (scaled < 2.0**52), rounded, values)
 
 
 def _missing(value: float | None) -> bool:

@@ -372,6 +372,44 @@ def export_values(
     return queries.export_values(store, catalogue, concealed=False)
 
 
+# --- published benchmarks ------------------------------------------------------------------
+
+
+@audited
+def import_published(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    indicator: str,
+    frame: pl.DataFrame,
+    *,
+    source: str,
+) -> int:
+    """Replace an indicator's published England, region and authority figures."""
+    require(actor, "import-published")
+    if indicator not in catalogue.indicator:
+        raise ValueError(f"'{indicator}' is not an indicator in the catalogue")
+    return store.replace_published(indicator, frame, source=source, actor=actor.id)
+
+
+@audited
+def import_all_published(
+    actor: Actor, store: Store, catalogue: Catalogue, folder: Path
+) -> dict[str, int]:
+    """Import every indicator's published source named in the catalogue from ``folder``."""
+    from metrics.published import import_all
+
+    require(actor, "import-published")
+    return import_all(store, catalogue, folder, actor=actor.id)
+
+
+@audited
+def import_neighbours(actor: Actor, store: Store, frame: pl.DataFrame, *, source: str) -> int:
+    """Replace the statistical neighbour model."""
+    require(actor, "import-published")
+    return store.replace_neighbours(frame, source=source, actor=actor.id)
+
+
 # --- people ---------------------------------------------------------------------------------
 
 

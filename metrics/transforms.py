@@ -12,6 +12,7 @@ import polars as pl
 
 from metrics import stats
 from metrics.catalogue import Catalogue, Kind, Polarity
+from metrics.formatting import round_half_up
 from metrics.periods import PeriodType, previous_period, sort_key, target_year
 
 VALUE_COLUMNS = [
@@ -38,18 +39,6 @@ VALUE_COLUMNS = [
     "derived",
     "period_order",
 ]
-
-
-def round_half_up(expr: pl.Expr, decimals: int | pl.Expr) -> pl.Expr:
-    """Round half away from zero ("round five up"), as published statistics do.
-
-    A relative nudge of 1e-12 keeps decimal halves that binary floats store just under
-    the half (2.675 is 2.67499999...) rounding up.
-    """
-    factor = pl.lit(10.0).pow(decimals)
-    scaled = expr.abs() * factor
-    nudge = pl.max_horizontal(scaled * 1e-12, pl.lit(1e-12))
-    return (scaled + 0.5 + nudge).floor() / factor * expr.sign()
 
 
 def indicator_frame(catalogue: Catalogue) -> pl.DataFrame:

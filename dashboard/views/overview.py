@@ -70,15 +70,15 @@ def summary_chart(summary: pl.DataFrame, title: str) -> go.Figure:
 
 
 by_outcome, by_priority = st.tabs(["By outcome", "By plan priority"])
-for tab, by, title in (
-    (by_outcome, "outcome", "Every Child Matters outcome"),
-    (by_priority, "priority", "Plan priority"),
+for tab, by, title, heading in (
+    (by_outcome, "outcome", "Every Child Matters outcome", "by Every Child Matters outcome"),
+    (by_priority, "priority", "Plan priority", "by plan priority"),
 ):
     with tab:
         summary = data.rag_summary(me, period, by)
         shown = summary.rename({"heading": title, "no_target": "no target"})
         ui.chart_with_table(
-            summary_chart(summary, f"Indicators by RAG rating: {title}s"),
+            summary_chart(summary, f"Indicators by RAG rating, {heading}"),
             shown,
             key=f"summary_{by}",
             file_name=f"rag_by_{by}_{period}.csv",

@@ -13,9 +13,9 @@ import polars as pl
 
 from metrics import identifiers
 from metrics.catalogue import Catalogue, Kind
+from metrics.formatting import round_half_up
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, column_letter, parse_numbers
-from metrics.transforms import round_half_up
 
 REQUIRED_COLUMNS = [
     "indicator_code",

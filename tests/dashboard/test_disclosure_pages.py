@@ -193,3 +193,42 @@ def test_overview_shows_c_for_a_small_authority_figure(small, catalogue, downloa
         )
         assert (row["Value"] == "c") is hidden, row
         assert (row["RAG"] == "c Suppressed") is hidden, row
+
+
+def numbers(values) -> list[float | None]:
+    """A trace's values from the chart's JSON: a list, or Plotly's typed array (base64)."""
+    import base64
+    import math
+
+    import numpy as np
+
+    if isinstance(values, dict):
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v for v in values]
+
+
+def test_charts_leave_out_what_the_tables_show_as_c(small, catalogue):
+    """The trend chart's line (and its interval band) has no point where the figure is
+    suppressed for the reader; the board's chart has every point."""
+    import json
+
+    authority = catalogue.authority.name
+    at_authority = small.filter(pl.col("area") == authority)
+    code = at_authority["indicator_code"][0]
+    hidden_periods = set(at_authority.filter(pl.col("indicator_code") == code)["period"])
+    for role in ("scrutiny", "board"):
+        at = run("indicator", role, code=code)
+        trend = json.loads(at.get("plotly_chart")[0].proto.spec)
+        line = next(t for t in trend["data"] if t.get("name") == authority)
+        points = dict(zip(line["x"], numbers(line["y"]), strict=True))
+        band = next(t for t in trend["data"] if "confidence" in t.get("name", ""))
+        assert hidden_periods <= set(points)
+        for period in hidden_periods:
+            if role == "scrutiny":
+                assert points[period] is None, period
+            else:
+                assert points[period] is not None, period
+        band_hidden = [
+            y for x, y in zip(band["x"], numbers(band["y"]), strict=True) if x in hidden_periods
+        ]
+        assert all(y is None for y in band_hidden) is (role == "scrutiny")

@@ -3,6 +3,7 @@ what a role may not do before they read or write anything."""
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from metrics import services
@@ -201,6 +202,10 @@ def test_the_preview_shows_what_acceptance_then_stores(store, catalogue):
 # --- the services, as every role: each asks for its action first ----------------------
 
 PERIOD = "2025-26-Q1"
+NEIGHBOURS = pl.DataFrame(
+    {"old_la_code": ["100"], "rank": [1], "neighbour_old_la_code": ["101"]},
+    schema={"old_la_code": pl.String, "rank": pl.Int32, "neighbour_old_la_code": pl.String},
+)
 SERVICES = {
     "periods": ("view-published", lambda a, s, c: services.periods(a, s)),
     "indicator_table": (
@@ -245,12 +250,34 @@ SERVICES = {
         "explain-warning",
         lambda a, s, c: services.previous_explanations(a, s, OWN, PERIOD),
     ),
+    "check_return": (
+        "submit-return",
+        lambda a, s, c: services.check_return(
+            a, s, c, group=OWN, period=PERIOD, data=b"x", file_name="r.csv"
+        ),
+    ),
+    "import_neighbours": (
+        "import-published",
+        lambda a, s, c: services.import_neighbours(a, s, NEIGHBOURS, source="t.csv"),
+    ),
     "list_users": ("manage-users", lambda a, s, c: services.list_users(a, s)),
     "add_user": (
         "manage-users",
         lambda a, s, c: services.add_user(a, s, user_id="https://idp.test|new", name="New"),
     ),
 }
+RESERVED = {"manage-catalogue"}
+"""Actions declared for what comes next, that no service takes yet: the catalogue is
+edited as files in the repository, not in the app."""
+
+
+def test_every_action_is_asked_for_by_a_service():
+    asked = {action for action, _ in SERVICES.values()}
+    # view-unsuppressed and export-unsuppressed are not refusals but what a reader gets:
+    # tested below and in test_disclosure
+    assert asked | {"view-unsuppressed", "export-unsuppressed"} | RESERVED == set(ACTIONS)
+
+
 SERVICE_CASES = [(name, role) for name in SERVICES for role in Role]
 
 

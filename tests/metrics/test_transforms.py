@@ -5,7 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from metrics.transforms import compute_indicator_values, gaps, round_half_up
+from metrics.formatting import round_half_up
+from metrics.transforms import compute_indicator_values, gaps
 
 AUTH = "E06099001"
 
@@ -147,8 +148,27 @@ def test_mean_interval_and_gap(catalogue):
         (1.005, 2, 1.01),
         (67.45, 1, 67.5),
         (12345.675, 2, 12345.68),
+        # decimal halves that binary floats hold a hair below the half
+        (46 / 80 * 100, 0, 58.0),  # DfE publishes 58
+        ((9.1 + 9.2) / 2, 1, 9.2),  # a neighbour median: DfE shows 9.2
+        (-2.345, 2, -2.35),
+        (0.1 + 0.2, 1, 0.3),
+        (1e300, 2, 1e300),  # nothing to round, and no overflow
     ],
 )
 def test_round_half_up(x, d, expected):
+    """The same answer for a number and for a Polars column (one function, both ways)."""
     got = pl.DataFrame({"x": [x]}).select(round_half_up(pl.col("x"), d))["x"][0]
     assert got == pytest.approx(expected, abs=1e-12)
+    assert round_half_up(x, d) == pytest.approx(expected, abs=1e-12)
+
+
+def test_round_half_up_agrees_for_numbers_and_columns():
+    import random
+
+    rng = random.Random(7)
+    xs = [rng.uniform(-1000, 1000) for _ in range(2000)]
+    xs += [n / d * 100 for n in range(1, 80) for d in (8, 16, 40, 80)]  # many exact halves
+    for d in (0, 1, 2):
+        column = pl.DataFrame({"x": xs}).select(round_half_up(pl.col("x"), d))["x"].to_list()
+        assert column == [round_half_up(x, d) for x in xs]
