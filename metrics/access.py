@@ -90,6 +90,38 @@ ACTIONS: dict[str, Action] = {
             frozenset({Role.ADMIN}),
         ),
         Action("manage-users", "add people and grant or revoke roles", frozenset({Role.ADMIN})),
+        Action(
+            "manage-meetings",
+            "add the board's meetings and fix their data cut-off",
+            frozenset({Role.BOARD, Role.ADMIN}),
+        ),
+        Action(
+            "raise-challenge",
+            "challenge a delivery group on an indicator or priority",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
+            "answer-challenge",
+            "answer a challenge to a delivery group",
+            frozenset({Role.LEAD}),
+            per_group=True,
+        ),
+        Action(
+            "resolve-challenge",
+            "mark a challenge resolved or carry it forward",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
+            "record-action",
+            "record an action and change any action",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
+            "update-action",
+            "update the status of a delivery group's own actions",
+            frozenset({Role.LEAD}),
+            per_group=True,
+        ),
     )
 }
 

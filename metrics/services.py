@@ -121,14 +121,7 @@ def submit_return(
     explanations = {k: v for k, v in (explanations or {}).items() if v and v.strip()}
     if explanations:
         require(actor, "explain-warning", group)
-    personal = identifiers_in({**explanations, "name": actor.name})
-    if personal:
-        kinds = sorted({kind for found in personal.values() for kind in found})
-        raise TextRefused(
-            f"{len(personal)} of the texts given look like they hold a child's details "
-            f"({', '.join(kinds)}). They are kept with the data: describe the reason "
-            "without identifying anyone, then submit again."
-        )
+    refuse_identifying({**explanations, "name": actor.name})
     return store.ingest(
         checked.report,
         catalogue=catalogue,
@@ -140,6 +133,19 @@ def submit_return(
         based_on=checked.based_on,
         on_wait=on_wait,
     )
+
+
+def refuse_identifying(texts: dict[str, str]) -> None:
+    """Refuse (:class:`TextRefused`) texts a person typed that look like they hold a child's
+    details: they would be kept with the data and shown to every reader."""
+    personal = identifiers_in(texts)
+    if personal:
+        kinds = sorted({kind for found in personal.values() for kind in found})
+        raise TextRefused(
+            f"{len(personal)} of the texts given look like they hold a child's details "
+            f"({', '.join(kinds)}). They are kept with the data: write it without "
+            "identifying anyone, then try again."
+        )
 
 
 @audited

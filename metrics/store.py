@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -254,6 +254,73 @@ MIGRATIONS.append(
     """,
     )
 )
+
+
+MIGRATIONS.append(
+    (
+        4,
+        "the accountability cycle: meetings, challenges, actions and each one's log",
+        """
+    CREATE SEQUENCE meeting_ids START 1;
+    CREATE SEQUENCE challenge_ids START 1;
+    CREATE SEQUENCE action_ids START 1;
+    CREATE SEQUENCE item_event_ids START 1;
+    CREATE TABLE meetings (
+        id INTEGER PRIMARY KEY DEFAULT nextval('meeting_ids'),
+        held_on DATE NOT NULL,
+        kind VARCHAR NOT NULL CHECK (kind IN
+            ('plan agreement', 'mid-year review', 'year-end sign-off', 'ordinary')),
+        title VARCHAR NOT NULL,
+        reports_to VARCHAR[] NOT NULL,
+        cut_off TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE challenges (
+        id INTEGER PRIMARY KEY DEFAULT nextval('challenge_ids'),
+        reference VARCHAR NOT NULL UNIQUE,
+        group_code VARCHAR NOT NULL,
+        indicator_code VARCHAR,
+        priority_code VARCHAR,
+        question VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        due_on DATE NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN ('open', 'answered', 'resolved')),
+        answer VARCHAR,
+        raised_by VARCHAR NOT NULL,
+        raised_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY DEFAULT nextval('action_ids'),
+        reference VARCHAR NOT NULL UNIQUE,
+        title VARCHAR NOT NULL,
+        owner VARCHAR NOT NULL,
+        group_code VARCHAR NOT NULL,
+        indicator_code VARCHAR,
+        challenge VARCHAR,
+        starts_on DATE NOT NULL,
+        due_on DATE NOT NULL,
+        status VARCHAR NOT NULL CHECK (status IN
+            ('not started', 'on track', 'at risk', 'off track', 'done', 'dropped')),
+        recorded_by VARCHAR NOT NULL,
+        recorded_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE item_events (
+        id BIGINT PRIMARY KEY DEFAULT nextval('item_event_ids'),
+        reference VARCHAR NOT NULL,
+        changed_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        actor_name VARCHAR NOT NULL,
+        change VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL
+    );
+    """,
+    )
+)
+
+
+_ITEMS = {"challenge": ("challenges", "C"), "action": ("actions", "A")}
+"""Each kind of accountability item: its table, and the letter its references start with."""
 
 
 @dataclass(frozen=True)
@@ -896,6 +963,79 @@ class Store:
                 detail={"rows": rows.height, "source": source},
             )
         return rows.height
+
+    # --- the accountability cycle: meetings, challenges and actions ------------------
+
+    def add_meeting(
+        self,
+        *,
+        held_on: date,
+        kind: str,
+        title: str,
+        reports_to: list[str],
+        cut_off: datetime,
+        actor: str,
+    ) -> int:
+        with self.transaction() as cur:
+            (meeting_id,) = cur.execute(
+                "INSERT INTO meetings (held_on, kind, title, reports_to, cut_off, created_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [held_on, kind, title, reports_to, cut_off, actor, _now()],
+            ).fetchone()
+            self._audit(
+                cur,
+                actor=actor,
+                action="meeting added",
+                detail={"meeting": meeting_id, "held_on": held_on, "cut_off": cut_off},
+            )
+        return int(meeting_id)
+
+    def add_item(self, kind: str, fields: dict[str, Any], *, actor: str, actor_name: str) -> str:
+        """Record a challenge or an action; returns its reference (``C-0001``, ``A-0001``),
+        which never changes. The first entry of its log says who recorded it."""
+        table, letter = _ITEMS[kind]
+        with self.transaction() as cur:
+            number = cur.execute(f"SELECT nextval('{kind}_ids')").fetchone()[0]
+            reference = f"{letter}-{number:04d}"
+            row = {**fields, "id": number, "reference": reference}
+            columns = ", ".join(row)
+            cur.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            self._item_event(cur, reference, actor, actor_name, f"{kind} recorded", fields)
+        return reference
+
+    def change_item(
+        self,
+        reference: str,
+        changes: dict[str, Any],
+        *,
+        change: str,
+        actor: str,
+        actor_name: str,
+        note: str | None = None,
+    ) -> None:
+        """Change a challenge or an action, with a line in its log (who, when, what)."""
+        table, _ = _ITEMS["challenge" if reference.startswith("C-") else "action"]
+        with self.transaction() as cur:
+            if changes:
+                settings = ", ".join(f"{column} = ?" for column in changes)
+                cur.execute(
+                    f"UPDATE {table} SET {settings} WHERE reference = ?",
+                    [*changes.values(), reference],
+                )
+            detail = {**changes, **({"note": note} if note else {})}
+            self._item_event(cur, reference, actor, actor_name, change, detail)
+
+    def _item_event(self, cur, reference, actor, actor_name, change, detail) -> None:
+        text = json.dumps(detail, default=str)
+        cur.execute(
+            "INSERT INTO item_events (reference, changed_at, actor, actor_name, change, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [reference, _now(), actor, actor_name, change, text],
+        )
+        self._audit(cur, actor=actor, action=change, detail={"reference": reference, **detail})
 
     def recompute_all(self, catalogue: Catalogue, *, actor: str = "system") -> int:
         """Recompute every indicator's values (after a catalogue change)."""

@@ -1,0 +1,341 @@
+"""The accountability cycle, as services: the board's meetings, the challenges it puts to
+delivery groups, and the actions that follow.
+
+Each function takes the actor first and checks what they may do (:mod:`metrics.access`);
+every change is written by the store with a line in the item's own log (who, when, what
+changed) and in the audit log. References (``C-0001`` for a challenge, ``A-0001`` for an
+action) never change, so an unfinished action is followed across meetings and years.
+
+Text people type (a question, an answer, a note) is refused if it looks like it holds a
+child's details, as explanations are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+import polars as pl
+
+from metrics.access import Actor, can, require
+from metrics.catalogue import Catalogue
+from metrics.services import audited, refuse_identifying
+from metrics.store import Store
+
+MEETING_KINDS = ("plan agreement", "mid-year review", "year-end sign-off", "ordinary")
+ACTION_STATUSES = ("not started", "on track", "at risk", "off track", "done", "dropped")
+OPEN_ACTION = ("not started", "on track", "at risk", "off track")
+DEFAULT_NOTICE = timedelta(weeks=6)
+"""A challenge with no meeting ahead is due this long after it is raised."""
+
+
+class NotFound(LookupError):
+    """No challenge, action or meeting with that reference."""
+
+
+class CannotChange(ValueError):
+    """The change does not fit the item as it stands (e.g. answering a resolved challenge)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _text(value: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise CannotChange(f"give the {what}")
+    return text
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+@audited
+def add_meeting(
+    actor: Actor,
+    store: Store,
+    *,
+    held_on: date,
+    kind: str,
+    title: str,
+    reports_to: list[str] | None = None,
+    cut_off: datetime | None = None,
+) -> int:
+    """Add a board meeting. Its data cut-off (by default the end of the day a week before
+    it) fixes the figures its pages and pack show."""
+    require(actor, "manage-meetings")
+    if kind not in MEETING_KINDS:
+        raise CannotChange(f"a meeting is one of: {', '.join(MEETING_KINDS)}")
+    cut_off = cut_off or datetime.combine(held_on - timedelta(days=7), time(23, 59, 59))
+    if cut_off.date() > held_on:
+        raise CannotChange("the data cut-off must be on or before the meeting")
+    refuse_identifying({"title": title})
+    return store.add_meeting(
+        held_on=held_on,
+        kind=kind,
+        title=_text(title, "meeting's title"),
+        reports_to=[r.strip() for r in reports_to or [] if r.strip()],
+        cut_off=cut_off,
+        actor=actor.id,
+    )
+
+
+@audited
+def meetings(actor: Actor, store: Store) -> pl.DataFrame:
+    """Every meeting, latest first."""
+    require(actor, "view-published")
+    return store.frame("SELECT * FROM meetings ORDER BY held_on DESC, id DESC")
+
+
+def next_meeting(store: Store, after: date) -> dict | None:
+    """The first meeting after ``after`` (None: none is planned)."""
+    frame = store.frame(
+        "SELECT * FROM meetings WHERE held_on > ? ORDER BY held_on, id LIMIT 1", [after]
+    )
+    return frame.row(0, named=True) if frame.height else None
+
+
+# --- challenges ----------------------------------------------------------------------------
+
+
+@audited
+def raise_challenge(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    group: str,
+    question: str,
+    indicator: str | None = None,
+    priority: str | None = None,
+    owner: str | None = None,
+    due_on: date | None = None,
+    today: date | None = None,
+) -> str:
+    """Challenge a delivery group on an indicator or a plan priority. The owner defaults to
+    the group's lead, the due date to the next meeting (or six weeks on)."""
+    require(actor, "raise-challenge")
+    if group not in catalogue.group:
+        raise CannotChange(f"'{group}' is not a delivery group")
+    if indicator is not None and indicator not in catalogue.indicator:
+        raise CannotChange(f"'{indicator}' is not an indicator")
+    if priority is not None and priority not in catalogue.priority:
+        raise CannotChange(f"'{priority}' is not a plan priority")
+    if indicator is None and priority is None:
+        raise CannotChange("a challenge is about an indicator or a plan priority")
+    question = _text(question, "question")
+    owner = (owner or "").strip() or catalogue.group[group].lead
+    refuse_identifying({"question": question, "owner": owner})
+    today = today or date.today()
+    if due_on is None:
+        coming = next_meeting(store, today)
+        due_on = coming["held_on"] if coming else today + DEFAULT_NOTICE
+    return store.add_item(
+        "challenge",
+        {
+            "group_code": group,
+            "indicator_code": indicator,
+            "priority_code": priority,
+            "question": question,
+            "owner": owner,
+            "due_on": due_on,
+            "status": "open",
+            "raised_by": actor.name,
+            "raised_at": _now(),
+        },
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+def _item(store: Store, reference: str) -> dict:
+    table = "challenges" if reference.startswith("C-") else "actions"
+    frame = store.frame(f"SELECT * FROM {table} WHERE reference = ?", [reference])
+    if frame.is_empty():
+        raise NotFound(f"there is no {table[:-1]} {reference}")
+    return frame.row(0, named=True)
+
+
+@audited
+def answer_challenge(actor: Actor, store: Store, reference: str, *, answer: str) -> None:
+    """The group's answer to a challenge (a lead of that group)."""
+    challenge = _item(store, reference)
+    require(actor, "answer-challenge", challenge["group_code"])
+    if challenge["status"] == "resolved":
+        raise CannotChange(f"{reference} is resolved already")
+    answer = _text(answer, "answer")
+    refuse_identifying({"answer": answer})
+    store.change_item(
+        reference,
+        {"status": "answered", "answer": answer},
+        change="challenge answered",
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+@audited
+def resolve_challenge(actor: Actor, store: Store, reference: str, *, note: str = "") -> None:
+    """The board marks a challenge resolved."""
+    require(actor, "resolve-challenge")
+    challenge = _item(store, reference)
+    if challenge["status"] == "resolved":
+        raise CannotChange(f"{reference} is resolved already")
+    refuse_identifying({"note": note})
+    store.change_item(
+        reference,
+        {"status": "resolved"},
+        change="challenge resolved",
+        actor=actor.id,
+        actor_name=actor.name,
+        note=note.strip() or None,
+    )
+
+
+@audited
+def carry_forward(
+    actor: Actor,
+    store: Store,
+    reference: str,
+    *,
+    note: str = "",
+    due_on: date | None = None,
+    today: date | None = None,
+) -> date:
+    """Carry an unresolved challenge, or an unfinished action, to the next meeting (or to
+    ``due_on``): same reference, a new due date, a line in its log. Returns the new date."""
+    item = _item(store, reference)
+    if reference.startswith("C-"):
+        require(actor, "resolve-challenge")
+        finished = item["status"] == "resolved"
+    else:
+        require(actor, "record-action")
+        finished = item["status"] not in OPEN_ACTION
+    if finished:
+        raise CannotChange(f"{reference} is finished: there is nothing to carry forward")
+    refuse_identifying({"note": note})
+    if due_on is None:
+        coming = next_meeting(store, max(today or date.today(), item["due_on"]))
+        if coming is None:
+            raise CannotChange("there is no later meeting: add it first, or give a date")
+        due_on = coming["held_on"]
+    store.change_item(
+        reference,
+        {"due_on": due_on},
+        change="carried forward",
+        actor=actor.id,
+        actor_name=actor.name,
+        note=note.strip() or None,
+    )
+    return due_on
+
+
+@audited
+def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
+    """Challenges, open first, then by due date."""
+    require(actor, "view-published")
+    where, params = ("WHERE group_code = ?", [group]) if group else ("", [])
+    return store.frame(
+        f"SELECT * FROM challenges {where} ORDER BY status = 'resolved', due_on, id", params
+    )
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+@audited
+def record_action(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    group: str,
+    title: str,
+    owner: str,
+    starts_on: date,
+    due_on: date,
+    indicator: str | None = None,
+    challenge: str | None = None,
+) -> str:
+    """An action the board agrees, owned by a person in a delivery group."""
+    require(actor, "record-action")
+    if group not in catalogue.group:
+        raise CannotChange(f"'{group}' is not a delivery group")
+    if indicator is not None and indicator not in catalogue.indicator:
+        raise CannotChange(f"'{indicator}' is not an indicator")
+    if challenge is not None:
+        _item(store, challenge)
+    if due_on < starts_on:
+        raise CannotChange("an action is due on or after the day it starts")
+    title, owner = _text(title, "action"), _text(owner, "owner")
+    refuse_identifying({"action": title, "owner": owner})
+    return store.add_item(
+        "action",
+        {
+            "title": title,
+            "owner": owner,
+            "group_code": group,
+            "indicator_code": indicator,
+            "challenge": challenge,
+            "starts_on": starts_on,
+            "due_on": due_on,
+            "status": "not started",
+            "recorded_by": actor.name,
+            "recorded_at": _now(),
+        },
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+@audited
+def update_action(
+    actor: Actor, store: Store, reference: str, *, status: str, note: str = ""
+) -> None:
+    """A new status for an action: by the board, or by a lead of the action's group."""
+    action = _item(store, reference)
+    if not can(actor, "record-action"):
+        require(actor, "update-action", action["group_code"])
+    if status not in ACTION_STATUSES:
+        raise CannotChange(f"an action's status is one of: {', '.join(ACTION_STATUSES)}")
+    refuse_identifying({"note": note})
+    store.change_item(
+        reference,
+        {"status": status},
+        change=f"status: {status}",
+        actor=actor.id,
+        actor_name=actor.name,
+        note=note.strip() or None,
+    )
+
+
+@audited
+def actions(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
+    """Actions, unfinished first, then by due date."""
+    require(actor, "view-published")
+    where, params = ("WHERE group_code = ?", [group]) if group else ("", [])
+    return store.frame(
+        f"SELECT * FROM actions {where} ORDER BY status IN ('done', 'dropped'), due_on, id",
+        params,
+    )
+
+
+@audited
+def item_log(actor: Actor, store: Store, reference: str) -> pl.DataFrame:
+    """A challenge's or an action's log: who changed what, when, oldest first."""
+    require(actor, "view-published")
+    log = store.frame(
+        "SELECT changed_at AS at, actor_name AS who, change, detail FROM item_events "
+        "WHERE reference = ? "
+        "ORDER BY id",
+        [reference],
+    )
+    return log.with_columns(
+        pl.col("detail").map_elements(_describe, return_dtype=pl.String).alias("detail")
+    )
+
+
+def _describe(detail: str) -> str:
+    shown = {k: v for k, v in json.loads(detail).items() if v is not None}
+    return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items())

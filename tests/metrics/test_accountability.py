@@ -1,0 +1,225 @@
+"""The accountability cycle through its services: a board member challenges a group, the
+group's lead answers, the board resolves it; an action is recorded, updated by the group,
+and carried to the next meeting under the same reference; every step is in the item's log
+and the audit log with the actor; a scrutiny member (and another group's lead) is refused
+every write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from metrics import accountability as acc
+from metrics.access import Actor, NotPermitted, Role
+from metrics.services import TextRefused
+from metrics.store import Store
+
+GROUP, OTHER = "YJS", "HCP"
+TODAY = date(2026, 11, 23)
+
+
+def person(role: Role, group: str | None = None) -> Actor:
+    return Actor(
+        id=f"https://idp.test|{role.name}{group or ''}",
+        name=f"A {role.value}",
+        roles=frozenset({role}),
+        groups=frozenset({group}) if group else frozenset(),
+    )
+
+
+BOARD, ADMIN = person(Role.BOARD), person(Role.ADMIN)
+LEAD, OTHER_LEAD = person(Role.LEAD, GROUP), person(Role.LEAD, OTHER)
+SCRUTINY = person(Role.SCRUTINY)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "a.duckdb") as s:
+        yield s
+
+
+@pytest.fixture
+def meetings(store):
+    first = acc.add_meeting(
+        ADMIN, store, held_on=date(2026, 12, 10), kind="mid-year review", title="December board"
+    )
+    second = acc.add_meeting(
+        BOARD,
+        store,
+        held_on=date(2027, 3, 18),
+        kind="ordinary",
+        title="March board",
+        reports_to=["Health and Wellbeing Board"],
+    )
+    return first, second
+
+
+def test_a_full_cycle(store, catalogue, meetings):
+    # a board member challenges the group on an indicator: due at the next meeting
+    ref = acc.raise_challenge(
+        BOARD,
+        store,
+        catalogue,
+        group=GROUP,
+        indicator="YJ01",
+        question="First-time entrants rose again: what is the plan?",
+        today=TODAY,
+    )
+    assert ref == "C-0001"
+    row = acc.challenges(SCRUTINY, store).row(0, named=True)  # anyone may read it
+    assert row["due_on"] == date(2026, 12, 10) and row["status"] == "open"
+    assert row["owner"] == catalogue.group[GROUP].lead
+    # only the group's own lead answers; the board resolves
+    with pytest.raises(NotPermitted):
+        acc.answer_challenge(OTHER_LEAD, store, ref, answer="Not ours")
+    acc.answer_challenge(LEAD, store, ref, answer="Diversion scheme starts in January.")
+    with pytest.raises(NotPermitted):
+        acc.resolve_challenge(LEAD, store, ref)
+    acc.resolve_challenge(BOARD, store, ref, note="Satisfied; review in March.")
+    assert acc.challenges(BOARD, store)["status"].to_list() == ["resolved"]
+    with pytest.raises(acc.CannotChange, match="resolved already"):
+        acc.answer_challenge(LEAD, store, ref, answer="More")
+
+    # an action, followed across meetings under the same reference
+    action = acc.record_action(
+        BOARD,
+        store,
+        catalogue,
+        group=GROUP,
+        title="Extend the diversion scheme to all localities",
+        owner="Head of Youth Justice",
+        starts_on=date(2026, 12, 11),
+        due_on=date(2026, 12, 10 + 5),
+        indicator="YJ01",
+        challenge=ref,
+    )
+    assert action == "A-0001"
+    acc.update_action(LEAD, store, action, status="at risk", note="Recruitment delayed")
+    with pytest.raises(NotPermitted):
+        acc.update_action(OTHER_LEAD, store, action, status="done")
+    moved = acc.carry_forward(BOARD, store, action, note="Carried to March", today=TODAY)
+    assert moved == date(2027, 3, 18)
+    shown = acc.actions(SCRUTINY, store).row(0, named=True)
+    assert (shown["reference"], shown["status"], shown["due_on"]) == (
+        "A-0001",
+        "at risk",
+        date(2027, 3, 18),
+    )
+
+    # each item's log: who, when, what changed
+    log = acc.item_log(SCRUTINY, store, ref)
+    assert log["change"].to_list() == [
+        "challenge recorded",
+        "challenge answered",
+        "challenge resolved",
+    ]
+    assert log["who"].to_list() == [BOARD.name, LEAD.name, BOARD.name]
+    assert "Satisfied" in log["detail"][2]
+    assert acc.item_log(BOARD, store, action)["change"].to_list() == [
+        "action recorded",
+        "status: at risk",
+        "carried forward",
+    ]
+    # and the audit log, with the actors' ids
+    audit = store.frame(
+        "SELECT actor, action FROM audit_log WHERE action NOT IN ('migrate', 'meeting added') "
+        "ORDER BY id"
+    )
+    assert audit.rows() == [
+        (BOARD.id, "challenge recorded"),
+        (OTHER_LEAD.id, "refused"),
+        (LEAD.id, "challenge answered"),
+        (LEAD.id, "refused"),
+        (BOARD.id, "challenge resolved"),
+        (BOARD.id, "action recorded"),
+        (LEAD.id, "status: at risk"),
+        (OTHER_LEAD.id, "refused"),
+        (BOARD.id, "carried forward"),
+    ]
+
+
+def test_a_scrutiny_member_is_refused_every_write(store, catalogue, meetings):
+    ref = acc.raise_challenge(
+        BOARD, store, catalogue, group=GROUP, priority="youth", question="Why?", today=TODAY
+    )
+    action = acc.record_action(
+        BOARD,
+        store,
+        catalogue,
+        group=GROUP,
+        title="Plan",
+        owner="Someone",
+        starts_on=TODAY,
+        due_on=TODAY,
+    )
+    before = store.frame("SELECT * FROM item_events")
+    writes = [
+        lambda: acc.add_meeting(
+            SCRUTINY, store, held_on=TODAY, kind="ordinary", title="Our own meeting"
+        ),
+        lambda: acc.raise_challenge(
+            SCRUTINY, store, catalogue, group=GROUP, indicator="YJ01", question="Q"
+        ),
+        lambda: acc.answer_challenge(SCRUTINY, store, ref, answer="A"),
+        lambda: acc.resolve_challenge(SCRUTINY, store, ref),
+        lambda: acc.carry_forward(SCRUTINY, store, ref),
+        lambda: acc.record_action(
+            SCRUTINY,
+            store,
+            catalogue,
+            group=GROUP,
+            title="T",
+            owner="O",
+            starts_on=TODAY,
+            due_on=TODAY,
+        ),
+        lambda: acc.update_action(SCRUTINY, store, action, status="done"),
+        lambda: acc.carry_forward(SCRUTINY, store, action),
+    ]
+    for write in writes:
+        with pytest.raises(NotPermitted):
+            write()
+    assert store.frame("SELECT * FROM item_events").equals(before)
+    refused = store.scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'refused' AND actor = ?", [SCRUTINY.id]
+    )
+    assert refused == len(writes)
+
+
+def test_what_does_not_fit_is_refused_with_a_reason(store, catalogue, meetings):
+    with pytest.raises(acc.CannotChange, match="indicator or a plan priority"):
+        acc.raise_challenge(BOARD, store, catalogue, group=GROUP, question="Q")
+    with pytest.raises(acc.CannotChange, match="not a delivery group"):
+        acc.raise_challenge(BOARD, store, catalogue, group="NOPE", indicator="YJ01", question="Q")
+    with pytest.raises(acc.CannotChange, match="give the question"):
+        acc.raise_challenge(BOARD, store, catalogue, group=GROUP, indicator="YJ01", question=" ")
+    with pytest.raises(TextRefused):
+        acc.raise_challenge(
+            BOARD,
+            store,
+            catalogue,
+            group=GROUP,
+            indicator="YJ01",
+            question="What about the boy born 03/04/2012 at PL4 8AA?",
+        )
+    with pytest.raises(acc.NotFound):
+        acc.answer_challenge(LEAD, store, "C-0099", answer="A")
+    with pytest.raises(acc.CannotChange, match="cut-off"):
+        acc.add_meeting(
+            BOARD,
+            store,
+            held_on=date(2027, 1, 1),
+            kind="ordinary",
+            title="x",
+            cut_off=acc.datetime(2027, 1, 2),
+        )
+    # with no meeting ahead, a challenge is due six weeks on
+    late = date(2027, 6, 1)
+    ref = acc.raise_challenge(
+        BOARD, store, catalogue, group=GROUP, indicator="YJ01", question="Q", today=late
+    )
+    due = acc.challenges(BOARD, store).filter(acc.pl.col("reference") == ref)["due_on"][0]
+    assert due == late + acc.DEFAULT_NOTICE
+    with pytest.raises(acc.CannotChange, match="no later meeting"):
+        acc.carry_forward(BOARD, store, ref, today=late)
