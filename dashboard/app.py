@@ -30,6 +30,12 @@ PAGES = {
             icon=":material/show_chart:",
             url_path="indicator",
         ),
+        st.Page(
+            "views/accountability.py",
+            title="Challenges and actions",
+            icon=":material/assignment:",
+            url_path="accountability",
+        ),
     ],
     "Delivery groups": [
         st.Page(
@@ -75,7 +81,8 @@ me = people.establish()  # who is using the app (or a page saying why no one may
 hidden = {
     "submit": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
     "admin": not can(me, "manage-users"),
-    "quality": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
+    "quality": me.roles == {Role.PUBLIC},
+    "accountability": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
 }
 offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]

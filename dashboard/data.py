@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components
-from metrics import services
+from metrics import accountability, services
 from metrics.access import Actor
 from metrics.catalogue import Catalogue, load_catalogue
 from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
@@ -295,3 +295,55 @@ def change_role(actor: Actor, *, user_id: str, role: str, group: str | None, add
 
 def preview_return(actor: Actor, checked: CheckedReturn) -> pl.DataFrame:
     return services.preview_return(actor, store(), catalogue(), checked)
+
+
+# --- the accountability cycle (read and written as the person: not cached) -------------------
+
+
+def meetings(actor: Actor) -> pl.DataFrame:
+    return accountability.meetings(actor, store())
+
+
+def add_meeting(actor: Actor, **fields) -> int:
+    return accountability.add_meeting(actor, store(), **fields)
+
+
+def challenges(actor: Actor, group: str | None = None) -> pl.DataFrame:
+    return accountability.challenges(actor, store(), group=group)
+
+
+def raise_challenge(actor: Actor, **fields) -> str:
+    return accountability.raise_challenge(actor, store(), catalogue(), **fields)
+
+
+def answer_challenge(actor: Actor, reference: str, answer: str) -> None:
+    accountability.answer_challenge(actor, store(), reference, answer=answer)
+
+
+def resolve_challenge(actor: Actor, reference: str, note: str) -> None:
+    accountability.resolve_challenge(actor, store(), reference, note=note)
+
+
+def carry_forward(actor: Actor, reference: str, note: str) -> object:
+    return accountability.carry_forward(actor, store(), reference, note=note)
+
+
+def actions(actor: Actor, group: str | None = None) -> pl.DataFrame:
+    return accountability.actions(actor, store(), group=group)
+
+
+def record_action(actor: Actor, **fields) -> str:
+    return accountability.record_action(actor, store(), catalogue(), **fields)
+
+
+def update_action(actor: Actor, reference: str, status: str, note: str) -> None:
+    accountability.update_action(actor, store(), reference, status=status, note=note)
+
+
+def item_log(actor: Actor, reference: str) -> pl.DataFrame:
+    return accountability.item_log(actor, store(), reference)
+
+
+def next_meeting_date(after) -> object:
+    coming = accountability.next_meeting(store(), after)
+    return coming["held_on"] if coming else None

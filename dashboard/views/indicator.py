@@ -451,3 +451,29 @@ for r in notes.iter_rows(named=True):
             f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
         )
         st.text(r["text"])  # what the group typed: shown as typed, never as Markdown
+
+# --- challenges ----------------------------------------------------------------------------
+
+st.header("Challenges", divider="gray")
+asked = data.challenges(me).filter(pl.col("indicator_code") == code)
+if asked.is_empty():
+    st.write("The board has not challenged this indicator.")
+else:
+    st.dataframe(
+        asked.select(
+            pl.col("reference").alias("Reference"),
+            pl.col("question").alias("Question"),
+            pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
+            pl.col("status").alias("Status"),
+            pl.col("answer").fill_null("").alias("Answer"),
+        ),
+        hide_index=True,
+        key="indicator_challenges",
+    )
+if can(me, "raise-challenge"):
+    st.page_link(
+        "views/accountability.py",
+        label="Challenge the group on this indicator",
+        query_params={"indicator": code},
+        icon=":material/forum:",
+    )

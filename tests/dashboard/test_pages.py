@@ -114,6 +114,7 @@ def test_indicator_page(app_db, demo_db, catalogue):
         "Localities",
         "Groups of children",
         "Commentary",
+        "Challenges",
     ]
 
 

@@ -1,0 +1,302 @@
+"""Challenges and actions: how the board holds delivery groups to account, meeting to
+meeting. The board raises challenges and records actions; a group's lead answers its
+challenges and updates its actions; everyone can read them and each one's log."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+import streamlit as st
+
+from dashboard import components as ui
+from dashboard import data, people, state
+from metrics.access import NotPermitted, can
+from metrics.accountability import ACTION_STATUSES, MEETING_KINDS
+
+catalogue = data.catalogue()
+me = people.actor()
+REFUSED = (NotPermitted, ValueError, LookupError)  # refused, does not fit, not found
+
+
+def about(row: dict) -> str:
+    if row.get("indicator_code"):
+        return f"{row['indicator_code']} {catalogue.indicator[row['indicator_code']].title}"
+    if row.get("priority_code"):
+        return f"Priority: {catalogue.priority[row['priority_code']].title}"
+    return ""
+
+
+def attempt(action, success: str) -> None:
+    """Run a write; say what went wrong as plain text, or rerun with a confirmation."""
+    try:
+        action()
+    except REFUSED as exc:
+        st.error(ui.plain(exc))
+    else:
+        st.session_state["accountability_done"] = success
+        st.rerun()
+
+
+st.title("Challenges and actions")
+st.write(
+    "The board challenges delivery groups on indicators and plan priorities and agrees "
+    "actions with them. Each challenge and action keeps its reference for good, so an "
+    "unfinished one is followed from meeting to meeting; every change is logged with who "
+    "made it and when."
+)
+done = st.session_state.pop("accountability_done", None)
+if done:
+    st.success(ui.plain(done), icon=":material/check_circle:")
+
+groups = ["all", *catalogue.group]
+group = state.choice(
+    "group",
+    groups,
+    label="Delivery group",
+    format_func=lambda g: "All groups" if g == "all" else catalogue.group[g].name,
+)
+chosen = None if group == "all" else group
+
+# --- challenges ----------------------------------------------------------------------------
+
+st.header("Challenges", divider="gray")
+found = data.challenges(me, chosen)
+if found.is_empty():
+    st.write("No challenges yet.")
+else:
+    st.dataframe(
+        pl.DataFrame(
+            [
+                {
+                    "Reference": r["reference"],
+                    "Group": catalogue.group[r["group_code"]].name,
+                    "About": about(r),
+                    "Question": r["question"],
+                    "Owner": r["owner"],
+                    "Due": r["due_on"].strftime("%d %b %Y"),
+                    "Status": r["status"],
+                    "Answer": r["answer"] or "",
+                    "Raised by": r["raised_by"],
+                }
+                for r in found.iter_rows(named=True)
+            ]
+        ),
+        hide_index=True,
+        key="challenges",
+    )
+    ui.download(
+        found.drop("id"), file_name="challenges.csv", key="challenges_csv", label="Download"
+    )
+
+open_ones = found.filter(pl.col("status") != "resolved")
+mine = open_ones.filter(
+    pl.col("group_code").map_elements(
+        lambda g: can(me, "answer-challenge", g), return_dtype=pl.Boolean
+    )
+)
+if mine.height:
+    st.subheader("Answer a challenge to your group", anchor=False)
+    with st.form("answer", clear_on_submit=True):
+        reference = st.selectbox(
+            "Challenge",
+            mine["reference"].to_list(),
+            format_func=lambda r: f"{r}: {mine.filter(pl.col('reference') == r)['question'][0]}",
+        )
+        answer = st.text_area("Your answer", help="Kept with the challenge; the board reads it.")
+        if st.form_submit_button("Send the answer", type="primary"):
+            attempt(
+                lambda: data.answer_challenge(me, reference, answer),
+                f"Answer sent for {reference}.",
+            )
+
+if can(me, "resolve-challenge") and open_ones.height:
+    st.subheader("Resolve or carry forward", anchor=False)
+    with st.form("resolve", clear_on_submit=True):
+        reference = st.selectbox("Challenge", open_ones["reference"].to_list())
+        note = st.text_input("Note (optional)")
+        resolve, carry = st.columns(2)
+        if resolve.form_submit_button("Mark resolved"):
+            attempt(lambda: data.resolve_challenge(me, reference, note), f"{reference} resolved.")
+        if carry.form_submit_button("Carry to the next meeting"):
+            attempt(
+                lambda: data.carry_forward(me, reference, note),
+                f"{reference} carried to the next meeting.",
+            )
+
+if can(me, "raise-challenge"):
+    st.subheader("Raise a challenge", anchor=False)
+    wanted = state.valid(
+        "indicator", list(catalogue.indicator), label="Indicator", instead="no indicator"
+    )
+    with st.form("raise", clear_on_submit=True):
+        codes = list(catalogue.indicator)
+        indicator = st.selectbox(
+            "Indicator",
+            codes,
+            index=codes.index(wanted) if wanted else 0,
+            format_func=lambda c: f"{c} {catalogue.indicator[c].title}",
+            help="The challenge goes to the group that owns the indicator.",
+        )
+        question = st.text_area("The board's question")
+        owner = st.text_input("Owner (blank: the group's lead)")
+        coming = data.next_meeting_date(date.today())
+        due = st.date_input(
+            "Answer due by",
+            value=coming or date.today() + timedelta(weeks=6),
+            help="The next meeting, if one is planned.",
+        )
+        if st.form_submit_button("Raise the challenge", type="primary"):
+            owning = catalogue.indicator[indicator].group
+            attempt(
+                lambda: data.raise_challenge(
+                    me,
+                    group=owning,
+                    indicator=indicator,
+                    question=question,
+                    owner=owner or None,
+                    due_on=due,
+                ),
+                f"Challenge raised with {catalogue.group[owning].name}.",
+            )
+
+# --- actions -------------------------------------------------------------------------------
+
+st.header("Actions", divider="gray")
+agreed = data.actions(me, chosen)
+if agreed.is_empty():
+    st.write("No actions yet.")
+else:
+    overdue = (pl.col("due_on") < date.today()) & ~pl.col("status").is_in(["done", "dropped"])
+    st.dataframe(
+        agreed.with_columns(overdue=overdue).select(
+            pl.col("reference").alias("Reference"),
+            pl.col("title").alias("Action"),
+            pl.col("owner").alias("Owner"),
+            pl.col("group_code")
+            .replace_strict({k: g.name for k, g in catalogue.group.items()})
+            .alias("Group"),
+            pl.col("starts_on").dt.strftime("%d %b %Y").alias("Starts"),
+            pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
+            pl.col("status").alias("Status"),
+            pl.when(pl.col("overdue")).then(pl.lit("overdue")).otherwise(pl.lit("")).alias("Note"),
+            pl.col("challenge").fill_null("").alias("From challenge"),
+        ),
+        hide_index=True,
+        key="actions",
+    )
+    ui.download(agreed.drop("id"), file_name="actions.csv", key="actions_csv", label="Download")
+
+unfinished = agreed.filter(~pl.col("status").is_in(["done", "dropped"]))
+updatable = unfinished.filter(
+    pl.col("group_code").map_elements(
+        lambda g: can(me, "record-action") or can(me, "update-action", g),
+        return_dtype=pl.Boolean,
+    )
+)
+if updatable.height:
+    st.subheader("Update an action", anchor=False)
+    with st.form("update", clear_on_submit=True):
+        reference = st.selectbox(
+            "Action",
+            updatable["reference"].to_list(),
+            format_func=lambda r: f"{r}: {updatable.filter(pl.col('reference') == r)['title'][0]}",
+        )
+        status = st.selectbox("Status", ACTION_STATUSES)
+        note = st.text_input("What changed (optional)")
+        update, carry = st.columns(2)
+        if update.form_submit_button("Save the status", type="primary"):
+            attempt(
+                lambda: data.update_action(me, reference, status, note), f"{reference} updated."
+            )
+        if can(me, "record-action") and carry.form_submit_button("Carry to the next meeting"):
+            attempt(
+                lambda: data.carry_forward(me, reference, note),
+                f"{reference} carried to the next meeting.",
+            )
+
+if can(me, "record-action"):
+    st.subheader("Record an action", anchor=False)
+    with st.form("record", clear_on_submit=True):
+        title = st.text_input("Action")
+        owning = st.selectbox(
+            "Delivery group", list(catalogue.group), format_func=lambda g: catalogue.group[g].name
+        )
+        owner = st.text_input("Owner (a post or a person)")
+        starts, due = st.columns(2)
+        starts_on = starts.date_input("Starts", value=date.today())
+        due_on = due.date_input("Due", value=date.today() + timedelta(weeks=12))
+        linked = st.selectbox(
+            "From a challenge (optional)",
+            ["", *found["reference"].to_list()] if found.height else [""],
+        )
+        if st.form_submit_button("Record the action", type="primary"):
+            attempt(
+                lambda: data.record_action(
+                    me,
+                    group=owning,
+                    title=title,
+                    owner=owner,
+                    starts_on=starts_on,
+                    due_on=due_on,
+                    challenge=linked or None,
+                ),
+                "Action recorded.",
+            )
+
+# --- each item's log -----------------------------------------------------------------------
+
+items = [*found["reference"].to_list(), *agreed["reference"].to_list()]
+if items:
+    st.header("What happened to each", divider="gray")
+    reference = st.selectbox("Challenge or action", items, key="log_item")
+    st.dataframe(
+        data.item_log(me, reference).select(
+            pl.col("at").dt.strftime("%d %b %Y %H:%M").alias("When"),
+            pl.col("who").alias("Who"),
+            pl.col("change").alias("What"),
+            pl.col("detail").alias("Detail"),
+        ),
+        hide_index=True,
+        key="item_log",
+    )
+
+# --- meetings ------------------------------------------------------------------------------
+
+st.header("Meetings", divider="gray")
+held = data.meetings(me)
+if held.is_empty():
+    st.write("No meetings have been added yet.")
+else:
+    st.dataframe(
+        held.select(
+            pl.col("held_on").dt.strftime("%d %b %Y").alias("Date"),
+            pl.col("title").alias("Meeting"),
+            pl.col("kind").alias("Kind"),
+            pl.col("reports_to").list.join(", ").alias("Reports to"),
+            pl.col("cut_off").dt.strftime("%d %b %Y %H:%M").alias("Data cut-off"),
+        ),
+        hide_index=True,
+        key="meetings",
+    )
+if can(me, "manage-meetings"):
+    with st.form("meeting", clear_on_submit=True):
+        st.subheader("Add a meeting", anchor=False)
+        title = st.text_input("Title", placeholder="e.g. Partnership board, March")
+        held_on = st.date_input("Date", value=date.today() + timedelta(weeks=4))
+        kind = st.selectbox("Kind", MEETING_KINDS, index=MEETING_KINDS.index("ordinary"))
+        reports_to = st.text_input(
+            "Reports to (optional, separated by commas)",
+            placeholder="Health and Wellbeing Board, Safeguarding Partnership",
+        )
+        if st.form_submit_button("Add the meeting"):
+            attempt(
+                lambda: data.add_meeting(
+                    me,
+                    held_on=held_on,
+                    kind=kind,
+                    title=title,
+                    reports_to=reports_to.split(","),
+                ),
+                "Meeting added. Its data cut-off is the end of the day a week before it.",
+            )

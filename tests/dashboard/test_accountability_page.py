@@ -1,0 +1,72 @@
+"""The challenges and actions page as each role, on a copy of the demo database: the board
+raises a challenge and records an action; the group's lead answers and updates it; the
+board resolves; a scrutiny member reads it all and is offered no form."""
+
+from __future__ import annotations
+
+from metrics.store import Store
+from tests.dashboard.test_pages import frame_with, page
+
+
+def form_button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_cycle_on_the_page(app_db, catalogue):
+    indicator = "YJ01"
+    group = catalogue.indicator[indicator].group
+    # the board raises a challenge on the indicator (the link from its page fills it in)
+    at = page("accountability", indicator=indicator, **{"as": "board"})
+    question = next(t for t in at.text_area if t.label == "The board's question")
+    question.input("First-time entrants rose for the third quarter: why?")
+    form_button(at, "Raise the challenge").click().run()
+    assert not at.exception, at.exception
+    assert any("Challenge raised" in s.value for s in at.success)
+    table = frame_with(at, "Question")
+    row = table[table["Question"].str.startswith("First-time entrants")].iloc[0]
+    assert row["Group"] == catalogue.group[group].name and row["Status"] == "open"
+    reference = row["Reference"]
+
+    # the group's lead answers it
+    at = page("accountability", **{"as": f"lead:{group}"})
+    assert not any(b.label == "Raise the challenge" for b in at.button)
+    next(t for t in at.text_area if t.label == "Your answer").input("A diversion scheme.")
+    form_button(at, "Send the answer").click().run()
+    assert not at.exception, at.exception
+    table = frame_with(at, "Question")
+    assert table[table["Reference"] == reference].iloc[0]["Status"] == "answered"
+
+    # the board resolves it
+    at = page("accountability", **{"as": "board"})
+    form_button(at, "Mark resolved").click().run()
+    assert not at.exception, at.exception
+    table = frame_with(at, "Question")
+    assert table[table["Reference"] == reference].iloc[0]["Status"] == "resolved"
+
+    # a scrutiny member reads everything and is offered no form
+    at = page("accountability", **{"as": "scrutiny"})
+    assert reference in set(frame_with(at, "Question")["Reference"])
+    assert not [b for b in at.button if b.label != "Download"]
+    log = frame_with(at, "Who")
+    assert "challenge recorded" in set(log["What"])
+
+    with Store(app_db) as store:  # as the app opened it (one process, one configuration)
+        steps = store.frame(
+            "SELECT actor, action FROM audit_log WHERE action LIKE 'challenge%' ORDER BY id"
+        ).rows()
+    assert steps == [
+        ("demo|board", "challenge recorded"),
+        (f"demo|{group}", "challenge answered"),
+        ("demo|board", "challenge resolved"),
+    ]
+
+
+def test_typed_text_is_shown_as_typed(app_db):
+    at = page("accountability", indicator="BH01", **{"as": "board"})
+    typed = "**bold** <script>alert(1)</script> [link](http://example.com)"
+    next(t for t in at.text_area if t.label == "The board's question").input(typed)
+    form_button(at, "Raise the challenge").click().run()
+    assert not at.exception, at.exception
+    table = frame_with(at, "Question")
+    assert typed in set(table["Question"])  # a table cell: text, never Markdown or HTML
+    assert not any("<script>" in m.value for m in at.markdown)
