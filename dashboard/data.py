@@ -75,6 +75,23 @@ def _as(actor: Actor) -> tuple[str, tuple]:
     return services.reader(actor).id, version()
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _as_at(meeting: int, version: tuple):
+    """The store as it stood at a meeting's data cut-off (reconstructed once per version)."""
+    reader = services.READERS["unsuppressed"]
+    return accountability.as_at_meeting(reader, store(), catalogue(), meeting)[1]
+
+
+def _source(meeting: int | None, version: tuple):
+    """What to read: the store now, or as it stood at a meeting's data cut-off."""
+    return store() if meeting is None else _as_at(meeting, version)
+
+
+def meeting(actor: Actor, meeting_id: int) -> dict:
+    """A meeting's record (date, kind, data cut-off)."""
+    return accountability.as_at_meeting(actor, store(), catalogue(), meeting_id)[0]
+
+
 def _reader(reader_id: str) -> Actor:
     return services.READERS[reader_id.split("|", 1)[1]]
 
@@ -84,62 +101,68 @@ def conceals(actor: Actor) -> bool:
     return services.conceals(actor)
 
 
-def periods(actor: Actor) -> list[str]:
-    return _periods(*_as(actor))
+def periods(actor: Actor, *, meeting: int | None = None) -> list[str]:
+    return _periods(*_as(actor), meeting)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _periods(reader: str, version: tuple) -> list[str]:
-    return services.periods(_reader(reader), store())
+def _periods(reader: str, version: tuple, meeting: int | None) -> list[str]:
+    return services.periods(_reader(reader), _source(meeting, version))
 
 
-def default_period(actor: Actor) -> str | None:
-    return _default_period(*_as(actor))
+def default_period(actor: Actor, *, meeting: int | None = None) -> str | None:
+    return _default_period(*_as(actor), meeting)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _default_period(reader: str, version: tuple) -> str | None:
-    return services.default_period(_reader(reader), store())
+def _default_period(reader: str, version: tuple, meeting: int | None) -> str | None:
+    return services.default_period(_reader(reader), _source(meeting, version))
 
 
-def indicator_table(actor: Actor, period: str, *, benchmarks: bool = False) -> pl.DataFrame:
-    return _indicator_table(*_as(actor), period, benchmarks)
+def indicator_table(
+    actor: Actor, period: str, *, benchmarks: bool = False, meeting: int | None = None
+) -> pl.DataFrame:
+    return _indicator_table(*_as(actor), meeting, period, benchmarks)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _indicator_table(reader: str, version: tuple, period: str, benchmarks: bool) -> pl.DataFrame:
+def _indicator_table(
+    reader: str, version: tuple, meeting: int | None, period: str, benchmarks: bool
+) -> pl.DataFrame:
     return services.indicator_table(
-        _reader(reader), store(), catalogue(), period, benchmarks=benchmarks
+        _reader(reader), _source(meeting, version), catalogue(), period, benchmarks=benchmarks
     )
 
 
-def rag_summary(actor: Actor, period: str, by: str) -> pl.DataFrame:
-    return _rag_summary(*_as(actor), period, by)
+def rag_summary(actor: Actor, period: str, by: str, *, meeting: int | None = None) -> pl.DataFrame:
+    return _rag_summary(*_as(actor), meeting, period, by)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _rag_summary(reader: str, version: tuple, period: str, by: str) -> pl.DataFrame:
-    table = _indicator_table(reader, version, period, False)
+def _rag_summary(
+    reader: str, version: tuple, meeting: int | None, period: str, by: str
+) -> pl.DataFrame:
+    table = _indicator_table(reader, version, meeting, period, False)
     return services.rag_summary(_reader(reader), catalogue(), table, by=by)
 
 
-def exceptions(actor: Actor, period: str) -> pl.DataFrame:
-    return _exceptions(*_as(actor), period)
+def exceptions(actor: Actor, period: str, *, meeting: int | None = None) -> pl.DataFrame:
+    return _exceptions(*_as(actor), meeting, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _exceptions(reader: str, version: tuple, period: str) -> pl.DataFrame:
-    table = _indicator_table(reader, version, period, False)
-    return services.exceptions(_reader(reader), store(), table)
+def _exceptions(reader: str, version: tuple, meeting: int | None, period: str) -> pl.DataFrame:
+    table = _indicator_table(reader, version, meeting, period, False)
+    return services.exceptions(_reader(reader), _source(meeting, version), table)
 
 
-def returns_status(actor: Actor, period: str) -> pl.DataFrame:
-    return _returns_status(*_as(actor), period)
+def returns_status(actor: Actor, period: str, *, meeting: int | None = None) -> pl.DataFrame:
+    return _returns_status(*_as(actor), meeting, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _returns_status(reader: str, version: tuple, period: str) -> pl.DataFrame:
-    return services.returns_status(_reader(reader), store(), catalogue(), period)
+def _returns_status(reader: str, version: tuple, meeting: int | None, period: str) -> pl.DataFrame:
+    return services.returns_status(_reader(reader), _source(meeting, version), catalogue(), period)
 
 
 def benchmark_series(actor: Actor, code: str, periods: tuple[str, ...]) -> pl.DataFrame:
@@ -162,44 +185,59 @@ def _all_authorities(reader: str, version: tuple, code: str, period: str | None)
     return services.all_authorities(_reader(reader), store(), code, period)
 
 
-def indicator_series(actor: Actor, code: str, area: str, breakdown: str) -> pl.DataFrame:
-    return _indicator_series(*_as(actor), code, area, breakdown)
+def indicator_series(
+    actor: Actor, code: str, area: str, breakdown: str, *, meeting: int | None = None
+) -> pl.DataFrame:
+    return _indicator_series(*_as(actor), meeting, code, area, breakdown)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _indicator_series(
-    reader: str, version: tuple, code: str, area: str, breakdown: str
+    reader: str, version: tuple, meeting: int | None, code: str, area: str, breakdown: str
 ) -> pl.DataFrame:
     return services.indicator_series(
-        _reader(reader), store(), catalogue(), code, area=area, breakdown=breakdown
+        _reader(reader),
+        _source(meeting, version),
+        catalogue(),
+        code,
+        area=area,
+        breakdown=breakdown,
     )
 
 
-def area_values(actor: Actor, code: str, period: str) -> pl.DataFrame:
-    return _area_values(*_as(actor), code, period)
+def area_values(
+    actor: Actor, code: str, period: str, *, meeting: int | None = None
+) -> pl.DataFrame:
+    return _area_values(*_as(actor), meeting, code, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _area_values(reader: str, version: tuple, code: str, period: str) -> pl.DataFrame:
-    return services.area_values(_reader(reader), store(), catalogue(), code, period)
+def _area_values(
+    reader: str, version: tuple, meeting: int | None, code: str, period: str
+) -> pl.DataFrame:
+    return services.area_values(
+        _reader(reader), _source(meeting, version), catalogue(), code, period
+    )
 
 
-def breakdown_values(actor: Actor, code: str) -> pl.DataFrame:
-    return _breakdown_values(*_as(actor), code)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _breakdown_values(reader: str, version: tuple, code: str) -> pl.DataFrame:
-    return services.breakdown_values(_reader(reader), store(), catalogue(), code)
-
-
-def commentary_history(actor: Actor, code: str) -> pl.DataFrame:
-    return _commentary_history(*_as(actor), code)
+def breakdown_values(actor: Actor, code: str, *, meeting: int | None = None) -> pl.DataFrame:
+    return _breakdown_values(*_as(actor), meeting, code)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _commentary_history(reader: str, version: tuple, code: str) -> pl.DataFrame:
-    return services.commentary_history(_reader(reader), store(), code)
+def _breakdown_values(reader: str, version: tuple, meeting: int | None, code: str) -> pl.DataFrame:
+    return services.breakdown_values(_reader(reader), _source(meeting, version), catalogue(), code)
+
+
+def commentary_history(actor: Actor, code: str, *, meeting: int | None = None) -> pl.DataFrame:
+    return _commentary_history(*_as(actor), meeting, code)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _commentary_history(
+    reader: str, version: tuple, meeting: int | None, code: str
+) -> pl.DataFrame:
+    return services.commentary_history(_reader(reader), _source(meeting, version), code)
 
 
 def area_series(actor: Actor, code: str, areas: tuple[str, ...]) -> pl.DataFrame:

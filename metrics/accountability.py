@@ -20,7 +20,7 @@ import polars as pl
 from metrics.access import Actor, can, require
 from metrics.catalogue import Catalogue
 from metrics.services import audited, refuse_identifying
-from metrics.store import Store
+from metrics.store import Store, StoreAsAt
 
 MEETING_KINDS = ("plan agreement", "mid-year review", "year-end sign-off", "ordinary")
 ACTION_STATUSES = ("not started", "on track", "at risk", "off track", "done", "dropped")
@@ -339,3 +339,17 @@ def item_log(actor: Actor, store: Store, reference: str) -> pl.DataFrame:
 def _describe(detail: str) -> str:
     shown = {k: v for k, v in json.loads(detail).items() if v is not None}
     return "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in shown.items())
+
+
+@audited
+def as_at_meeting(
+    actor: Actor, store: Store, catalogue: Catalogue, meeting_id: int
+) -> tuple[dict, StoreAsAt]:
+    """A meeting, and the store as it stood at the meeting's data cut-off: read through it,
+    every page and pack shows the figures the meeting saw, whatever was resubmitted since."""
+    require(actor, "view-published")
+    found = store.frame("SELECT * FROM meetings WHERE id = ?", [meeting_id])
+    if found.is_empty():
+        raise NotFound(f"there is no meeting {meeting_id}")
+    meeting = found.row(0, named=True)
+    return meeting, store.as_at(meeting["cut_off"], catalogue)

@@ -1045,6 +1045,10 @@ class Store:
             self._audit(cur, actor=actor, action="recompute", detail={"indicators": len(codes)})
         return len(codes)
 
+    def as_at(self, cut_off: datetime, catalogue: Catalogue) -> StoreAsAt:
+        """The store as it stood at ``cut_off``, for reading (see :class:`StoreAsAt`)."""
+        return StoreAsAt(self, cut_off, catalogue)
+
     def data_version(self) -> tuple[int, int]:
         """Changes whenever anything is written: (last submission id, last audit id)."""
         cur = self._con.cursor()
@@ -1056,3 +1060,62 @@ class Store:
         finally:
             cur.close()
         return (int(row[0]), int(row[1]))
+
+
+class StoreAsAt:
+    """The store's figures as they stood at a moment (a meeting's data cut-off), for reading.
+
+    Nothing is copied: the history is reconstructed. Every return received by then keeps its
+    status as it was then (the latest version accepted by then is ``accepted``, earlier ones
+    ``superseded``); indicator values are computed again from the observations of those
+    returns; commentary follows its return. Queries read it exactly as they read the store:
+    in each read, ``submissions``, ``indicator_values`` and ``current_observations`` name
+    these reconstructions (a cursor's registered frames hide the tables of the same name).
+    Targets are the catalogue's current ones.
+    """
+
+    read_only = True
+
+    def __init__(self, store: Store, cut_off: datetime, catalogue: Catalogue):
+        self.store, self.cut_off, self.path = store, cut_off, store.path
+        submissions = store.frame(
+            """
+            SELECT * REPLACE (
+                CASE WHEN status = 'rejected' THEN 'rejected'
+                     WHEN version = max(version) FILTER (WHERE status <> 'rejected')
+                          OVER (PARTITION BY group_code, period) THEN 'accepted'
+                     ELSE 'superseded' END AS status)
+            FROM submissions WHERE submitted_at <= ?
+            """,
+            [cut_off],
+        )
+        current = submissions.filter(pl.col("status") == "accepted").select(
+            pl.col("id").alias("submission_id"),
+            "group_code",
+            pl.col("period").alias("return_period"),
+        )
+        observations = store.frame(
+            "SELECT * FROM observations WHERE list_contains(?, submission_id)",
+            [current["submission_id"].to_list()],
+        ).join(current, on="submission_id")
+        self._relations = {
+            "submissions": submissions,
+            "current_observations": observations,
+            "indicator_values": compute_indicator_values(observations, catalogue),
+        }
+
+    def frame(self, query: str, params: list[Any] | None = None) -> pl.DataFrame:
+        cur = self.store.cursor()
+        try:
+            for name, relation in self._relations.items():
+                cur.register(name, relation)
+            return cur.sql(query, params=params or []).pl()
+        finally:
+            cur.close()
+
+    def scalar(self, query: str, params: list[Any] | None = None) -> Any:
+        frame = self.frame(query, params)
+        return frame.row(0)[0] if frame.height else None
+
+    def data_version(self) -> tuple[int, int]:
+        return self.store.data_version()

@@ -145,6 +145,7 @@ if can(me, "raise-challenge"):
             "Answer due by",
             value=coming or date.today() + timedelta(weeks=6),
             help="The next meeting, if one is planned.",
+            format="DD/MM/YYYY",
         )
         if st.form_submit_button("Raise the challenge", type="primary"):
             owning = catalogue.indicator[indicator].group
@@ -224,8 +225,10 @@ if can(me, "record-action"):
         )
         owner = st.text_input("Owner (a post or a person)")
         starts, due = st.columns(2)
-        starts_on = starts.date_input("Starts", value=date.today())
-        due_on = due.date_input("Due", value=date.today() + timedelta(weeks=12))
+        starts_on = starts.date_input("Starts", value=date.today(), format="DD/MM/YYYY")
+        due_on = due.date_input(
+            "Due", value=date.today() + timedelta(weeks=12), format="DD/MM/YYYY"
+        )
         linked = st.selectbox(
             "From a challenge (optional)",
             ["", *found["reference"].to_list()] if found.height else [""],
@@ -283,7 +286,9 @@ if can(me, "manage-meetings"):
     with st.form("meeting", clear_on_submit=True):
         st.subheader("Add a meeting", anchor=False)
         title = st.text_input("Title", placeholder="e.g. Partnership board, March")
-        held_on = st.date_input("Date", value=date.today() + timedelta(weeks=4))
+        held_on = st.date_input(
+            "Date", value=date.today() + timedelta(weeks=4), format="DD/MM/YYYY"
+        )
         kind = st.selectbox("Kind", MEETING_KINDS, index=MEETING_KINDS.index("ordinary"))
         reports_to = st.text_input(
             "Reports to (optional, separated by commas)",

@@ -7,8 +7,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard import as_at, data, people, state
 from dashboard import components as ui
-from dashboard import data, people, state
 from metrics.access import can
 from metrics.formatting import figure
 from metrics.periods import is_period, sort_key
@@ -29,6 +29,7 @@ unit, d = ind.unit, ind.decimals
 y_title = "%" if unit == "%" else unit
 
 st.title(f"{ind.code} {ind.title}")
+meeting = as_at.choose_meeting(me)
 # the period a link asks for: any quarter or year (the figures as they stood then)
 wanted = state.valid("period", is_period, label="Period", instead="the latest figures")
 st.write(ind.definition)
@@ -51,7 +52,7 @@ st.dataframe(
     key="facts",
 )
 
-series = data.indicator_series(me, code, authority.code, "total")
+series = data.indicator_series(me, code, authority.code, "total", meeting=meeting)
 if series.is_empty():
     st.info("No figures have been accepted for this indicator yet.")
     st.stop()
@@ -151,7 +152,7 @@ if has_localities:
     period = state.choice(
         "area_period", periods[::-1], label="Period for the comparison", default=chosen_default
     )
-    areas = data.area_values(me, code, period)
+    areas = data.area_values(me, code, period, meeting=meeting)
     total = areas.filter(pl.col("level") == "authority")
     local = areas.filter(pl.col("level") == "locality").sort(
         "value", descending=ind.polarity.value != "low_is_good", nulls_last=True
@@ -396,7 +397,7 @@ if others is not None and not others.is_empty():
 
 if ind.breakdowns:
     st.header("Groups of children", divider="gray")
-    values = data.breakdown_values(me, code)
+    values = data.breakdown_values(me, code, meeting=meeting)
     for dim_code in ind.breakdowns:
         dim = catalogue.breakdown[dim_code]
         rows = values.filter(pl.col("dimension") == dim_code)
@@ -441,7 +442,7 @@ if ind.breakdowns:
 # --- commentary ----------------------------------------------------------------------------
 
 st.header("Commentary", divider="gray")
-notes = data.commentary_history(me, code)
+notes = data.commentary_history(me, code, meeting=meeting)
 if notes.is_empty():
     st.write("No commentary has been given for this indicator.")
 for r in notes.iter_rows(named=True):

@@ -6,16 +6,17 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from dashboard import as_at, data, people, state
 from dashboard import components as ui
-from dashboard import data, people, state
 from metrics.formatting import SUPPRESSED, change, figure, interval
 from metrics.periods import Quarter
 
 catalogue = data.catalogue()
 me = people.actor()
-periods = data.periods(me)
 
 st.title("Board overview")
+meeting = as_at.choose_meeting(me)
+periods = data.periods(me, meeting=meeting)
 if not periods:
     st.info(
         "No returns have been accepted yet. Delivery groups submit them on the "
@@ -27,7 +28,7 @@ period = state.choice(
     "period",
     periods[::-1],
     label="Quarter",
-    default=data.default_period(me),
+    default=data.default_period(me, meeting=meeting),
     format_func=lambda p: Quarter.parse(p).label,
     help="Defaults to the latest complete quarter. Annual indicators show the latest year "
     "reported by the end of the quarter.",
@@ -75,7 +76,7 @@ for tab, by, title, heading in (
     (by_priority, "priority", "Plan priority", "by plan priority"),
 ):
     with tab:
-        summary = data.rag_summary(me, period, by)
+        summary = data.rag_summary(me, period, by, meeting=meeting)
         shown = summary.rename({"heading": title, "no_target": "no target"})
         ui.chart_with_table(
             summary_chart(summary, f"Indicators by RAG rating, {heading}"),
@@ -100,7 +101,8 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
         hidden = r.get("suppression") is not None
         rows.append(
             {
-                "Indicator": f"indicator?code={r['indicator_code']}&period={period}",
+                "Indicator": f"indicator?code={r['indicator_code']}&period={period}"
+                + (f"&meeting={meeting}" if meeting else ""),
                 "Code": r["indicator_code"],
                 "Title": r["title"],
                 "Outcome": r["outcome"],
@@ -135,7 +137,7 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-rows = indicator_rows(data.indicator_table(me, period, benchmarks=True))
+rows = indicator_rows(data.indicator_table(me, period, benchmarks=True, meeting=meeting))
 outcome_filter = st.multiselect(
     "Outcomes",
     [o.title for o in catalogue.outcomes],
@@ -191,7 +193,7 @@ ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="i
 # --- exceptions ----------------------------------------------------------------------------
 
 st.header("Exceptions", divider="gray")
-flagged = data.exceptions(me, period)
+flagged = data.exceptions(me, period, meeting=meeting)
 st.write(
     f"{flagged.height} indicators are red or worsened since the period before. "
     "Each shows the owning group's commentary for the period."
@@ -214,14 +216,15 @@ for r in flagged.iter_rows(named=True):
         st.page_link(
             "views/indicator.py",
             label="Open the indicator",
-            query_params={"code": r["indicator_code"], "period": period},
+            query_params={"code": r["indicator_code"], "period": period}
+            | ({"meeting": str(meeting)} if meeting else {}),
             icon=":material/arrow_forward:",
         )
 
 # --- returns -------------------------------------------------------------------------------
 
 st.header("Returns for the quarter", divider="gray")
-status = data.returns_status(me, period)
+status = data.returns_status(me, period, meeting=meeting)
 counts = status.group_by("status").len()
 st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
 st.table(

@@ -21,6 +21,7 @@ PAGES = [
     "guide",
     "accessibility",
     "admin?as=admin",
+    "accountability",
 ]
 
 
@@ -117,3 +118,36 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
     status = page.locator("[data-testid='stTable'] tr").filter(has_text="Youth Justice")
     assert "SUBMITTED" in status.first.inner_text()
     screenshot(page, "path_overview_after_submit")
+
+
+def test_board_challenges_an_indicator_and_the_lead_answers(server, page, catalogue):
+    """From the indicator page to a challenge, answered by the owning group's lead, then
+    resolved by the board; the CSV of challenges downloads."""
+    code = "YJ01"
+    group = catalogue.indicator[code].group
+    open_page(page, server, f"indicator?code={code}&as=board")
+    page.get_by_role("link", name="Challenge the group on this indicator").click()
+    page.wait_for_url(re.compile(rf"/accountability\?.*indicator={code}"))
+    wait_for_app(page)
+    question = "First-time entrants rose for a third quarter: what will change?"
+    page.get_by_label("The board's question").fill(question)
+    page.get_by_role("button", name="Raise the challenge").click()
+    page.get_by_text("Challenge raised with").wait_for(timeout=60_000)
+    wait_for_app(page)
+    screenshot(page, "path_challenge_raised")
+
+    open_page(page, server, f"accountability?as=lead:{group}")
+    page.get_by_label("Your answer").fill("A diversion scheme starts in January.")
+    page.get_by_role("button", name="Send the answer").click()
+    page.get_by_text("Answer sent for").wait_for(timeout=60_000)
+    wait_for_app(page)
+
+    open_page(page, server, "accountability?as=board")
+    page.get_by_role("button", name="Mark resolved").click()
+    page.get_by_text("resolved.").first.wait_for(timeout=60_000)
+    wait_for_app(page)
+    with page.expect_download() as download:
+        page.locator("[data-testid='stDownloadButton'] button").first.click()
+    text = download.value.path().read_text(encoding="utf-8")
+    assert question in text and "resolved" in text and "A diversion scheme" in text
+    screenshot(page, "path_challenge_resolved")

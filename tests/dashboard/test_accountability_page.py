@@ -70,3 +70,35 @@ def test_typed_text_is_shown_as_typed(app_db):
     table = frame_with(at, "Question")
     assert typed in set(table["Question"])  # a table cell: text, never Markdown or HTML
     assert not any("<script>" in m.value for m in at.markdown)
+
+
+def test_the_overview_as_at_a_meeting_shows_what_it_saw(app_db, catalogue):
+    """A meeting's cut-off fixes the figures: the overview as at the meeting shows the
+    return current then, and the latest figures show the one received since."""
+    from datetime import datetime
+
+    from metrics import accountability
+    from metrics.access import Actor, Role
+
+    board = Actor(id="t|board", name="Board", roles=frozenset({Role.BOARD}))
+    with Store(app_db) as store:
+        # the demo's last return of a group, and the version before it
+        group, period, version, received = store.frame(
+            "SELECT group_code, period, version, submitted_at FROM submissions "
+            "WHERE status = 'accepted' AND version > 1 ORDER BY submitted_at DESC LIMIT 1"
+        ).row(0)
+        meeting = accountability.add_meeting(
+            board,
+            store,
+            held_on=received.date(),
+            kind="ordinary",
+            title="Before the resubmission",
+            cut_off=datetime.fromtimestamp(received.timestamp() - 60),
+        )
+    at = page("overview", period=period, meeting=str(meeting), **{"as": "board"})
+    assert any("Before the resubmission" in i.value for i in at.info)
+    status = at.table[0].value  # returns for the quarter: the version current then
+    name = catalogue.group[group].name
+    assert status.loc[name, "Version"] == str(version - 1)
+    now = page("overview", period=period, **{"as": "board"})
+    assert now.table[0].value.loc[name, "Version"] == str(version)
