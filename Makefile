@@ -1,5 +1,6 @@
 # Two commands on a fresh machine:
-#   make run    set everything up, build the demo database if missing, serve the app
+#   make run    set everything up (Chromium for board packs included), build the demo
+#               database if missing, serve the app
 #   make test   set everything up (Chromium included) and run the whole test suite
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -18,7 +19,7 @@ export OUTCOMES_DB
 
 .PHONY: run test lint bench demo setup chromium clean
 
-run: setup
+run: setup chromium
 	$(BIN)/outcomes demo --if-missing
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501
 
@@ -48,12 +49,15 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen
 	touch $@
 
-# Debian's Chromium for the browser tests (Playwright's own browser download does not work here).
+# Debian's Chromium, for board packs (printed to PDF) and the browser tests (Playwright's own
+# browser download does not work here), and poppler-utils (pdftoppm: the tests save pictures
+# of a board pack's pages).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  echo "Installing Chromium from Debian's packages ..."; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  echo "Installing Chromium and poppler-utils from Debian's packages ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .tools test-artifacts .pytest_cache .ruff_cache

@@ -385,3 +385,8 @@ def item_log(actor: Actor, reference: str) -> pl.DataFrame:
 def next_meeting_date(after) -> object:
     coming = accountability.next_meeting(store(), after)
     return coming["held_on"] if coming else None
+
+
+def board_pack(actor: Actor, meeting: int, *, format: str = "pdf") -> bytes:
+    """The board pack for a meeting, as the person may see it (made on request: not cached)."""
+    return accountability.board_pack(actor, store(), catalogue(), meeting, format=format)

@@ -19,7 +19,8 @@ import polars as pl
 
 from metrics.access import Actor, can, require
 from metrics.catalogue import Catalogue
-from metrics.services import audited, refuse_identifying
+from metrics.services import audited, conceals, refuse_identifying
+from metrics.settings import setting
 from metrics.store import Store, StoreAsAt
 
 MEETING_KINDS = ("plan agreement", "mid-year review", "year-end sign-off", "ordinary")
@@ -353,3 +354,52 @@ def as_at_meeting(
         raise NotFound(f"there is no meeting {meeting_id}")
     meeting = found.row(0, named=True)
     return meeting, store.as_at(meeting["cut_off"], catalogue)
+
+
+# --- board packs ---------------------------------------------------------------------------
+
+
+def latest_meeting(store: Store) -> int:
+    """The most recent meeting (by date); NotFound if there is none."""
+    found = store.scalar("SELECT id FROM meetings ORDER BY held_on DESC, id DESC LIMIT 1")
+    if found is None:
+        raise NotFound("no meeting has been added yet: add one first")
+    return int(found)
+
+
+@audited
+def board_pack(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    meeting_id: int,
+    *,
+    format: str = "pdf",
+    made_on: date | None = None,
+) -> bytes:
+    """The board pack for a meeting, as PDF or HTML: the figures as they stood at its data
+    cut-off, with small numbers withheld from a reader who may not see them."""
+    from metrics.reports.html import render
+    from metrics.reports.pack import build_pack
+    from metrics.reports.pdf import html_to_pdf
+
+    meeting, as_at = as_at_meeting(actor, store, catalogue, meeting_id)
+    if format not in ("pdf", "html"):
+        raise CannotChange("a board pack is made as pdf or html")
+    pack = build_pack(
+        as_at,
+        store,
+        catalogue,
+        meeting,
+        concealed=conceals(actor),
+        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
+        made_on=made_on,
+    )
+    html = render(pack)
+    if format == "html":
+        return html.encode("utf-8")
+    footer = (
+        f"{pack.partnership} · {meeting['title']} · data to {pack.cut_off:%d %b %Y} · "
+        f"made {pack.made_on:%d %b %Y}"
+    )
+    return html_to_pdf(html, header=pack.marking, footer=footer)

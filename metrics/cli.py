@@ -255,6 +255,43 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_board_pack(args: argparse.Namespace) -> int:
+    from metrics import accountability
+    from metrics.access import Role
+    from metrics.reports.pdf import PrintError
+
+    store = _open_store(args.db, read_only=True)
+    if store is None:
+        raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
+    catalogue = load_catalogue()
+    reader = (
+        Actor(id="operator|command line", name="command line", roles=frozenset({Role.SCRUTINY}))
+        if args.suppressed
+        else Actor.operator("command line")
+    )
+    try:
+        if args.meeting == "latest":
+            meeting = accountability.latest_meeting(store)
+        elif args.meeting.isdigit():
+            meeting = int(args.meeting)
+        else:
+            raise CommandError(
+                f"--meeting takes a meeting's number or latest, not {args.meeting!r}"
+            )
+        started = time.monotonic()
+        pack = accountability.board_pack(reader, store, catalogue, meeting, format=args.format)
+    except (accountability.NotFound, PrintError) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        store.close()
+    args.output.write_bytes(pack)
+    print(
+        f"Wrote the board pack for meeting {meeting} to {args.output} "
+        f"({len(pack) / 1e6:.1f} MB, {time.monotonic() - started:.0f} s)"
+    )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from metrics.services import export_values
 
@@ -473,6 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["csv", "xlsx", "both"], default="both")
     p.add_argument("--out", type=Path, default=Path("."), help="folder to write to")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser(
+        "board-pack", help="make the board pack for a meeting (figures as at its data cut-off)"
+    )
+    p.add_argument("--meeting", default="latest", help="the meeting's number, or latest")
+    p.add_argument("--format", choices=["pdf", "html"], default="pdf")
+    p.add_argument("--output", type=Path, required=True, help="the file to write")
+    p.add_argument(
+        "--suppressed",
+        action="store_true",
+        help="withhold small numbers (c), as for readers without view-unsuppressed",
+    )
+    _db_arg(p)
+    p.set_defaults(func=cmd_board_pack)
 
     p = sub.add_parser("export", help="export indicator values")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")

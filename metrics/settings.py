@@ -83,6 +83,11 @@ SETTINGS: dict[str, Setting] = {
             "suppressed figures for the authority as a whole, read-only",
         ),
         Setting(
+            "OUTCOMES_PROTECTIVE_MARKING",
+            "OFFICIAL",
+            "the protective marking printed at the head of every page of a board pack",
+        ),
+        Setting(
             "OUTCOMES_WRITE_WAIT_SECONDS",
             30,
             "how long a write waits for another write in progress before giving up, in seconds",

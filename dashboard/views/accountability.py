@@ -282,6 +282,42 @@ else:
         hide_index=True,
         key="meetings",
     )
+    st.subheader("Board pack", anchor=False)
+    st.write(
+        "The pack for a meeting: cover, contents, summary by outcome and priority, the "
+        "exceptions with the groups' commentary, open challenges and actions, a section for "
+        "each exception indicator, returns, and definitions. Its figures are those at the "
+        "meeting's data cut-off; an accessible (tagged) PDF."
+    )
+    chosen_meeting = st.selectbox(
+        "Meeting",
+        held["id"].to_list(),
+        format_func=lambda i: held.filter(pl.col("id") == i).select(
+            pl.format("{} ({})", "title", pl.col("held_on").dt.strftime("%d %b %Y"))
+        )[0, 0],
+        key="pack_meeting",
+    )
+    made = st.session_state.get("pack")
+    if st.button("Make the board pack", icon=":material/picture_as_pdf:"):
+        from metrics.reports.pdf import PrintError
+
+        try:
+            with st.spinner("Making the pack (it takes a few seconds) ..."):
+                made = (chosen_meeting, data.board_pack(me, chosen_meeting))
+        except (PrintError, *REFUSED) as exc:
+            st.error(ui.plain(exc))
+        else:
+            st.session_state["pack"] = made
+    if made and made[0] == chosen_meeting:
+        st.download_button(
+            "Download the board pack (PDF)",
+            data=made[1],
+            file_name=f"board_pack_meeting_{chosen_meeting}.pdf",
+            mime="application/pdf",
+            icon=":material/download:",
+            on_click="ignore",
+            key="pack_download",
+        )
 if can(me, "manage-meetings"):
     with st.form("meeting", clear_on_submit=True):
         st.subheader("Add a meeting", anchor=False)

@@ -130,14 +130,14 @@ def test_board_challenges_an_indicator_and_the_lead_answers(server, page, catalo
     page.wait_for_url(re.compile(rf"/accountability\?.*indicator={code}"))
     wait_for_app(page)
     question = "First-time entrants rose for a third quarter: what will change?"
-    page.get_by_label("The board's question").fill(question)
+    page.get_by_role("textbox", name="The board's question").fill(question)
     page.get_by_role("button", name="Raise the challenge").click()
     page.get_by_text("Challenge raised with").wait_for(timeout=60_000)
     wait_for_app(page)
     screenshot(page, "path_challenge_raised")
 
     open_page(page, server, f"accountability?as=lead:{group}")
-    page.get_by_label("Your answer").fill("A diversion scheme starts in January.")
+    page.get_by_role("textbox", name="Your answer").fill("A diversion scheme starts in January.")
     page.get_by_role("button", name="Send the answer").click()
     page.get_by_text("Answer sent for").wait_for(timeout=60_000)
     wait_for_app(page)
@@ -151,3 +151,17 @@ def test_board_challenges_an_indicator_and_the_lead_answers(server, page, catalo
     text = download.value.path().read_text(encoding="utf-8")
     assert question in text and "resolved" in text and "A diversion scheme" in text
     screenshot(page, "path_challenge_resolved")
+
+    # the board adds its next meeting and downloads the meeting's pack
+    page.get_by_role("textbox", name="Title").fill("Partnership board")
+    page.get_by_role("button", name="Add the meeting").click()
+    page.get_by_text("Meeting added").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.get_by_role("button", name="Make the board pack").click()
+    button = page.get_by_role("button", name="Download the board pack (PDF)")
+    button.wait_for(timeout=180_000)
+    with page.expect_download() as download:
+        button.click()
+    pdf = download.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    screenshot(page, "path_board_pack")

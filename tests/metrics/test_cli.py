@@ -183,3 +183,26 @@ def test_a_fault_in_the_program_is_said_plainly_with_exit_4(monkeypatch, capsys)
 def _with_func(parser, command, func):
     parser._subparsers._group_actions[0].choices[command].set_defaults(func=func)
     return parser
+
+
+def test_board_pack_as_html_for_the_latest_meeting(capsys, tmp_path):
+    from datetime import date
+
+    from metrics import accountability
+    from metrics.access import Actor
+    from metrics.store import Store
+
+    db = tmp_path / "s.duckdb"
+    out = tmp_path / "pack.html"
+    Store(db).close()
+    assert main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)]) == 3
+    assert "no meeting has been added yet" in capsys.readouterr().err
+    with Store(db) as store:
+        accountability.add_meeting(
+            Actor.operator("t"), store, held_on=date(2026, 6, 1), kind="ordinary", title="June <b>"
+        )
+    code = main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)])
+    assert code == 0 and "Wrote the board pack for meeting 1" in capsys.readouterr().out
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="en-GB">' in html and "June &lt;b&gt;" in html  # typed text escaped
+    assert "No exceptions." in html  # no returns yet

@@ -1,0 +1,58 @@
+"""Charts as pure functions from a report object to a Plotly figure (no Streamlit), so a page
+and a board pack draw the same chart from the same figures."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from metrics.reports.pack import Section, period_label
+
+AUTHORITY = "#0072B2"
+TARGET = "#D55E00"
+BAND = "rgba(0, 114, 178, 0.18)"
+PRINT_WIDTH, PRINT_HEIGHT = 680, 300
+
+
+def trend_figure(section: Section, *, authority: str) -> go.Figure:
+    """The authority's figure over time with its 95% interval and the target; a withheld
+    (suppressed) figure is a gap in the line."""
+    trend = section.trend
+    periods = [period_label(p) for p in trend["period"]]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=periods + periods[::-1],
+        y=trend["upper_95"].to_list() + trend["lower_95"].to_list()[::-1],
+        fill="toself",
+        fillcolor=BAND,
+        line={"width": 0},
+        hoverinfo="skip",
+        mode="lines",
+        name="95% confidence interval",
+    )
+    fig.add_scatter(
+        x=periods,
+        y=trend["value"].to_list(),
+        mode="lines+markers",
+        name=authority,
+        line={"color": AUTHORITY, "width": 3},
+    )
+    if trend["target"].is_not_null().any():
+        fig.add_scatter(
+            x=periods,
+            y=trend["target"].to_list(),
+            mode="lines",
+            name="Target",
+            line={"color": TARGET, "dash": "dash", "shape": "hv"},
+        )
+    fig.update_layout(
+        width=PRINT_WIDTH,
+        height=PRINT_HEIGHT,
+        margin={"l": 60, "r": 20, "t": 20, "b": 90},
+        legend={"orientation": "h", "y": -0.45},
+        plot_bgcolor="white",
+        font={"family": "sans-serif", "size": 11},
+        yaxis_title="%" if section.unit == "%" else section.unit,
+    )
+    fig.update_xaxes(showgrid=False, linecolor="#505a5f", tickangle=-30, automargin=True)
+    fig.update_yaxes(gridcolor="#dddddd", zeroline=False, automargin=True)
+    return fig

@@ -1,0 +1,330 @@
+"""The board pack as one self-contained HTML document: headings, real tables with captions
+and header cells, each chart with its alternative text and its table. Nothing is fetched:
+Plotly's script is inlined, and the charts are turned into SVG images when the document is
+opened (or printed), so they stay vector in the PDF.
+
+Every text a person typed (commentary, questions, answers) is escaped: it is shown exactly
+as typed, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import polars as pl
+from plotly.offline import get_plotlyjs
+
+from metrics.formatting import figure
+from metrics.reports.charts import trend_figure
+from metrics.reports.pack import BoardPack, Section, period_label
+
+RAG = {
+    "green": "Green",
+    "amber": "Amber",
+    "red": "Red",
+    "no target": "No target",
+    "not judged": "Not judged",
+    "no figures": "No figures",
+    "suppressed": "c (suppressed)",
+}
+
+STYLE = """
+@page { size: A4; margin: 22mm 16mm 20mm 16mm; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #0b0c0c;
+       line-height: 1.4; }
+h1 { font-size: 24pt; margin: 0 0 8pt; }
+h2 { font-size: 16pt; border-bottom: 2px solid #0b0c0c; padding-bottom: 3pt;
+     break-before: page; margin-top: 0; }
+h3 { font-size: 13pt; margin: 14pt 0 4pt; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin: 6pt 0 10pt; font-size: 9pt;
+        break-inside: auto; }
+caption { text-align: left; font-weight: bold; padding-bottom: 3pt; }
+th, td { border: 1px solid #b1b4b6; padding: 3pt 5pt; text-align: left; vertical-align: top; }
+th { background: #f3f2f1; }
+td.number { text-align: right; }
+tr { break-inside: avoid; }
+.cover { height: 230mm; display: flex; flex-direction: column; justify-content: center; }
+.cover p { font-size: 12pt; margin: 3pt 0; }
+.marking { font-weight: bold; letter-spacing: 0.05em; }
+.section { break-inside: avoid-page; }
+.chart img { display: block; margin: 6pt 0; }
+.note { color: #505a5f; font-size: 9pt; }
+.commentary { white-space: pre-wrap; border-left: 4px solid #b1b4b6; padding-left: 8pt; }
+nav ol { font-size: 11pt; }
+"""
+
+
+def _cell(value: object, *, number: bool = False) -> str:
+    text = "–" if value is None or value == "" else str(value)
+    return f'<td class="number">{escape(text)}</td>' if number else f"<td>{escape(text)}</td>"
+
+
+def table(
+    caption: str, headers: list[str], rows: list[list[object]], numbers: set[int] = frozenset()
+) -> str:
+    """A real table: a caption, header cells with scope, numbers right-aligned."""
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(_cell(v, number=i in numbers) for i, v in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def _summary(frame: pl.DataFrame, heading: str) -> str:
+    if frame.is_empty():
+        return "<p>No figures for the period.</p>"
+    columns = ["heading", "indicators", "green", "amber", "red", "no_target"]
+    rows = [
+        [r[c] for c in [*columns, "improving", "worsening"]] for r in frame.iter_rows(named=True)
+    ]
+    headers = [heading, "Indicators", "Green", "Amber", "Red", "Not rated"]
+    return table(
+        f"Indicators by RAG rating and direction, by {heading.lower()}",
+        [*headers, "Improving", "Worsening"],
+        rows,
+        numbers={1, 2, 3, 4, 5, 6, 7},
+    )
+
+
+def _section(n: int, section: Section, authority: str, chart_id: str) -> tuple[str, dict]:
+    d, unit = section.decimals, section.unit
+    facts = table(
+        f"{section.code} at a glance",
+        ["Figure", "Target", "RAG", "Since the period before", "Direction", "Owner"],
+        [
+            [
+                f"{section.value} ({period_label(section.period)})",
+                section.target,
+                RAG.get(section.rag, section.rag),
+                section.since_last,
+                section.direction,
+                section.group,
+            ]
+        ],
+    )
+    rows = [
+        [
+            period_label(r["period"]),
+            "c" if r["suppression"] else figure(r["value"], d, unit),
+            "c"
+            if r["suppression"]
+            else (
+                f"{figure(r['lower_95'], d)} to {figure(r['upper_95'], d)}"
+                if r["lower_95"] is not None
+                else "–"
+            ),
+            "c" if r["suppression"] else figure(r["numerator"], 0),
+            figure(r["denominator"], 0),
+            figure(r["target"], d, unit),
+        ]
+        for r in section.trend.iter_rows(named=True)
+    ]
+    trend_table = table(
+        f"{section.code} {section.title}: the figures in the chart",
+        ["Period", "Value", "95% interval", "Numerator", "Denominator", "Target"],
+        rows,
+        numbers={1, 3, 4, 5},
+    )
+    commentary = (
+        f'<div class="commentary">{escape(section.commentary)}</div>'
+        if section.commentary
+        else '<p class="note">No commentary was given for this period.</p>'
+    )
+    figure_spec = json.loads(trend_figure(section, authority=authority).to_json())
+    html = f"""
+<section class="section" id="{escape(section.code)}">
+<h3>{n}. {escape(section.code)} {escape(section.title)}</h3>
+<p>{escape(section.definition)} Polarity: {escape(section.polarity)}. Outcome:
+{escape(section.outcome)}.</p>
+{facts}
+<div class="chart"><div data-chart="{chart_id}" data-alt="{escape(section.summary)}"></div>
+<p class="note">Chart: {escape(section.summary)} The shaded band is the 95% confidence
+interval.</p></div>
+{trend_table}
+<h4>The group's commentary</h4>
+{commentary}
+</section>"""
+    return html, figure_spec
+
+
+def render(pack: BoardPack) -> str:
+    """The pack as an HTML document (UTF-8 text)."""
+    meeting = pack.meeting
+    title = f"Board pack: {meeting['title']}, {meeting['held_on']:%d %B %Y}"
+    reports_to = ", ".join(meeting["reports_to"] or []) or "–"
+    suppression = (
+        "Small numbers are shown as c: this pack is for readers who may not see them."
+        if pack.concealed
+        else "This pack includes small numbers (below each indicator's suppression "
+        "threshold): not for publication."
+    )
+    charts: dict[str, dict] = {}
+    parts = []
+    for n, section in enumerate(pack.sections, start=1):
+        chart_id = f"chart{n}"
+        html, spec = _section(n, section, pack.authority, chart_id)
+        charts[chart_id] = spec
+        parts.append(html)
+    exceptions = table(
+        "Exceptions: indicators that are red or worsened since the period before",
+        ["Indicator", "Figure", "Target", "RAG", "Direction", "Owner"],
+        [
+            [
+                f"{s.code} {s.title}",
+                f"{s.value} ({period_label(s.period)})",
+                s.target,
+                RAG.get(s.rag, s.rag),
+                s.direction,
+                s.group,
+            ]
+            for s in pack.sections
+        ],
+    )
+    challenges = (
+        table(
+            "Challenges open at the meeting, and those due at it",
+            ["Reference", "Group", "Question", "Owner", "Due", "Status", "Answer"],
+            [
+                [
+                    r["reference"],
+                    r["group_code"],
+                    r["question"],
+                    r["owner"],
+                    f"{r['due_on']:%d %b %Y}",
+                    r["status"],
+                    r["answer"] or "",
+                ]
+                for r in pack.challenges.iter_rows(named=True)
+            ],
+        )
+        if pack.challenges.height
+        else "<p>No challenges are open.</p>"
+    )
+    actions = (
+        table(
+            "Actions not yet finished (overdue first by due date)",
+            ["Reference", "Action", "Owner", "Group", "Due", "Status", "Overdue"],
+            [
+                [
+                    r["reference"],
+                    r["title"],
+                    r["owner"],
+                    r["group_code"],
+                    f"{r['due_on']:%d %b %Y}",
+                    r["status"],
+                    "overdue" if r["overdue"] else "",
+                ]
+                for r in pack.actions.iter_rows(named=True)
+            ],
+        )
+        if pack.actions.height
+        else "<p>No actions are open.</p>"
+    )
+    returns = (
+        table(
+            f"Returns for {pack.period_label}",
+            ["Group", "Status", "Version", "Accepted", "Rejected attempts", "Due by"],
+            [
+                [
+                    r["group"],
+                    r["status"],
+                    r["version"],
+                    f"{r['accepted_at']:%d %b %Y}" if r["accepted_at"] else "",
+                    r["rejected_attempts"],
+                    str(r["due_by"]),
+                ]
+                for r in pack.returns.iter_rows(named=True)
+            ],
+            numbers={2, 4},
+        )
+        if pack.returns.height
+        else "<p>No returns for the period.</p>"
+    )
+    definitions = "".join(
+        f"<h3>{escape(d['code'])} {escape(d['title'])}</h3><p>{escape(d['definition'])} "
+        f"Source: {escape(d['source'])}. Polarity: {escape(d['polarity'])}.</p>"
+        for d in pack.definitions
+    )
+    contents = "".join(
+        f'<li><a href="#{anchor}">{escape(name)}</a></li>'
+        for anchor, name in (
+            ("summary", "Summary by outcome and plan priority"),
+            ("exceptions", "Exceptions, with the groups' commentary"),
+            ("accountability", "Challenges and actions"),
+            *((s.code, f"{s.code} {s.title}") for s in pack.sections),
+            ("returns", "Returns for the quarter"),
+            ("definitions", "Appendix: definitions"),
+        )
+    )
+    script = (
+        "<script>"
+        + get_plotlyjs()
+        + "</script><script>const charts = "
+        + json.dumps(charts).replace("</", "<\\/")
+        + ";"
+        + DRAW
+        + "</script>"
+    )
+    return f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<style>{STYLE}</style></head>
+<body>
+<div class="cover">
+<p class="marking">{escape(pack.marking)}</p>
+<p>{escape(pack.partnership)}</p>
+<h1>Board pack</h1>
+<p><strong>{escape(meeting["title"])}</strong>, {meeting["held_on"]:%A %d %B %Y}
+({escape(meeting["kind"])})</p>
+<p>Reports to: {escape(reports_to)}</p>
+<p>Figures for {escape(pack.authority)} as reported by the end of
+{escape(pack.period_label or "–")}, as they stood at the data cut-off,
+{pack.cut_off:%d %B %Y %H:%M}.</p>
+<p>Made on {pack.made_on:%d %B %Y}. {escape(suppression)}</p>
+</div>
+<nav aria-label="Contents"><h2 id="contents">Contents</h2><ol>{contents}</ol></nav>
+<h2 id="summary">Summary by outcome and plan priority</h2>
+{_summary(pack.by_outcome, "Outcome")}
+{_summary(pack.by_priority, "Plan priority")}
+<h2 id="exceptions">Exceptions</h2>
+<p>{len(pack.sections)} indicators are red or worsened since the period before. Each has a
+section below with its trend, its figures and the owning group's commentary.</p>
+{exceptions}
+<h2 id="accountability">Challenges and actions</h2>
+{challenges}
+{actions}
+<h2>The exception indicators</h2>
+{"".join(parts) or "<p>No exceptions.</p>"}
+<h2 id="returns">Returns for the quarter</h2>
+{returns}
+<h2 id="definitions">Appendix: definitions</h2>
+{definitions or "<p>No exception indicators.</p>"}
+{script}
+</body></html>"""
+
+
+DRAW = """
+Promise.all(Object.entries(charts).map(([id, spec]) => {
+  const holder = document.querySelector(`[data-chart="${id}"]`);
+  const scratch = document.createElement('div');
+  document.body.appendChild(scratch);
+  const size = {width: spec.layout.width, height: spec.layout.height};
+  return Plotly.newPlot(scratch, spec.data, spec.layout, {staticPlot: true})
+    .then(plot => Plotly.toImage(plot, Object.assign({format: 'svg'}, size)))
+    .then(url => {
+      const img = document.createElement('img');
+      img.alt = holder.dataset.alt;
+      img.width = size.width;
+      img.height = size.height;
+      img.src = url;
+      holder.replaceWith(img);
+      Plotly.purge(scratch);
+      scratch.remove();
+      return img.decode();
+    });
+})).then(() => { window.chartsDrawn = true; });
+"""
