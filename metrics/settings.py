@@ -83,6 +83,11 @@ SETTINGS: dict[str, Setting] = {
             "suppressed figures for the authority as a whole, read-only",
         ),
         Setting(
+            "OUTCOMES_CHROMIUM",
+            Path("/usr/bin/chromium"),
+            "the Chromium that prints board packs to PDF (Debian's, installed by make run)",
+        ),
+        Setting(
             "OUTCOMES_PROTECTIVE_MARKING",
             "OFFICIAL",
             "the protective marking printed at the head of every page of a board pack",

@@ -10,14 +10,14 @@ Run as ``python -m metrics.reports.pdf IN.html OUT.pdf HEADER FOOTER``.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
 from html import escape
 from pathlib import Path
 
-CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
+from metrics.settings import setting
+
 SECONDS = 180
 
 
@@ -28,9 +28,10 @@ class PrintError(RuntimeError):
 def html_to_pdf(html: str, *, header: str, footer: str) -> bytes:
     """The PDF of ``html``; ``header`` and ``footer`` are plain text for every page (the
     footer is followed by "page n of m")."""
-    if not Path(CHROMIUM).exists():
+    chromium = setting("OUTCOMES_CHROMIUM")
+    if not chromium.exists():
         raise PrintError(
-            f"printing a PDF needs Chromium at {CHROMIUM} (make run and make test install "
+            f"printing a PDF needs Chromium at {chromium} (make run and make test install "
             "Debian's chromium; or set OUTCOMES_CHROMIUM)"
         )
     with tempfile.TemporaryDirectory() as folder:
@@ -52,7 +53,7 @@ def _print(source: Path, target: Path, header: str, footer: str) -> None:
 
     style = "font-family: sans-serif; font-size: 8pt; width: 100%; margin: 0 16mm; color: #333;"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        browser = playwright.chromium.launch(executable_path=setting("OUTCOMES_CHROMIUM"))
         try:
             page = browser.new_page()
             # nothing leaves the machine: the document carries everything it needs

@@ -25,9 +25,8 @@ def test_readme_lists_every_setting_with_its_default():
             default = str(default).lower()
         elif isinstance(default, float) and default.is_integer():
             default = int(default)
-        expected = (
-            str(default.relative_to(ROOT)) if hasattr(default, "relative_to") else str(default)
-        )
+        inside = hasattr(default, "relative_to") and default.is_relative_to(ROOT)
+        expected = str(default.relative_to(ROOT)) if inside else str(default)
         assert shown == expected, name
 
 
