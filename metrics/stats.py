@@ -509,3 +509,60 @@ def compare_to_control_limits(
     if value < lower[0]:
         return _judge("lower", polarity)
     return "similar"
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Where a figure is heading if nothing changes: the baseline of "turn the curve"."""
+
+    steps: int
+    """How many periods ahead each point is (1 = the next period)."""
+    value: list[float]
+    lower: list[float]
+    upper: list[float]
+    points_used: int
+    slope: float
+    """Change per period of the fitted line."""
+
+
+FORECAST_MINIMUM = 5
+FORECAST_POINTS = 8
+
+
+def baseline_forecast(
+    values, *, ahead: int = 4, confidence: float = 0.95, points: int = FORECAST_POINTS
+) -> Forecast | None:
+    """The baseline forecast: an ordinary least-squares line through the most recent
+    ``points`` figures (at least five; missing ones leave gaps in time, not in the line's
+    spacing), carried ``ahead`` periods on, with its ``confidence`` prediction interval
+    (the line's uncertainty and the scatter about it: t with n - 2 degrees of freedom).
+    None with fewer than five figures.
+
+    >>> f = baseline_forecast([10, 12, 11, 13, 14], ahead=1)
+    >>> round(f.value[0], 3), round(f.lower[0], 3), round(f.upper[0], 3)
+    (14.7, 11.03, 18.37)
+    """
+    recent = list(values)[-points:]
+    t = np.array([i for i, v in enumerate(recent) if not _missing(v)], dtype=float)
+    y = np.array([float(v) for v in recent if not _missing(v)], dtype=float)
+    n = t.size
+    if n < FORECAST_MINIMUM:
+        return None
+    t_bar, y_bar = t.mean(), y.mean()
+    sxx = float(((t - t_bar) ** 2).sum())
+    slope = float(((t - t_bar) * (y - y_bar)).sum() / sxx)
+    intercept = y_bar - slope * t_bar
+    residual = y - (intercept + slope * t)
+    s = math.sqrt(float((residual**2).sum()) / (n - 2))
+    q = float(stats.t.ppf(1 - (1 - confidence) / 2, n - 2))
+    future = np.arange(len(recent), len(recent) + ahead, dtype=float)
+    centre = intercept + slope * future
+    half = q * s * np.sqrt(1 + 1 / n + (future - t_bar) ** 2 / sxx)
+    return Forecast(
+        steps=ahead,
+        value=centre.tolist(),
+        lower=(centre - half).tolist(),
+        upper=(centre + half).tolist(),
+        points_used=n,
+        slope=slope,
+    )

@@ -137,6 +137,67 @@ ui.chart_with_table(
     "is not yet out (the table says which).",
 )
 
+# --- turn the curve ------------------------------------------------------------------------
+
+curve = report.turn_the_curve(series, ind)
+if curve.height:
+    st.subheader("Turn the curve: where the figure is heading", anchor=False)
+    ahead = [*periods[-1:], *curve["period"].to_list()]
+    last_value = series["value"][-1]
+    forecast = go.Figure()
+    forecast.add_scatter(
+        x=curve["period"].to_list() + curve["period"].to_list()[::-1],
+        y=curve["upper"].to_list() + curve["lower"].to_list()[::-1],
+        fill="toself",
+        fillcolor="rgba(85, 85, 85, 0.15)",
+        line={"width": 0},
+        hoverinfo="skip",
+        mode="lines",
+        name="95% prediction interval",
+    )
+    forecast.add_scatter(
+        x=periods,
+        y=series["value"],
+        mode="lines+markers",
+        name=authority.name,
+        line={"color": ui.AUTHORITY, "width": 3},
+    )
+    forecast.add_scatter(
+        x=ahead,
+        y=[last_value, *curve["forecast"].to_list()],
+        mode="lines+markers",
+        name="Baseline forecast (if nothing changes)",
+        line={"color": "#505a5f", "dash": "dash"},
+    )
+    if curve["target"].is_not_null().any():
+        forecast.add_scatter(
+            x=curve["period"],
+            y=curve["target"],
+            mode="lines",
+            name="Target",
+            line={"color": ui.TARGET, "dash": "dot", "shape": "hv"},
+        )
+    ui.chart_with_table(
+        ui.base_layout(forecast, title=f"Baseline forecast: {ind.title}", y_title=y_title),
+        curve.select(
+            pl.col("period").alias("Period"),
+            ui.figure_column("forecast", d, unit).alias("Baseline forecast"),
+            pl.struct("lower", "upper")
+            .map_elements(
+                lambda r: f"{figure(r['lower'], d)} to {figure(r['upper'], d)}",
+                return_dtype=pl.String,
+            )
+            .alias("95% prediction interval"),
+            ui.figure_column("target", d, unit).alias("Target"),
+        ),
+        key="curve",
+        file_name=f"{code}_baseline_forecast.csv",
+        caption="The baseline: a straight line fitted (least squares) through the last "
+        "eight figures shown (at least five), carried on four periods, with its 95% "
+        "prediction interval. It says where the figure is heading if nothing changes; the "
+        "gap to the target is the curve to turn.",
+    )
+
 # --- localities ----------------------------------------------------------------------------
 
 has_localities = any(level.value == "locality" for level in ind.area_levels) and can(

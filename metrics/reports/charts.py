@@ -44,6 +44,16 @@ def trend_figure(section: Section, *, authority: str) -> go.Figure:
             name="Target",
             line={"color": TARGET, "dash": "dash", "shape": "hv"},
         )
+    curve = section.curve
+    if curve.height and trend.height:
+        ahead = [period_label(p) for p in curve["period"]]
+        fig.add_scatter(
+            x=[periods[-1], *ahead],
+            y=[trend["value"][-1], *curve["forecast"].to_list()],
+            mode="lines",
+            name="Baseline forecast",
+            line={"color": "#505a5f", "dash": "dot"},
+        )
     fig.update_layout(
         width=PRINT_WIDTH,
         height=PRINT_HEIGHT,

@@ -47,7 +47,8 @@ tr { break-inside: avoid; }
 .cover { height: 230mm; display: flex; flex-direction: column; justify-content: center; }
 .cover p { font-size: 12pt; margin: 3pt 0; }
 .marking { font-weight: bold; letter-spacing: 0.05em; }
-.section { break-inside: avoid-page; }
+.section + .section { break-before: page; }
+.chart { break-inside: avoid; }
 .chart img { display: block; margin: 6pt 0; }
 .note { color: #505a5f; font-size: 9pt; }
 .commentary { white-space: pre-wrap; border-left: 4px solid #b1b4b6; padding-left: 8pt; }
@@ -130,6 +131,25 @@ def _section(n: int, section: Section, authority: str, chart_id: str) -> tuple[s
         rows,
         numbers={1, 3, 4, 5},
     )
+    curve = (
+        table(
+            f"{section.code}: the baseline forecast (where the figure is heading if nothing "
+            "changes; a straight line through the last eight figures, 95% prediction interval)",
+            ["Period", "Baseline forecast", "95% prediction interval", "Target"],
+            [
+                [
+                    period_label(r["period"]),
+                    figure(r["forecast"], d, unit),
+                    f"{figure(r['lower'], d)} to {figure(r['upper'], d)}",
+                    figure(r["target"], d, unit),
+                ]
+                for r in section.curve.iter_rows(named=True)
+            ],
+            numbers={1, 3},
+        )
+        if section.curve.height
+        else ""
+    )
     commentary = (
         f'<div class="commentary">{escape(section.commentary)}</div>'
         if section.commentary
@@ -146,6 +166,7 @@ def _section(n: int, section: Section, authority: str, chart_id: str) -> tuple[s
 <p class="note">Chart: {escape(section.summary)} The shaded band is the 95% confidence
 interval.</p></div>
 {trend_table}
+{curve}
 <h4>The group's commentary</h4>
 {commentary}
 </section>"""

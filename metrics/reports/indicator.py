@@ -13,7 +13,9 @@ import numpy as np
 import polars as pl
 
 from metrics.catalogue import Indicator
+from metrics.periods import previous_period, target_year
 from metrics.stats import (
+    baseline_forecast,
     compare_to_benchmark,
     compare_to_control_limits,
     funnel_limits,
@@ -115,4 +117,36 @@ def spine(
         verdict=compare_to_benchmark(value, lower, upper, england, polarity=polarity),
         judged=polarity != "no_judgement",
         low_is_good=low_good,
+    )
+
+
+def turn_the_curve(series: pl.DataFrame, ind: Indicator, *, ahead: int = 4) -> pl.DataFrame:
+    """The baseline forecast ("turn the curve"): where the figure is heading if nothing
+    changes, for the next ``ahead`` periods after the last in ``series`` (the authority's
+    figures, oldest first; withheld ones are left out of the fit), with its 95% prediction
+    interval and the target for each period's year. Empty with fewer than five figures."""
+    columns = {
+        "period": pl.String,
+        "forecast": pl.Float64,
+        "lower": pl.Float64,
+        "upper": pl.Float64,
+        "target": pl.Float64,
+    }
+    if series.is_empty():
+        return pl.DataFrame(schema=columns)
+    found = baseline_forecast(series["value"].to_list(), ahead=ahead)
+    if found is None:
+        return pl.DataFrame(schema=columns)
+    last = series["period"][-1]
+    periods = [previous_period(last, ind.period_type, steps=-step) for step in range(1, ahead + 1)]
+    targets = [ind.targets.get(target_year(p, ind.period_type)) for p in periods]
+    return pl.DataFrame(
+        {
+            "period": periods,
+            "forecast": found.value,
+            "lower": found.lower,
+            "upper": found.upper,
+            "target": [t.value if t else None for t in targets],
+        },
+        schema=columns,
     )

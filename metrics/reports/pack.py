@@ -17,6 +17,7 @@ from metrics import queries
 from metrics.catalogue import Catalogue
 from metrics.formatting import change, figure
 from metrics.periods import Quarter, is_period
+from metrics.reports.indicator import turn_the_curve
 from metrics.store import Store, StoreAsAt
 
 POLARITY = {
@@ -49,6 +50,8 @@ class Section:
     """period, value, lower_95, upper_95, target, numerator, denominator, suppression."""
     summary: str
     """One sentence that says what the trend chart shows (its alternative text)."""
+    curve: pl.DataFrame
+    """The baseline forecast (turn the curve): period, forecast, lower, upper, target."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,13 @@ def period_label(code: str) -> str:
         return code
 
 
-def trend_summary(title: str, trend: pl.DataFrame, decimals: int, unit: str) -> str:
+def trend_summary(
+    title: str,
+    trend: pl.DataFrame,
+    decimals: int,
+    unit: str,
+    curve: pl.DataFrame | None = None,
+) -> str:
     """One sentence from the data: where the figure went over the periods shown, against
     its target; suppressed points are said to be withheld."""
     shown = trend.filter(pl.col("value").is_not_null())
@@ -100,6 +109,12 @@ def trend_summary(title: str, trend: pl.DataFrame, decimals: int, unit: str) -> 
         text += f"; the target is {figure(last['target'], decimals, unit)}"
     if withheld:
         text += f"; {withheld} figure{'s are' if withheld > 1 else ' is'} withheld (small numbers)"
+    if curve is not None and curve.height:
+        ahead = curve.row(-1, named=True)
+        text += (
+            f"; if nothing changes it is heading for {figure(ahead['forecast'], decimals, unit)} "
+            f"by {period_label(ahead['period'])}"
+        )
     return text + "."
 
 
@@ -204,5 +219,6 @@ def _section(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> Sec
         since_last="c" if hidden else change(row["change_previous"], d, unit),
         commentary=row.get("commentary") or "",
         trend=trend,
-        summary=trend_summary(ind.title, trend, d, unit),
+        summary=trend_summary(ind.title, trend, d, unit, turn_the_curve(trend, ind)),
+        curve=turn_the_curve(trend, ind),
     )

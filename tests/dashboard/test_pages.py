@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrics.periods import Quarter
 from metrics.store import Store
 from tests.dashboard.conftest import APP
 
@@ -105,6 +106,8 @@ def test_indicator_page(app_db, demo_db, catalogue):
             [catalogue.authority.code],
         )["period"].to_list()
     assert list(frame_with(at, "95% interval")["Period"]) == periods
+    with pytest.raises(AssertionError):  # too few yearly figures to forecast from
+        frame_with(at, "Baseline forecast")
     assert at.selectbox(key="url_area_period").value == "2024-25"  # reported in 2025-26 Q3
     assert len(frame_with(at, "Locality")) == len(catalogue.localities)
     gap = frame_with(at, "Gap (Disadvantaged minus All other pupils)")
@@ -116,6 +119,19 @@ def test_indicator_page(app_db, demo_db, catalogue):
         "Commentary",
         "Challenges",
     ]
+
+
+def test_indicator_page_turns_the_curve(app_db, demo_db):
+    at = page("indicator", code="BH05")
+    curve = frame_with(at, "Baseline forecast")
+    with Store(demo_db, read_only=True) as store:
+        last = store.scalar(
+            "SELECT max_by(period, period_order) FROM indicator_values "
+            "WHERE indicator_code = 'BH05' AND breakdown = 'total'"
+        )
+    following = [Quarter.parse(last).shift(n).code for n in range(1, 5)]
+    assert list(curve["Period"]) == following
+    assert all(" to " in cell for cell in curve["95% prediction interval"])
 
 
 def test_submit_page_lists_template_and_history(app_db, demo_db, catalogue):

@@ -137,3 +137,31 @@ def test_undefined_inputs_give_nan():
     assert all(math.isnan(v) for v in stats.rate_interval(5, 0))
     assert all(math.isnan(v) for v in stats.mean_interval(5, 1, 1))
     assert stats.byars_interval(0)[0] == 0.0
+
+
+def test_baseline_forecast_against_values_worked_by_hand():
+    from metrics.stats import baseline_forecast
+
+    # y = 10, 12, 11, 13, 14 at t = 0..4: t-bar 2, y-bar 12, Sxx 10, Sxy 9, so the line is
+    # 10.2 + 0.9t; residuals -0.2, 0.9, -1.0, 0.1, 0.2 give SSE 1.9 and s^2 = 1.9 / 3.
+    # At t = 5: 14.7, and the 95% prediction interval is 14.7 -/+ t(3, 0.975) = 3.182446
+    # times s * sqrt(1 + 1/5 + 9/10) = 1.153254: 11.0299 to 18.3701.
+    f = baseline_forecast([10, 12, 11, 13, 14], ahead=2)
+    assert f.slope == pytest.approx(0.9)
+    assert f.value[0] == pytest.approx(14.7)
+    assert f.lower[0] == pytest.approx(11.0299, abs=1e-4)
+    assert f.upper[0] == pytest.approx(18.3701, abs=1e-4)
+    # t = 6: 15.6 -/+ 3.182446 * 0.795822 * sqrt(1 + 1/5 + 16/10) = 4.2380
+    assert f.value[1] == pytest.approx(15.6)
+    assert f.upper[1] - f.value[1] == pytest.approx(4.2380, abs=1e-4)
+
+
+def test_baseline_forecast_keeps_time_across_a_missing_figure():
+    from metrics.stats import baseline_forecast
+
+    # 5, -, 7, 8, 9, 10 lie on y = 5 + t exactly (t = 0, 2, 3, 4, 5): no scatter
+    f = baseline_forecast([5, None, 7, 8, 9, 10], ahead=2)
+    assert f.points_used == 5
+    assert f.value == pytest.approx([11, 12])
+    assert f.lower == pytest.approx(f.value) and f.upper == pytest.approx(f.value)
+    assert baseline_forecast([1, 2, None, 4, 5]) is None  # four figures: too few
