@@ -42,6 +42,31 @@ class Polarity(StrEnum):
     NO_JUDGEMENT = "no_judgement"
 
 
+class Measure(StrEnum):
+    """Results-based accountability's two kinds: a population indicator (a condition of
+    well-being the whole partnership answers for) or a performance measure (of one group's
+    service)."""
+
+    POPULATION = "population"
+    PERFORMANCE = "performance"
+
+
+class RBA(StrEnum):
+    """The question a performance measure answers."""
+
+    HOW_MUCH = "how much"
+    HOW_WELL = "how well"
+    BETTER_OFF = "better off"
+
+    @property
+    def question(self) -> str:
+        return {
+            "how much": "How much did we do?",
+            "how well": "How well did we do it?",
+            "better off": "Is anyone better off?",
+        }[self.value]
+
+
 class AreaLevel(StrEnum):
     AUTHORITY = "authority"
     LOCALITY = "locality"
@@ -121,6 +146,8 @@ class Indicator(_Entry):
     outcome: Code
     priorities: list[Code] = Field(default_factory=list)
     group: Code
+    measure: Measure
+    rba: RBA | None = None
     kind: Kind
     multiplier: float = Field(default=1, gt=0)
     polarity: Polarity
@@ -162,6 +189,10 @@ class Indicator(_Entry):
             raise ValueError("an annual indicator needs due_quarter: the return that carries it")
         if not annual and self.due_quarter is not None:
             raise ValueError("a quarterly indicator is due every quarter: remove due_quarter")
+        if self.measure is Measure.PERFORMANCE and self.rba is None:
+            raise ValueError("a performance measure says which question it answers: rba")
+        if self.measure is Measure.POPULATION and self.rba is not None:
+            raise ValueError("rba is for performance measures, not population indicators")
         by_locality_only = AreaLevel.AUTHORITY not in self.area_levels
         if self.kind is Kind.MEAN and by_locality_only:
             raise ValueError("a mean cannot be summed: list the authority level too")

@@ -16,6 +16,13 @@ from metrics.periods import Quarter, latest_complete_quarter, matching_year
 from metrics.store import Store
 
 
+def measure_label(indicator) -> str:
+    """``Population indicator``, or ``Performance measure: How well did we do it?``."""
+    if indicator.rba is None:
+        return "Population indicator"
+    return f"Performance measure: {indicator.rba.question}"
+
+
 def catalogue_table(catalogue: Catalogue) -> pl.DataFrame:
     """One row per indicator with the names of its outcome, group and priorities."""
     return pl.DataFrame(
@@ -29,6 +36,7 @@ def catalogue_table(catalogue: Catalogue) -> pl.DataFrame:
                 "group_code": i.group,
                 "priorities": ", ".join(catalogue.priority[p].title for p in i.priorities),
                 "kind": i.kind.value,
+                "measure": measure_label(i),
                 "unit": i.unit,
                 "polarity": i.polarity.value.replace("_", " "),
                 "frequency": i.period_type.value.replace("_", " "),
@@ -187,6 +195,7 @@ def indicator_table(
         "outcome",
         "group",
         "group_code",
+        "measure",
         "unit",
     )
     info = pl.DataFrame(

@@ -37,6 +37,12 @@ facts = {
     "Outcome": catalogue.outcome[ind.outcome].title,
     "Plan priorities": ", ".join(catalogue.priority[p].title for p in ind.priorities) or "–",
     "Owner": catalogue.group[ind.group].name,
+    "Accountability": (
+        f"Performance measure of the group's service: {ind.rba.question}"
+        if ind.rba
+        else "Population indicator: the whole partnership answers for it (reported by the "
+        "group above)"
+    ),
     "Polarity": {
         "high_is_good": "Higher is better",
         "low_is_good": "Lower is better",

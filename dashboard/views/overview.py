@@ -128,7 +128,10 @@ def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 "England (99.8%)": verdict(r, "vs_england_998"),
                 "Compared with neighbours": verdict(r, "vs_neighbours"),
                 "Trend": r.get("recent") or [],
-                "Group": r["group"],
+                "Measure": r["measure"],
+                "Group": r["group"]
+                if r["measure"].startswith("Performance")
+                else f"The partnership (reported by {r['group']})",
                 "Last return": r["submitted_at"].strftime("%d %b %Y")
                 if r.get("submitted_at")
                 else "–",
@@ -146,6 +149,21 @@ outcome_filter = st.multiselect(
 )
 if outcome_filter:
     rows = rows.filter(pl.col("Outcome").is_in(outcome_filter))
+measure_filter = st.segmented_control(
+    "Show",
+    ["Population indicators", "Performance measures"],
+    selection_mode="multi",
+    default=["Population indicators", "Performance measures"],
+    key="overview_measures",
+    help="Population indicators are conditions of well-being the whole partnership answers "
+    "for; performance measures are of one group's service (results-based accountability).",
+)
+rows = rows.filter(
+    pl.col("Measure").str.starts_with("Population")
+    & pl.lit("Population indicators" in measure_filter)
+    | pl.col("Measure").str.starts_with("Performance")
+    & pl.lit("Performance measures" in measure_filter)
+)
 st.dataframe(
     rows,
     hide_index=True,

@@ -269,3 +269,17 @@ def test_indicator_with_no_better_direction_is_neither_ranked_nor_banded(app_db)
         "▼ Lower",
         "○ Similar",
     }
+
+
+def test_overview_labels_population_indicators_and_performance_measures(app_db, catalogue):
+    at = page("overview")
+    table = frame_with(at, "Measure")
+    population = {i.code for i in catalogue.indicators if i.rba is None}
+    shown = dict(zip(table["Code"], table["Measure"], strict=True))
+    assert {c for c, m in shown.items() if m == "Population indicator"} == population
+    assert shown["SS03"] == "Performance measure: How well did we do it?"
+    owner = dict(zip(table["Code"], table["Group"], strict=True))
+    assert owner["BH02"].startswith("The partnership (reported by ")
+    at.segmented_control(key="overview_measures").set_value(["Performance measures"]).run()
+    only = frame_with(at, "Measure")
+    assert set(only["Measure"]) != {"Population indicator"} and len(only) == 41 - len(population)

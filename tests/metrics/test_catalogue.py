@@ -64,3 +64,16 @@ def test_duplicate_code_and_bad_yaml(folder):
     (folder / "areas.yaml").write_text("- code: [unclosed")
     with pytest.raises(CatalogueError, match=r"areas\.yaml"):
         load_catalogue(folder)
+
+
+def test_population_indicators_and_performance_measures(folder, catalogue):
+    measures = {i.measure.value for i in catalogue.indicators}
+    assert measures == {"population", "performance"}
+    assert all((i.rba is None) == (i.measure.value == "population") for i in catalogue.indicators)
+    _edit(
+        folder / "indicators.yaml",
+        "  measure: performance\n  rba: how well",
+        "  measure: performance",
+    )
+    with pytest.raises(CatalogueError, match="rba"):
+        load_catalogue(folder)
