@@ -146,16 +146,6 @@ def _rag_summary(
     return services.rag_summary(_reader(reader), catalogue(), table, by=by)
 
 
-def exceptions(actor: Actor, period: str, *, meeting: int | None = None) -> pl.DataFrame:
-    return _exceptions(*_as(actor), meeting, period)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _exceptions(reader: str, version: tuple, meeting: int | None, period: str) -> pl.DataFrame:
-    table = _indicator_table(reader, version, meeting, period, False)
-    return services.exceptions(_reader(reader), _source(meeting, version), table)
-
-
 def returns_status(actor: Actor, period: str, *, meeting: int | None = None) -> pl.DataFrame:
     return _returns_status(*_as(actor), meeting, period)
 
@@ -390,3 +380,29 @@ def next_meeting_date(after) -> object:
 def board_pack(actor: Actor, meeting: int, *, format: str = "pdf") -> bytes:
     """The board pack for a meeting, as the person may see it (made on request: not cached)."""
     return accountability.board_pack(actor, store(), catalogue(), meeting, format=format)
+
+
+def exception_list(actor: Actor, period: str, *, on, meeting: int | None = None) -> pl.DataFrame:
+    """The board's exception list for a quarter, as the person may see it."""
+    return _exception_list(*_as(actor), meeting, period, on)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _exception_list(
+    reader: str, version: tuple, meeting: int | None, period: str, on
+) -> pl.DataFrame:
+    return accountability.exception_list(
+        _reader(reader), _source(meeting, version), catalogue(), period, on=on
+    )
+
+
+def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool, reason: str):
+    accountability.decide_exception(
+        actor,
+        store(),
+        catalogue(),
+        period=period,
+        indicator=indicator,
+        include=include,
+        reason=reason,
+    )

@@ -112,6 +112,11 @@ ACTIONS: dict[str, Action] = {
             frozenset({Role.BOARD}),
         ),
         Action(
+            "manage-exceptions",
+            "add an indicator to the board's exception list or take one off, with a reason",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
             "record-action",
             "record an action and change any action",
             frozenset({Role.BOARD}),

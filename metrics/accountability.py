@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
+from metrics import queries
 from metrics.access import Actor, can, require
 from metrics.catalogue import Catalogue
-from metrics.services import audited, conceals, refuse_identifying
+from metrics.services import audited, conceals, indicator_table, refuse_identifying
 from metrics.settings import setting
 from metrics.store import Store, StoreAsAt
 
@@ -239,6 +240,47 @@ def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.Da
     where, params = ("WHERE group_code = ?", [group]) if group else ("", [])
     return store.frame(
         f"SELECT * FROM challenges {where} ORDER BY status = 'resolved', due_on, id", params
+    )
+
+
+# --- the exception list --------------------------------------------------------------------
+
+
+@audited
+def exception_list(
+    actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
+) -> pl.DataFrame:
+    """The board's exception list for a quarter (see :func:`metrics.queries.exception_list`),
+    with figures as the actor may see them."""
+    table = indicator_table(actor, store, catalogue, period, benchmarks=True)
+    return queries.exception_list(store, catalogue, table, period, on=on)
+
+
+@audited
+def decide_exception(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    period: str,
+    indicator: str,
+    include: bool,
+    reason: str,
+) -> None:
+    """The board adds an indicator to its exception list for a quarter, or takes one off;
+    the reason is kept with the decision."""
+    require(actor, "manage-exceptions")
+    if indicator not in catalogue.indicator:
+        raise CannotChange(f"'{indicator}' is not an indicator")
+    reason = _text(reason, "reason")
+    refuse_identifying({"reason": reason})
+    store.decide_exception(
+        period=period,
+        indicator=indicator,
+        decision="include" if include else "exclude",
+        reason=reason,
+        actor=actor.id,
+        actor_name=actor.name,
     )
 
 

@@ -270,17 +270,81 @@ def current_commentary(store: Store) -> pl.DataFrame:
     )
 
 
-def exceptions(store: Store, table: pl.DataFrame) -> pl.DataFrame:
-    """Indicators of an indicator table (:func:`indicator_table`) that are red or worsened,
-    with the owning group's commentary."""
-    flagged = table.filter((pl.col("rag") == "red") | (pl.col("direction") == "worsening"))
+EXCEPTION_RULES = {
+    "red": "red against its target",
+    "worse than England": "significantly worse than England",
+    "worse than neighbours": "significantly worse than the statistical neighbours",
+    "worsening trend": "a significantly worsening trend",
+    "return late": "the owning group's return is late",
+    "action overdue": "an action on it is overdue",
+}
+"""Why an indicator enters the board's exception list by rule."""
+
+
+def exception_list(
+    store: Store, catalogue: Catalogue, table: pl.DataFrame, quarter: str, *, on: date
+) -> pl.DataFrame:
+    """The board's exception list for ``quarter``: the indicators of ``table`` (an indicator
+    table with benchmarks) that a rule puts on it, with the rules' reasons, as changed by
+    the board's own decisions (the latest for each indicator stands: added or removed, with
+    its reason); each with whether the owning group has given commentary for its period.
+    ``on`` is the day the list is for (overdue actions and late returns are judged then)."""
+    late = set(
+        returns_status(store, catalogue, quarter, today=on)
+        .filter(pl.col("status") == "late")["group_code"]
+        .to_list()
+    )
+    overdue = set(
+        store.frame(
+            "SELECT DISTINCT indicator_code FROM actions WHERE indicator_code IS NOT NULL "
+            "AND due_on < ? AND status NOT IN ('done', 'dropped')",
+            [on],
+        )["indicator_code"].to_list()
+    )
+    decisions = {
+        r["indicator_code"]: r
+        for r in store.frame(
+            "SELECT * FROM exception_decisions WHERE period = ? ORDER BY id", [quarter]
+        ).iter_rows(named=True)
+    }
     notes = (
         current_commentary(store)
         .group_by("indicator_code", "period")
         .agg(pl.col("text").str.join("\n\n").alias("commentary"))
     )
-    return flagged.join(notes, on=["indicator_code", "period"], how="left").sort(
-        pl.col("rag") != "red", "outcome_number", "indicator_code"
+    rows = []
+    for r in table.join(notes, on=["indicator_code", "period"], how="left").iter_rows(named=True):
+        code = r["indicator_code"]
+        reasons = [
+            label
+            for rule, label in EXCEPTION_RULES.items()
+            if (rule == "red" and r.get("rag") == "red")
+            or (rule == "worse than England" and r.get("vs_england") == "worse")
+            or (rule == "worse than neighbours" and r.get("vs_neighbours") == "worse")
+            or (rule == "worsening trend" and "getting worse" in (r.get("trend") or ""))
+            or (rule == "return late" and r["group_code"] in late)
+            or (rule == "action overdue" and code in overdue)
+        ]
+        decided = decisions.get(code)
+        listed = bool(reasons)
+        if decided:
+            listed = decided["decision"] == "include"
+        if listed or decided:
+            rows.append(
+                {
+                    **r,
+                    "reasons": "; ".join(reasons),
+                    "decision": decided["decision"] if decided else None,
+                    "decision_reason": decided["reason"] if decided else None,
+                    "decided_by": decided["decided_by"] if decided else None,
+                    "listed": listed,
+                    "commentary_given": bool((r.get("commentary") or "").strip()),
+                }
+            )
+    if not rows:
+        return pl.DataFrame()
+    return pl.DataFrame(rows, infer_schema_length=None).sort(
+        ~pl.col("listed"), pl.col("rag") != "red", "outcome_number", "indicator_code"
     )
 
 

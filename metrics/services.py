@@ -262,12 +262,6 @@ def rag_summary(
 
 
 @audited
-def exceptions(actor: Actor, store: Store, table: pl.DataFrame) -> pl.DataFrame:
-    require(actor, "view-published")
-    return queries.exceptions(store, table)
-
-
-@audited
 def returns_status(actor: Actor, store: Store, catalogue: Catalogue, period: str) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.returns_status(store, catalogue, period)

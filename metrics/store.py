@@ -319,6 +319,26 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        5,
+        "the board's decisions on its exception list",
+        """
+    CREATE SEQUENCE exception_decision_ids START 1;
+    CREATE TABLE exception_decisions (
+        id INTEGER PRIMARY KEY DEFAULT nextval('exception_decision_ids'),
+        period VARCHAR NOT NULL,
+        indicator_code VARCHAR NOT NULL,
+        decision VARCHAR NOT NULL CHECK (decision IN ('include', 'exclude')),
+        reason VARCHAR NOT NULL,
+        decided_by VARCHAR NOT NULL,
+        decided_at TIMESTAMP NOT NULL
+    );
+    """,
+    )
+)
+
+
 _ITEMS = {"challenge": ("challenges", "C"), "action": ("actions", "A")}
 """Each kind of accountability item: its table, and the letter its references start with."""
 
@@ -1027,6 +1047,31 @@ class Store:
                 )
             detail = {**changes, **({"note": note} if note else {})}
             self._item_event(cur, reference, actor, actor_name, change, detail)
+
+    def decide_exception(
+        self,
+        *,
+        period: str,
+        indicator: str,
+        decision: str,
+        reason: str,
+        actor: str,
+        actor_name: str,
+    ) -> None:
+        """The board puts an indicator on its exception list for a quarter, or takes it off,
+        with its reason (the latest decision stands; every one is kept)."""
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO exception_decisions (period, indicator_code, decision, reason, "
+                "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [period, indicator, decision, reason, actor_name, _now()],
+            )
+            self._audit(
+                cur,
+                actor=actor,
+                action=f"exception list: {decision}",
+                detail={"period": period, "indicator": indicator, "reason": reason},
+            )
 
     def _item_event(self, cur, reference, actor, actor_name, change, detail) -> None:
         text = json.dumps(detail, default=str)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
+from metrics.access import NotPermitted, can
 from metrics.formatting import SUPPRESSED, change, figure, interval
 from metrics.periods import Quarter
 
@@ -211,10 +214,15 @@ ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="i
 # --- exceptions ----------------------------------------------------------------------------
 
 st.header("Exceptions", divider="gray")
-flagged = data.exceptions(me, period, meeting=meeting)
+on = data.meeting(me, meeting)["held_on"] if meeting else date.today()
+exceptions = data.exception_list(me, period, on=on, meeting=meeting)
+flagged = exceptions.filter(pl.col("listed")) if exceptions.height else exceptions
+missing = flagged.filter(~pl.col("commentary_given")).height if flagged.height else 0
 st.write(
-    f"{flagged.height} indicators are red or worsened since the period before. "
-    "Each shows the owning group's commentary for the period."
+    f"{flagged.height} indicators are on the board's exception list: red, significantly "
+    "worse than England or the neighbours, a significantly worsening trend, a late return "
+    "or an overdue action, as the board has added or taken off. Each needs the owning "
+    f"group's commentary before the meeting ({missing} still without)."
 )
 for r in flagged.iter_rows(named=True):
     with st.container(border=True):
@@ -227,10 +235,17 @@ for r in flagged.iter_rows(named=True):
             f"{figure(r['value'], d, unit, suppressed=hidden)} in {r['period']} (target "
             f"{figure(r['target'], d, unit)}; {since} since the period before) · {r['group']}"
         )
+        why = r["reasons"] or "added by the board"
+        st.caption(f"On the list because: {why}.")
+        if r["decision"] == "include":
+            st.caption(f"Added by {ui.plain(r['decided_by'])}: {ui.plain(r['decision_reason'])}")
         if r.get("commentary"):
             st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
         else:
-            st.caption("No commentary was given for this period.")
+            st.warning(
+                f"Commentary needed from {ui.plain(r['group'])} before the meeting.",
+                icon=":material/edit_note:",
+            )
         st.page_link(
             "views/indicator.py",
             label="Open the indicator",
@@ -238,6 +253,33 @@ for r in flagged.iter_rows(named=True):
             | ({"meeting": str(meeting)} if meeting else {}),
             icon=":material/arrow_forward:",
         )
+taken_off = exceptions.filter(~pl.col("listed")) if exceptions.height else exceptions
+if taken_off.height:
+    st.caption(
+        "Taken off the list by the board: "
+        + "; ".join(
+            f"{r['indicator_code']} ({ui.plain(r['decision_reason'])}, {ui.plain(r['decided_by'])})"
+            for r in taken_off.iter_rows(named=True)
+        )
+    )
+if can(me, "manage-exceptions") and meeting is None:
+    with st.form("exception_decision", clear_on_submit=True):
+        st.subheader("Change the exception list", anchor=False)
+        codes = list(catalogue.indicator)
+        chosen = st.selectbox(
+            "Indicator", codes, format_func=lambda c: f"{c} {catalogue.indicator[c].title}"
+        )
+        include = st.radio("The board", ["adds it to the list", "takes it off the list"])
+        reason = st.text_input("Reason (kept with the decision)")
+        if st.form_submit_button("Record the decision"):
+            try:
+                data.decide_exception(
+                    me, period, chosen, include=include.startswith("adds"), reason=reason
+                )
+            except (NotPermitted, ValueError) as exc:
+                st.error(ui.plain(exc))
+            else:
+                st.rerun()
 
 # --- returns -------------------------------------------------------------------------------
 

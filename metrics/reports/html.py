@@ -162,6 +162,7 @@ def _section(n: int, section: Section, authority: str, chart_id: str) -> tuple[s
 <p>{escape(section.definition)} Polarity: {escape(section.polarity)}. Outcome:
 {escape(section.outcome)}.</p>
 {facts}
+<p>On the exception list because: {escape(section.why)}.</p>
 <div class="chart"><div data-chart="{chart_id}" data-alt="{escape(section.summary)}"></div>
 <p class="note">Chart: {escape(section.summary)} The shaded band is the 95% confidence
 interval.</p></div>
@@ -192,15 +193,15 @@ def render(pack: BoardPack) -> str:
         charts[chart_id] = spec
         parts.append(html)
     exceptions = table(
-        "Exceptions: indicators that are red or worsened since the period before",
-        ["Indicator", "Figure", "Target", "RAG", "Direction", "Owner"],
+        "The board's exception list",
+        ["Indicator", "Figure", "Target", "RAG", "Why it is on the list", "Owner"],
         [
             [
                 f"{s.code} {s.title}",
                 f"{s.value} ({period_label(s.period)})",
                 s.target,
                 RAG.get(s.rag, s.rag),
-                s.direction,
+                s.why,
                 s.group,
             ]
             for s in pack.sections
@@ -312,8 +313,10 @@ def render(pack: BoardPack) -> str:
 {_summary(pack.by_outcome, "Outcome")}
 {_summary(pack.by_priority, "Plan priority")}
 <h2 id="exceptions">Exceptions</h2>
-<p>{len(pack.sections)} indicators are red or worsened since the period before. Each has a
-section below with its trend, its figures and the owning group's commentary.</p>
+<p>{len(pack.sections)} indicators are on the board's exception list: by rule (red,
+significantly worse than England or the neighbours, a significantly worsening trend, a late
+return or an overdue action) or by the board's decision. Each has a section below with its
+trend, its figures and the owning group's commentary.</p>
 {exceptions}
 <h2 id="accountability">Challenges and actions</h2>
 {challenges}

@@ -46,6 +46,8 @@ class Section:
     direction: str
     since_last: str
     commentary: str
+    why: str
+    """Why it is on the exception list: the rules it meets, or the board's reason."""
     trend: pl.DataFrame
     """period, value, lower_95, upper_95, target, numerator, denominator, suppression."""
     summary: str
@@ -141,7 +143,8 @@ def build_pack(
         by_outcome = queries.rag_summary(table, catalogue, by="outcome")
         by_priority = queries.rag_summary(table, catalogue, by="priority")
         returns = queries.returns_status(source, catalogue, period, today=held_on)
-        for row in queries.exceptions(source, table).iter_rows(named=True):
+        listed = queries.exception_list(source, catalogue, table, period, on=held_on)
+        for row in listed.filter(pl.col("listed")).iter_rows(named=True) if listed.height else []:
             sections.append(_section(source, catalogue, row, concealed=concealed))
     challenges = live.frame(
         "SELECT * FROM challenges WHERE status <> 'resolved' OR due_on >= ? "
@@ -218,6 +221,7 @@ def _section(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> Sec
         direction=row["direction"],
         since_last="c" if hidden else change(row["change_previous"], d, unit),
         commentary=row.get("commentary") or "",
+        why=row.get("reasons") or f"added by the board: {row.get('decision_reason') or ''}",
         trend=trend,
         summary=trend_summary(ind.title, trend, d, unit, turn_the_curve(trend, ind)),
         curve=turn_the_curve(trend, ind),

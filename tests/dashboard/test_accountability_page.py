@@ -102,3 +102,18 @@ def test_the_overview_as_at_a_meeting_shows_what_it_saw(app_db, catalogue):
     assert status.loc[name, "Version"] == str(version - 1)
     now = page("overview", period=period, **{"as": "board"})
     assert now.table[0].value.loc[name, "Version"] == str(version)
+
+
+def test_the_board_changes_its_exception_list_on_the_overview(app_db, catalogue):
+    at = page("overview", **{"as": "board"})
+    listed = {h.value.split(" ")[0] for h in at.subheader if h.value[:2].isalpha()}
+    quiet = next(i.code for i in catalogue.indicators if i.code not in listed)
+    form = next(s for s in at.selectbox if s.label == "Indicator")
+    form.set_value(quiet)
+    next(t for t in at.text_input if t.label.startswith("Reason")).input("Scrutiny asked")
+    next(b for b in at.button if b.label == "Record the decision").click().run()
+    assert not at.exception, at.exception
+    assert f"{quiet} {catalogue.indicator[quiet].title}" in [h.value for h in at.subheader]
+    assert any("Scrutiny asked" in c.value for c in at.caption)
+    scrutiny = page("overview", **{"as": "scrutiny"})
+    assert not any(b.label == "Record the decision" for b in scrutiny.button)

@@ -33,6 +33,7 @@ EXPECTED: dict[str, set[Role]] = {
     "raise-challenge": {B},
     "answer-challenge": {L},
     "resolve-challenge": {B},
+    "manage-exceptions": {B},
     "record-action": {B},
     "update-action": {L},
 }
@@ -302,6 +303,12 @@ SERVICES = {
     "resolve_challenge": (
         "resolve-challenge",
         lambda a, s, c: acc.resolve_challenge(a, s, _challenge(s, c)),
+    ),
+    "decide_exception": (
+        "manage-exceptions",
+        lambda a, s, c: acc.decide_exception(
+            a, s, c, period=PERIOD, indicator="BH01", include=True, reason="Rising fast"
+        ),
     ),
     "record_action": (
         "record-action",

@@ -1,0 +1,99 @@
+"""The exception list the board manages: indicators enter by rule (red, significantly worse
+than England or the neighbours, a significantly worsening trend, a late return, an overdue
+action); the board adds or takes off indicators with a recorded reason; each shows whether
+the owning group has given its commentary."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import polars as pl
+import pytest
+
+from metrics import accountability as acc
+from metrics import queries
+from metrics.access import Actor, NotPermitted, Role
+from metrics.store import Store
+
+BOARD = Actor(id="t|board", name="Chair", roles=frozenset({Role.BOARD}))
+SCRUTINY = Actor(id="t|scrutiny", name="Councillor", roles=frozenset({Role.SCRUTINY}))
+
+
+@pytest.fixture
+def store(demo_db, tmp_path):
+    shutil.copy(demo_db, tmp_path / "d.duckdb")
+    with Store(tmp_path / "d.duckdb") as s:
+        yield s
+
+
+def listed(frame: pl.DataFrame) -> dict[str, dict]:
+    return {r["indicator_code"]: r for r in frame.iter_rows(named=True) if r["listed"]}
+
+
+def test_rules_then_the_boards_decisions(store, catalogue):
+    on = date(2026, 11, 23)
+    period = queries.default_period(store, today=on)
+    table = acc.indicator_table(BOARD, store, catalogue, period, benchmarks=True)
+    red = set(table.filter(pl.col("rag") == "red")["indicator_code"])
+    worse = set(table.filter(pl.col("vs_england") == "worse")["indicator_code"])
+    first = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
+    assert red | worse <= set(first)
+    assert all(r["reasons"] for r in first.values())  # each entered by a rule, said why
+    some_red = sorted(red)[0]
+    assert "red against its target" in first[some_red]["reasons"]
+    assert any(r["commentary_given"] for r in first.values())
+
+    # the board takes a red one off and puts a quiet one on, each with its reason
+    quiet = sorted(set(table["indicator_code"]) - set(first))[0]
+    acc.decide_exception(
+        BOARD,
+        store,
+        catalogue,
+        period=period,
+        indicator=some_red,
+        include=False,
+        reason="Recovery plan agreed last meeting",
+    )
+    acc.decide_exception(
+        BOARD,
+        store,
+        catalogue,
+        period=period,
+        indicator=quiet,
+        include=True,
+        reason="Deep dive requested by scrutiny",
+    )
+    after = acc.exception_list(BOARD, store, catalogue, period, on=on)
+    now = listed(after)
+    assert some_red not in now and quiet in now
+    off = after.filter(pl.col("indicator_code") == some_red).row(0, named=True)
+    assert (off["decision"], off["decision_reason"]) == (
+        "exclude",
+        "Recovery plan agreed last meeting",
+    )
+    assert now[quiet]["decided_by"] == "Chair" and now[quiet]["reasons"] == ""
+    with pytest.raises(NotPermitted):
+        acc.decide_exception(
+            SCRUTINY, store, catalogue, period=period, indicator=quiet, include=False, reason="x"
+        )
+
+
+def test_an_overdue_action_puts_its_indicator_on_the_list(store, catalogue):
+    on = date(2026, 11, 23)
+    period = queries.default_period(store, today=on)
+    before = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
+    quiet = sorted({i.code for i in catalogue.indicators} - set(before))[0]
+    acc.record_action(
+        BOARD,
+        store,
+        catalogue,
+        group=catalogue.indicator[quiet].group,
+        title="Audit cases",
+        owner="Service manager",
+        starts_on=date(2026, 9, 1),
+        due_on=date(2026, 10, 31),
+        indicator=quiet,
+    )
+    now = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
+    assert now[quiet]["reasons"] == "an action on it is overdue"
