@@ -406,3 +406,8 @@ def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool
         include=include,
         reason=reason,
     )
+
+
+def accountability_health(actor: Actor, *, on) -> pl.DataFrame:
+    """Each group's record for the board (read as the person: small, and changes often)."""
+    return accountability.health(actor, store(), catalogue(), on=on)

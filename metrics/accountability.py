@@ -445,3 +445,100 @@ def board_pack(
         f"made {pack.made_on:%d %b %Y}"
     )
     return html_to_pdf(html, header=pack.marking, footer=footer)
+
+
+# --- accountability health -----------------------------------------------------------------
+
+ON_TIME = ("submitted", "nothing due")
+
+
+@audited
+def health(
+    actor: Actor, store: Store, catalogue: Catalogue, *, on: date, quarters: int = 4
+) -> pl.DataFrame:
+    """Each delivery group's record, for the board: its returns for the last ``quarters``
+    quarters due by ``on`` (on time, late, missing), the commentary its exception-list
+    indicators still need, its challenges (answered by their due date, open past it) and
+    its actions (on track, at risk or off track, overdue), with what it owes before the
+    next meeting, in words."""
+    from metrics.periods import latest_complete_quarter
+
+    require(actor, "view-published")
+    last = latest_complete_quarter(on)
+    recent = [last.shift(-n) for n in range(quarters)]
+    statuses = pl.concat(
+        [
+            queries.returns_status(store, catalogue, q.code, today=on).with_columns(
+                quarter=pl.lit(q.code)
+            )
+            for q in recent
+        ]
+    )
+    period = queries.default_period(store, today=on)
+    needing = pl.DataFrame()
+    if period:
+        listed = exception_list(actor, store, catalogue, period, on=on)
+        if listed.height:
+            needing = listed.filter(pl.col("listed") & ~pl.col("commentary_given"))
+    answered = store.frame(
+        "SELECT c.group_code, c.reference, c.due_on, c.status, min(e.changed_at) AS answered_at "
+        "FROM challenges c LEFT JOIN item_events e ON e.reference = c.reference "
+        "AND e.change = 'challenge answered' GROUP BY ALL"
+    )
+    acts = store.frame("SELECT group_code, reference, status, due_on FROM actions")
+    coming = next_meeting(store, on)
+    rows = []
+    for code, group in catalogue.group.items():
+        mine = statuses.filter(pl.col("group_code") == code)
+        due = mine.filter(pl.col("status") != "nothing due")
+        on_time = due.filter(pl.col("status") == "submitted").height
+        late_in = due.filter(pl.col("status") == "submitted late").height
+        missing = due.filter(pl.col("status") == "late")["quarter"].to_list()
+        asked = answered.filter(pl.col("group_code") == code)
+        in_time = asked.filter(
+            pl.col("answered_at").is_not_null()
+            & (pl.col("answered_at").dt.date() <= pl.col("due_on"))
+        ).height
+        overdue_asks = asked.filter((pl.col("status") == "open") & (pl.col("due_on") < on))[
+            "reference"
+        ].to_list()
+        owed_asks = asked.filter(pl.col("status") == "open")["reference"].to_list()
+        theirs = acts.filter(pl.col("group_code") == code)
+        unfinished = theirs.filter(pl.col("status").is_in(OPEN_ACTION))
+        overdue_acts = unfinished.filter(pl.col("due_on") < on)["reference"].to_list()
+        on_track = unfinished.filter(
+            pl.col("status").is_in(["not started", "on track"]) & (pl.col("due_on") >= on)
+        ).height
+        at_risk = unfinished.filter(pl.col("status").is_in(["at risk", "off track"])).height
+        notes = (
+            needing.filter(pl.col("group_code") == code)["indicator_code"].to_list()
+            if needing.height
+            else []
+        )
+        owes = [
+            *(f"the return for {q}" for q in missing),
+            *(f"commentary on {c}" for c in notes),
+            *(f"an answer to {r}" for r in owed_asks),
+            *(f"progress on overdue action {r}" for r in overdue_acts),
+        ]
+        rows.append(
+            {
+                "group_code": code,
+                "group": group.name,
+                "returns_on_time": on_time,
+                "returns_due": due.height,
+                "returns_late": late_in,
+                "returns_missing": len(missing),
+                "commentary_needed": len(notes),
+                "challenges": asked.height,
+                "answered_in_time": in_time,
+                "challenges_overdue": len(overdue_asks),
+                "actions_open": unfinished.height,
+                "actions_on_track": on_track,
+                "actions_at_risk": at_risk,
+                "actions_overdue": len(overdue_acts),
+                "owes": "; ".join(owes),
+                "next_meeting": coming["held_on"] if coming else None,
+            }
+        )
+    return pl.DataFrame(rows, infer_schema_length=None)

@@ -58,6 +58,47 @@ group = state.choice(
 )
 chosen = None if group == "all" else group
 
+# --- each group's record --------------------------------------------------------------------
+
+st.header("Each group's record", divider="gray")
+record = data.accountability_health(me, on=date.today())
+if chosen:
+    record = record.filter(pl.col("group_code") == chosen)
+st.dataframe(
+    record.select(
+        pl.col("group").alias("Group"),
+        pl.format("{} of {}", "returns_on_time", "returns_due").alias("Returns on time"),
+        pl.col("returns_late").alias("Returns late"),
+        pl.col("returns_missing").alias("Returns missing"),
+        pl.col("commentary_needed").alias("Commentary needed"),
+        pl.format("{} of {}", "answered_in_time", "challenges").alias(
+            "Challenges answered in time"
+        ),
+        pl.col("challenges_overdue").alias("Challenges overdue"),
+        pl.format("{} of {}", "actions_on_track", "actions_open").alias("Actions on track"),
+        pl.col("actions_at_risk").alias("Actions at risk or off track"),
+        pl.col("actions_overdue").alias("Actions overdue"),
+    ),
+    hide_index=True,
+    key="health",
+)
+st.caption(
+    "Returns over the last four quarters due; commentary still needed on the group's "
+    "indicators on the board's exception list; challenges and actions as they stand. "
+    "Sort by any column."
+)
+owing = record.filter(pl.col("owes") != "")
+coming = record["next_meeting"][0] if record.height else None
+with st.expander(
+    "What each group owes before the next meeting"
+    + (f" ({coming:%d %B %Y})" if coming else "")
+    + f": {owing.height} groups"
+):
+    for r in owing.iter_rows(named=True):
+        st.markdown(f"**{ui.plain(r['group'])}**: {ui.plain(r['owes'])}.")
+    if not owing.height:
+        st.write("Nothing is owed.")
+
 # --- challenges ----------------------------------------------------------------------------
 
 st.header("Challenges", divider="gray")

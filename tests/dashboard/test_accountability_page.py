@@ -49,6 +49,10 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     assert not [b for b in at.button if b.label != "Download"]
     log = frame_with(at, "Who")
     assert "challenge recorded" in set(log["What"])
+    record = frame_with(at, "Returns on time")
+    assert len(record) == len(catalogue.groups)
+    mine = record[record["Group"] == catalogue.group[group].name].iloc[0]
+    assert mine["Challenges answered in time"] == "1 of 1"
 
     with Store(app_db) as store:  # as the app opened it (one process, one configuration)
         steps = store.frame(

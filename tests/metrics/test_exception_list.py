@@ -97,3 +97,52 @@ def test_an_overdue_action_puts_its_indicator_on_the_list(store, catalogue):
     )
     now = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
     assert now[quiet]["reasons"] == "an action on it is overdue"
+
+
+def test_accountability_health_per_group(store, catalogue):
+    on = date(2026, 11, 23)
+    lead = Actor(id="t|lead", name="Lead", roles=frozenset({Role.LEAD}), groups=frozenset({"YJS"}))
+    late = acc.raise_challenge(
+        BOARD,
+        store,
+        catalogue,
+        group="YJS",
+        indicator="YJ01",
+        question="Why?",
+        due_on=date(2026, 11, 1),
+        today=date(2026, 10, 1),
+    )
+    kept = acc.raise_challenge(
+        BOARD,
+        store,
+        catalogue,
+        group="YJS",
+        indicator="YJ02",
+        question="And this?",
+        due_on=date(2026, 12, 1),
+        today=date(2026, 10, 1),
+    )
+    acc.answer_challenge(lead, store, kept, answer="Because.")
+    acc.record_action(
+        BOARD,
+        store,
+        catalogue,
+        group="HCP",
+        title="Audit",
+        owner="Manager",
+        starts_on=date(2026, 9, 1),
+        due_on=date(2026, 10, 31),
+    )
+    table = acc.health(SCRUTINY, store, catalogue, on=on)  # anyone may read it
+    assert table.height == len(catalogue.groups)
+    yjs = table.filter(pl.col("group_code") == "YJS").row(0, named=True)
+    assert (yjs["challenges"], yjs["answered_in_time"], yjs["challenges_overdue"]) == (2, 1, 1)
+    assert f"an answer to {late}" in yjs["owes"] and kept not in yjs["owes"]
+    hcp = table.filter(pl.col("group_code") == "HCP").row(0, named=True)
+    assert (hcp["actions_open"], hcp["actions_overdue"]) == (1, 1)
+    assert "progress on overdue action A-0001" in hcp["owes"]
+    for row in table.iter_rows(named=True):  # every return due is on time, late or missing
+        assert (
+            row["returns_on_time"] + row["returns_late"] + row["returns_missing"]
+            == (row["returns_due"])
+        )
