@@ -479,7 +479,9 @@ def health(
     if period:
         listed = exception_list(actor, store, catalogue, period, on=on)
         if listed.height:
-            needing = listed.filter(pl.col("listed") & ~pl.col("commentary_given"))
+            needing = listed.filter(
+                pl.col("listed") & (~pl.col("commentary_given") | pl.col("commentary_stale"))
+            )
     answered = store.frame(
         "SELECT c.group_code, c.reference, c.due_on, c.status, min(e.changed_at) AS answered_at "
         "FROM challenges c LEFT JOIN item_events e ON e.reference = c.reference "

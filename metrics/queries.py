@@ -12,7 +12,7 @@ import polars as pl
 
 from metrics.catalogue import Catalogue, Polarity
 from metrics.disclosure import conceal, public_table, suppress
-from metrics.periods import Quarter, latest_complete_quarter, matching_year
+from metrics.periods import Quarter, latest_complete_quarter, matching_year, previous_period
 from metrics.store import Store
 
 
@@ -312,6 +312,9 @@ def exception_list(
         .group_by("indicator_code", "period")
         .agg(pl.col("text").str.join("\n\n").alias("commentary"))
     )
+    said = {
+        (r["indicator_code"], r["period"]): r["commentary"] for r in notes.iter_rows(named=True)
+    }
     rows = []
     for r in table.join(notes, on=["indicator_code", "period"], how="left").iter_rows(named=True):
         code = r["indicator_code"]
@@ -339,6 +342,7 @@ def exception_list(
                     "decided_by": decided["decided_by"] if decided else None,
                     "listed": listed,
                     "commentary_given": bool((r.get("commentary") or "").strip()),
+                    "commentary_stale": _stale(catalogue, r, said),
                 }
             )
     if not rows:
@@ -346,6 +350,16 @@ def exception_list(
     return pl.DataFrame(rows, infer_schema_length=None).sort(
         ~pl.col("listed"), pl.col("rag") != "red", "outcome_number", "indicator_code"
     )
+
+
+def _stale(catalogue: Catalogue, row: dict, said: dict) -> bool:
+    """Commentary that is the same text as the period before's while the figure moved."""
+    text = (row.get("commentary") or "").strip()
+    if not text or row.get("period") is None or not row.get("change_previous"):
+        return False
+    ind = catalogue.indicator[row["indicator_code"]]
+    before = previous_period(row["period"], ind.period_type)
+    return (said.get((ind.code, before)) or "").strip() == text
 
 
 def returns_status(

@@ -241,6 +241,12 @@ for r in flagged.iter_rows(named=True):
             st.caption(f"Added by {ui.plain(r['decided_by'])}: {ui.plain(r['decision_reason'])}")
         if r.get("commentary"):
             st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
+            if r["commentary_stale"]:
+                st.warning(
+                    "This is the same commentary as for the period before, while the figure "
+                    f"moved: {ui.plain(r['group'])} should say whether it still holds.",
+                    icon=":material/update:",
+                )
         else:
             st.warning(
                 f"Commentary needed from {ui.plain(r['group'])} before the meeting.",

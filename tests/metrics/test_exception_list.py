@@ -146,3 +146,25 @@ def test_accountability_health_per_group(store, catalogue):
             row["returns_on_time"] + row["returns_late"] + row["returns_missing"]
             == (row["returns_due"])
         )
+
+
+def test_commentary_repeated_while_the_figure_moved_is_stale(catalogue):
+    from metrics.queries import _stale
+
+    said = {("BH01", "2025-26-Q1"): "On track; no concerns."}
+    row = {
+        "indicator_code": "BH01",
+        "period": "2025-26-Q2",
+        "commentary": "On track; no concerns.",
+        "change_previous": -4.2,
+    }
+    assert _stale(catalogue, row, said)
+    assert not _stale(catalogue, {**row, "change_previous": 0.0}, said)  # figure did not move
+    assert not _stale(catalogue, {**row, "commentary": "Fell: two staff left."}, said)
+    annual = {
+        "indicator_code": "ED01",
+        "period": "2025-26",
+        "commentary": "x",
+        "change_previous": 1,
+    }
+    assert _stale(catalogue, annual, {("ED01", "2024-25"): "x"})
