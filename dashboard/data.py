@@ -411,3 +411,15 @@ def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool
 def accountability_health(actor: Actor, *, on) -> pl.DataFrame:
     """Each group's record for the board (read as the person: small, and changes often)."""
     return accountability.health(actor, store(), catalogue(), on=on)
+
+
+def deep_dives(actor: Actor) -> pl.DataFrame:
+    return accountability.deep_dives(actor, store())
+
+
+def add_deep_dive(actor: Actor, **fields) -> int:
+    return accountability.add_deep_dive(actor, store(), catalogue(), **fields)
+
+
+def deep_dive_report(actor: Actor, dive: int) -> bytes:
+    return accountability.deep_dive_report(actor, store(), catalogue(), dive)

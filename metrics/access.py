@@ -117,6 +117,11 @@ ACTIONS: dict[str, Action] = {
             frozenset({Role.BOARD}),
         ),
         Action(
+            "write-deep-dive",
+            "write and save a deep dive for the board's partners",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
             "record-action",
             "record an action and change any action",
             frozenset({Role.BOARD}),

@@ -544,3 +544,95 @@ def health(
             }
         )
     return pl.DataFrame(rows, infer_schema_length=None)
+
+
+# --- deep dives -----------------------------------------------------------------------------
+
+
+@audited
+def add_deep_dive(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    title: str,
+    audience: str,
+    narrative: str,
+    indicators: list[str] | None = None,
+    priority: str | None = None,
+    areas: list[str] | None = None,
+    breakdowns: list[str] | None = None,
+) -> int:
+    """Save a deep dive: its topic (indicators, or a plan priority's), the areas and
+    breakdowns to look at, the narrative and its audience."""
+    from metrics.reports.deep_dive import AUDIENCES
+
+    require(actor, "write-deep-dive")
+    if audience not in AUDIENCES:
+        raise CannotChange(f"a deep dive is for one of: {', '.join(AUDIENCES)}")
+    indicators = list(indicators or [])
+    unknown = [c for c in indicators if c not in catalogue.indicator]
+    unknown += [a for a in areas or [] if a not in catalogue.area]
+    unknown += [b for b in breakdowns or [] if b not in catalogue.breakdown]
+    if unknown or (priority is not None and priority not in catalogue.priority):
+        raise CannotChange(f"not in the catalogue: {', '.join(unknown) or priority}")
+    if not indicators and priority is None:
+        raise CannotChange("a deep dive looks at some indicators, or at a plan priority")
+    title, narrative = _text(title, "title"), _text(narrative, "narrative")
+    refuse_identifying({"title": title, "narrative": narrative})
+    return store.add_deep_dive(
+        {
+            "title": title,
+            "audience": audience,
+            "indicators": indicators,
+            "priority": priority,
+            "areas": list(areas or []),
+            "breakdowns": list(breakdowns or []),
+            "narrative": narrative,
+            "created_by": actor.name,
+        },
+        actor=actor.id,
+    )
+
+
+@audited
+def deep_dives(actor: Actor, store: Store) -> pl.DataFrame:
+    """Every saved deep dive, newest first."""
+    require(actor, "view-published")
+    return store.frame("SELECT * FROM deep_dives ORDER BY id DESC")
+
+
+@audited
+def deep_dive_report(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    dive_id: int,
+    *,
+    format: str = "pdf",
+    made_on: date | None = None,
+) -> bytes:
+    """A saved deep dive, made from the figures as they stand, as PDF or HTML."""
+    from metrics.reports.deep_dive import build_deep_dive, render
+    from metrics.reports.pdf import html_to_pdf
+
+    hide = conceals(actor)
+    found = store.frame("SELECT * FROM deep_dives WHERE id = ?", [dive_id])
+    if found.is_empty():
+        raise NotFound(f"there is no deep dive {dive_id}")
+    record = found.row(0, named=True)
+    if not can(actor, "view-localities"):
+        record = {**record, "areas": []}
+    dive = build_deep_dive(
+        store,
+        catalogue,
+        record,
+        concealed=hide,
+        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
+        made_on=made_on,
+    )
+    html = render(dive)
+    if format == "html":
+        return html.encode("utf-8")
+    footer = f"{dive.partnership} · deep dive for the {record['audience']}"
+    return html_to_pdf(html, header=dive.marking, footer=f"{footer} · made {dive.made_on:%d %b %Y}")

@@ -339,6 +339,29 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        6,
+        "deep dives: a topic, its audience and the narrative, saved to be made again",
+        """
+    CREATE SEQUENCE deep_dive_ids START 1;
+    CREATE TABLE deep_dives (
+        id INTEGER PRIMARY KEY DEFAULT nextval('deep_dive_ids'),
+        title VARCHAR NOT NULL,
+        audience VARCHAR NOT NULL,
+        indicators VARCHAR[] NOT NULL,
+        priority VARCHAR,
+        areas VARCHAR[] NOT NULL,
+        breakdowns VARCHAR[] NOT NULL,
+        narrative VARCHAR NOT NULL,
+        created_by VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    """,
+    )
+)
+
+
 _ITEMS = {"challenge": ("challenges", "C"), "action": ("actions", "A")}
 """Each kind of accountability item: its table, and the letter its references start with."""
 
@@ -1047,6 +1070,18 @@ class Store:
                 )
             detail = {**changes, **({"note": note} if note else {})}
             self._item_event(cur, reference, actor, actor_name, change, detail)
+
+    def add_deep_dive(self, fields: dict[str, Any], *, actor: str) -> int:
+        """Save a deep dive's topic, audience and narrative; returns its number."""
+        row = {**fields, "created_at": _now()}
+        with self.transaction() as cur:
+            (number,) = cur.execute(
+                f"INSERT INTO deep_dives ({', '.join(row)}) VALUES "
+                f"({', '.join('?' * len(row))}) RETURNING id",
+                list(row.values()),
+            ).fetchone()
+            self._audit(cur, actor=actor, action="deep dive saved", detail={"id": number, **fields})
+        return int(number)
 
     def decide_exception(
         self,

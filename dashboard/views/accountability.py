@@ -382,3 +382,96 @@ if can(me, "manage-meetings"):
                 ),
                 "Meeting added. Its data cut-off is the end of the day a week before it.",
             )
+
+
+# --- deep dives ----------------------------------------------------------------------------
+
+st.header("Deep dives", divider="gray")
+st.write(
+    "A deep dive looks closely at a topic (some indicators, or a plan priority's) with its "
+    "areas and groups of children, and tells its story for one audience: the Health and "
+    "Wellbeing Board, the safeguarding partnership or scrutiny. Saved, and made again from "
+    "the figures as they stand."
+)
+dives = data.deep_dives(me)
+if dives.is_empty():
+    st.write("No deep dives yet.")
+else:
+    st.dataframe(
+        dives.select(
+            pl.col("id").alias("Number"),
+            pl.col("title").alias("Deep dive"),
+            pl.col("audience").alias("For"),
+            pl.col("created_by").alias("Written by"),
+            pl.col("created_at").dt.strftime("%d %b %Y").alias("Saved"),
+        ),
+        hide_index=True,
+        key="deep_dives",
+    )
+    dive = st.selectbox(
+        "Deep dive",
+        dives["id"].to_list(),
+        format_func=lambda i: dives.filter(pl.col("id") == i)["title"][0],
+        key="dive_pick",
+    )
+    made_dive = st.session_state.get("dive_pdf")
+    if st.button("Make the deep dive", icon=":material/picture_as_pdf:"):
+        from metrics.reports.pdf import PrintError
+
+        try:
+            with st.spinner("Making the deep dive ..."):
+                made_dive = (dive, data.deep_dive_report(me, dive))
+        except (PrintError, *REFUSED) as exc:
+            st.error(ui.plain(exc))
+        else:
+            st.session_state["dive_pdf"] = made_dive
+    if made_dive and made_dive[0] == dive:
+        st.download_button(
+            "Download the deep dive (PDF)",
+            data=made_dive[1],
+            file_name=f"deep_dive_{dive}.pdf",
+            mime="application/pdf",
+            icon=":material/download:",
+            on_click="ignore",
+            key="dive_download",
+        )
+if can(me, "write-deep-dive"):
+    from metrics.reports.deep_dive import AUDIENCES
+
+    with st.form("deep_dive", clear_on_submit=True):
+        st.subheader("Write a deep dive", anchor=False)
+        dive_title = st.text_input("Name of the deep dive")
+        audience = st.selectbox("For", AUDIENCES)
+        priority = st.selectbox(
+            "A plan priority's indicators",
+            ["", *catalogue.priority],
+            format_func=lambda p: catalogue.priority[p].title if p else "(choose indicators)",
+        )
+        chosen_codes = st.multiselect(
+            "Or these indicators",
+            list(catalogue.indicator),
+            format_func=lambda c: f"{c} {catalogue.indicator[c].title}",
+        )
+        areas = st.multiselect(
+            "Areas", list(catalogue.area), format_func=lambda a: catalogue.area[a].name
+        )
+        breakdowns = st.multiselect(
+            "Groups of children",
+            list(catalogue.breakdown),
+            format_func=lambda b: catalogue.breakdown[b].label,
+        )
+        narrative = st.text_area("The story", height=160)
+        if st.form_submit_button("Save the deep dive"):
+            attempt(
+                lambda: data.add_deep_dive(
+                    me,
+                    title=dive_title,
+                    audience=audience,
+                    narrative=narrative,
+                    indicators=chosen_codes,
+                    priority=priority or None,
+                    areas=areas,
+                    breakdowns=breakdowns,
+                ),
+                "Deep dive saved.",
+            )

@@ -92,7 +92,8 @@ def _summary(frame: pl.DataFrame, heading: str) -> str:
     )
 
 
-def _section(n: int, section: Section, authority: str, chart_id: str) -> tuple[str, dict]:
+def section_html(n: int, section: Section, authority: str, chart_id: str) -> tuple[str, dict]:
+    """An indicator's section, and the chart it draws (by ``chart_id``)."""
     d, unit = section.decimals, section.unit
     facts = table(
         f"{section.code} at a glance",
@@ -174,22 +175,47 @@ interval.</p></div>
     return html, figure_spec
 
 
+def suppression_note(concealed: bool) -> str:
+    if concealed:
+        return "Small numbers are shown as c: this report is for readers who may not see them."
+    return (
+        "This report includes small numbers (below each indicator's suppression threshold): "
+        "not for publication."
+    )
+
+
+def document(*, title: str, body: str, charts: dict[str, dict]) -> str:
+    """A whole report: the document's title and language, the house style, the body, and
+    the script that draws its charts as SVG images with their alternative text."""
+    script = (
+        "<script>"
+        + get_plotlyjs()
+        + "</script><script>const charts = "
+        + json.dumps(charts).replace("</", "<\\/")
+        + ";"
+        + DRAW
+        + "</script>"
+    )
+    return f"""<!doctype html>
+<html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<style>{STYLE}</style></head>
+<body>
+{body}
+{script}
+</body></html>"""
+
+
 def render(pack: BoardPack) -> str:
     """The pack as an HTML document (UTF-8 text)."""
     meeting = pack.meeting
     title = f"Board pack: {meeting['title']}, {meeting['held_on']:%d %B %Y}"
     reports_to = ", ".join(meeting["reports_to"] or []) or "–"
-    suppression = (
-        "Small numbers are shown as c: this pack is for readers who may not see them."
-        if pack.concealed
-        else "This pack includes small numbers (below each indicator's suppression "
-        "threshold): not for publication."
-    )
+    suppression = suppression_note(pack.concealed)
     charts: dict[str, dict] = {}
     parts = []
     for n, section in enumerate(pack.sections, start=1):
         chart_id = f"chart{n}"
-        html, spec = _section(n, section, pack.authority, chart_id)
+        html, spec = section_html(n, section, pack.authority, chart_id)
         charts[chart_id] = spec
         parts.append(html)
     exceptions = table(
@@ -283,19 +309,7 @@ def render(pack: BoardPack) -> str:
             ("definitions", "Appendix: definitions"),
         )
     )
-    script = (
-        "<script>"
-        + get_plotlyjs()
-        + "</script><script>const charts = "
-        + json.dumps(charts).replace("</", "<\\/")
-        + ";"
-        + DRAW
-        + "</script>"
-    )
-    return f"""<!doctype html>
-<html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>{STYLE}</style></head>
-<body>
+    body = f"""
 <div class="cover">
 <p class="marking">{escape(pack.marking)}</p>
 <p>{escape(pack.partnership)}</p>
@@ -327,8 +341,8 @@ trend, its figures and the owning group's commentary.</p>
 {returns}
 <h2 id="definitions">Appendix: definitions</h2>
 {definitions or "<p>No exception indicators.</p>"}
-{script}
-</body></html>"""
+"""
+    return document(title=title, body=body, charts=charts)
 
 
 DRAW = """

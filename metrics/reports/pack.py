@@ -145,7 +145,7 @@ def build_pack(
         returns = queries.returns_status(source, catalogue, period, today=held_on)
         listed = queries.exception_list(source, catalogue, table, period, on=held_on)
         for row in listed.filter(pl.col("listed")).iter_rows(named=True) if listed.height else []:
-            sections.append(_section(source, catalogue, row, concealed=concealed))
+            sections.append(section_for(source, catalogue, row, concealed=concealed))
     challenges = live.frame(
         "SELECT * FROM challenges WHERE status <> 'resolved' OR due_on >= ? "
         "ORDER BY status = 'resolved', due_on, id",
@@ -189,7 +189,8 @@ def build_pack(
     )
 
 
-def _section(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> Section:
+def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> Section:
+    """One indicator's section from its row of an indicator table."""
     ind = catalogue.indicator[row["indicator_code"]]
     d, unit = ind.decimals, ind.unit
     trend = queries.indicator_series(

@@ -153,7 +153,7 @@ def test_board_challenges_an_indicator_and_the_lead_answers(server, page, catalo
     screenshot(page, "path_challenge_resolved")
 
     # the board adds its next meeting and downloads the meeting's pack
-    page.get_by_role("textbox", name="Title").fill("Partnership board")
+    page.get_by_role("textbox", name="Title", exact=True).fill("Partnership board")
     page.get_by_role("button", name="Add the meeting").click()
     page.get_by_text("Meeting added").wait_for(timeout=60_000)
     wait_for_app(page)

@@ -121,3 +121,16 @@ def test_the_board_changes_its_exception_list_on_the_overview(app_db, catalogue)
     assert any("Scrutiny asked" in c.value for c in at.caption)
     scrutiny = page("overview", **{"as": "scrutiny"})
     assert not any(b.label == "Record the decision" for b in scrutiny.button)
+
+
+def test_the_board_writes_a_deep_dive(app_db):
+    at = page("accountability", **{"as": "board"})
+    next(t for t in at.text_input if t.label == "Name of the deep dive").input("Care leavers")
+    next(s for s in at.selectbox if s.label == "A plan priority's indicators").set_value(
+        "children_in_care"
+    )
+    next(t for t in at.text_area if t.label == "The story").input("Fewer are in suitable homes.")
+    next(b for b in at.button if b.label == "Save the deep dive").click().run()
+    assert not at.exception, at.exception
+    assert "Care leavers" in set(frame_with(at, "Deep dive")["Deep dive"])
+    assert any(b.label == "Make the deep dive" for b in at.button)

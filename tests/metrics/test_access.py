@@ -34,6 +34,7 @@ EXPECTED: dict[str, set[Role]] = {
     "answer-challenge": {L},
     "resolve-challenge": {B},
     "manage-exceptions": {B},
+    "write-deep-dive": {B},
     "record-action": {B},
     "update-action": {L},
 }
@@ -308,6 +309,12 @@ SERVICES = {
         "manage-exceptions",
         lambda a, s, c: acc.decide_exception(
             a, s, c, period=PERIOD, indicator="BH01", include=True, reason="Rising fast"
+        ),
+    ),
+    "add_deep_dive": (
+        "write-deep-dive",
+        lambda a, s, c: acc.add_deep_dive(
+            a, s, c, title="T", audience="Scrutiny", indicators=["BH01"], narrative="N"
         ),
     ),
     "record_action": (

@@ -159,3 +159,46 @@ def test_the_pdf_is_an_accessible_document(pack):
     assert len(figures) == pack["exceptions"].height  # one chart per exception indicator
     assert all(alt and str(alt).endswith(".") for alt in figures), figures
     assert any("went from" in str(alt) for alt in figures)
+
+
+def test_a_deep_dive_is_saved_listed_and_made(demo_db, catalogue, tmp_path):
+    """A deep dive on a plan priority, for the safeguarding partnership, with localities and
+    a breakdown: saved, listed, and made as an accessible PDF with a section per indicator;
+    a scrutiny member's copy has c where the board's has the small number."""
+    shutil.copy(demo_db, tmp_path / "d.duckdb")
+    scrutiny = Actor(id="t|s", name="Councillor", roles=frozenset({Role.SCRUTINY}))
+    with Store(tmp_path / "d.duckdb") as store:
+        dive = acc.add_deep_dive(
+            BOARD,
+            store,
+            catalogue,
+            title="Youth justice <review>",
+            audience="Safeguarding Children Partnership",
+            priority="youth",
+            areas=[a.code for a in catalogue.localities],
+            breakdowns=["sex"],
+            narrative="First-time entrants rose in two localities.\nWhy, and what works?",
+        )
+        listed = acc.deep_dives(scrutiny, store)
+        assert listed["title"].to_list() == ["Youth justice <review>"]
+        html = acc.deep_dive_report(BOARD, store, catalogue, dive, format="html").decode()
+        hidden = acc.deep_dive_report(scrutiny, store, catalogue, dive, format="html").decode()
+        pdf = acc.deep_dive_report(BOARD, store, catalogue, dive, format="pdf")
+    codes = [i.code for i in catalogue.indicators if "youth" in i.priorities]
+    assert all(f'id="{c}"' in html for c in codes)
+    assert "Youth justice &lt;review&gt;" in html and "<review>" not in html
+    assert "by area" in html and "Safeguarding Children Partnership" in html
+    assert hidden.count(">c<") > html.count(">c<")  # small numbers withheld from scrutiny
+    path = tmp_path / "dive.pdf"
+    path.write_bytes(pdf)
+    reader = PdfReader(path)
+    assert str(reader.trailer["/Root"]["/Lang"]) == "en-GB"
+    assert reader.metadata.title == "Deep dive: Youth justice <review>"
+    figures = [
+        alt
+        for kind, alt in structure(reader.trailer["/Root"]["/StructTreeRoot"], [])
+        if kind == "/Figure"
+    ]
+    assert len(figures) == len(codes) and all(figures)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, ARTIFACTS / "deep_dive.pdf")
