@@ -13,6 +13,8 @@ from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.access import NotPermitted, can
 from metrics.accountability import ACTION_STATUSES, MEETING_KINDS
+from metrics.reports.deep_dive import AUDIENCES
+from metrics.reports.pdf import PrintError
 
 catalogue = data.catalogue()
 me = people.actor()
@@ -36,6 +38,30 @@ def attempt(action, success: str) -> None:
     else:
         st.session_state["accountability_done"] = success
         st.rerun()
+
+
+def pdf_on_request(*, key: str, thing: str, chosen: int, make, file_name: str) -> None:
+    """A button that makes a report (a few seconds in Chromium), then its download; what was
+    made is kept for this session only."""
+    made = st.session_state.get(key)
+    if st.button(f"Make the {thing}", icon=":material/picture_as_pdf:", key=f"{key}_make"):
+        try:
+            with st.spinner(f"Making the {thing} (it takes a few seconds) ..."):
+                made = (chosen, make())
+        except (PrintError, *REFUSED) as exc:
+            st.error(ui.plain(exc))
+        else:
+            st.session_state[key] = made
+    if made and made[0] == chosen:
+        st.download_button(
+            f"Download the {thing} (PDF)",
+            data=made[1],
+            file_name=file_name,
+            mime="application/pdf",
+            icon=":material/download:",
+            on_click="ignore",
+            key=f"{key}_download",
+        )
 
 
 st.title("Challenges and actions")
@@ -338,27 +364,13 @@ else:
         )[0, 0],
         key="pack_meeting",
     )
-    made = st.session_state.get("pack")
-    if st.button("Make the board pack", icon=":material/picture_as_pdf:"):
-        from metrics.reports.pdf import PrintError
-
-        try:
-            with st.spinner("Making the pack (it takes a few seconds) ..."):
-                made = (chosen_meeting, data.board_pack(me, chosen_meeting))
-        except (PrintError, *REFUSED) as exc:
-            st.error(ui.plain(exc))
-        else:
-            st.session_state["pack"] = made
-    if made and made[0] == chosen_meeting:
-        st.download_button(
-            "Download the board pack (PDF)",
-            data=made[1],
-            file_name=f"board_pack_meeting_{chosen_meeting}.pdf",
-            mime="application/pdf",
-            icon=":material/download:",
-            on_click="ignore",
-            key="pack_download",
-        )
+    pdf_on_request(
+        key="pack",
+        thing="board pack",
+        chosen=chosen_meeting,
+        make=lambda: data.board_pack(me, chosen_meeting),
+        file_name=f"board_pack_meeting_{chosen_meeting}.pdf",
+    )
 if can(me, "manage-meetings"):
     with st.form("meeting", clear_on_submit=True):
         st.subheader("Add a meeting", anchor=False)
@@ -414,30 +426,14 @@ else:
         format_func=lambda i: dives.filter(pl.col("id") == i)["title"][0],
         key="dive_pick",
     )
-    made_dive = st.session_state.get("dive_pdf")
-    if st.button("Make the deep dive", icon=":material/picture_as_pdf:"):
-        from metrics.reports.pdf import PrintError
-
-        try:
-            with st.spinner("Making the deep dive ..."):
-                made_dive = (dive, data.deep_dive_report(me, dive))
-        except (PrintError, *REFUSED) as exc:
-            st.error(ui.plain(exc))
-        else:
-            st.session_state["dive_pdf"] = made_dive
-    if made_dive and made_dive[0] == dive:
-        st.download_button(
-            "Download the deep dive (PDF)",
-            data=made_dive[1],
-            file_name=f"deep_dive_{dive}.pdf",
-            mime="application/pdf",
-            icon=":material/download:",
-            on_click="ignore",
-            key="dive_download",
-        )
+    pdf_on_request(
+        key="dive",
+        thing="deep dive",
+        chosen=dive,
+        make=lambda: data.deep_dive_report(me, dive),
+        file_name=f"deep_dive_{dive}.pdf",
+    )
 if can(me, "write-deep-dive"):
-    from metrics.reports.deep_dive import AUDIENCES
-
     with st.form("deep_dive", clear_on_submit=True):
         st.subheader("Write a deep dive", anchor=False)
         dive_title = st.text_input("Name of the deep dive")

@@ -12,6 +12,7 @@ from dashboard import components as ui
 from metrics.access import can
 from metrics.formatting import figure
 from metrics.periods import is_period, sort_key
+from metrics.reports import charts
 from metrics.reports import indicator as report
 
 catalogue = data.catalogue()
@@ -68,15 +69,8 @@ if series.is_empty():
 st.header("Trend", divider="gray")
 periods = series["period"].to_list()
 fig = go.Figure()
-fig.add_scatter(
-    x=periods + periods[::-1],
-    y=series["upper_95"].to_list() + series["lower_95"].to_list()[::-1],
-    fill="toself",
-    fillcolor=ui.BAND,
-    line={"width": 0},
-    hoverinfo="skip",
-    mode="lines",
-    name="95% confidence interval",
+fig.add_trace(
+    charts.band(periods, series["upper_95"], series["lower_95"], name="95% confidence interval")
 )
 fig.add_scatter(
     x=periods,
@@ -151,15 +145,14 @@ if curve.height:
     ahead = [*periods[-1:], *curve["period"].to_list()]
     last_value = series["value"][-1]
     forecast = go.Figure()
-    forecast.add_scatter(
-        x=curve["period"].to_list() + curve["period"].to_list()[::-1],
-        y=curve["upper"].to_list() + curve["lower"].to_list()[::-1],
-        fill="toself",
-        fillcolor="rgba(85, 85, 85, 0.15)",
-        line={"width": 0},
-        hoverinfo="skip",
-        mode="lines",
-        name="95% prediction interval",
+    forecast.add_trace(
+        charts.band(
+            curve["period"],
+            curve["upper"],
+            curve["lower"],
+            name="95% prediction interval",
+            colour="rgba(85, 85, 85, 0.15)",
+        )
     )
     forecast.add_scatter(
         x=periods,

@@ -13,21 +13,29 @@ BAND = "rgba(0, 114, 178, 0.18)"
 PRINT_WIDTH, PRINT_HEIGHT = 680, 300
 
 
+def band(x: list, upper: list, lower: list, *, name: str, colour: str = BAND) -> go.Scatter:
+    """A shaded interval (confidence or prediction) around a line: up the upper limits and
+    back down the lower ones."""
+    return go.Scatter(
+        x=list(x) + list(x)[::-1],
+        y=list(upper) + list(lower)[::-1],
+        fill="toself",
+        fillcolor=colour,
+        line={"width": 0},
+        hoverinfo="skip",
+        mode="lines",
+        name=name,
+    )
+
+
 def trend_figure(section: Section, *, authority: str) -> go.Figure:
     """The authority's figure over time with its 95% interval and the target; a withheld
     (suppressed) figure is a gap in the line."""
     trend = section.trend
     periods = [period_label(p) for p in trend["period"]]
     fig = go.Figure()
-    fig.add_scatter(
-        x=periods + periods[::-1],
-        y=trend["upper_95"].to_list() + trend["lower_95"].to_list()[::-1],
-        fill="toself",
-        fillcolor=BAND,
-        line={"width": 0},
-        hoverinfo="skip",
-        mode="lines",
-        name="95% confidence interval",
+    fig.add_trace(
+        band(periods, trend["upper_95"], trend["lower_95"], name="95% confidence interval")
     )
     fig.add_scatter(
         x=periods,
