@@ -16,7 +16,6 @@ from metrics.formatting import SUPPRESSED, change, figure, interval
 AUTHORITY = "#0072B2"
 TARGET = "#D55E00"
 BENCHMARK = "#000000"
-BAND = "rgba(0, 114, 178, 0.18)"
 SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E"}
 RAG_LABELS = {
