@@ -863,6 +863,7 @@ class Store:
                 "text FROM new_commentary"
             )
             cur.unregister("new_commentary")
+            self._answer_with_return(cur, report, sub_id, submitted_by)
         codes = report.observations["indicator_code"].unique().to_list()
         self._recompute(cur, catalogue, codes)
         if on_step:
@@ -891,6 +892,31 @@ class Store:
             f"Return accepted as submission {sub_id} ({what}): "
             f"{report.observations.height} rows stored for {len(codes)} indicators.",
         )
+
+    def _answer_with_return(self, cur, report, sub_id: int, submitted_by: str) -> None:
+        """A return's commentary on an indicator answers the board's open challenges to the
+        group on that indicator (in the same transaction as the return)."""
+        said = report.commentary.group_by("indicator_code").agg(pl.col("text").str.join("\n\n"))
+        for code, text in said.iter_rows():
+            open_ones = cur.execute(
+                "SELECT reference FROM challenges WHERE group_code = ? AND indicator_code = ? "
+                "AND status = 'open'",
+                [report.group, code],
+            ).fetchall()
+            answer = f"With the return for {report.period}: {text}"
+            for (reference,) in open_ones:
+                cur.execute(
+                    "UPDATE challenges SET status = 'answered', answer = ? WHERE reference = ?",
+                    [answer, reference],
+                )
+                self._item_event(
+                    cur,
+                    reference,
+                    submitted_by,
+                    submitted_by,
+                    "challenge answered",
+                    {"status": "answered", "answer": answer, "with return": sub_id},
+                )
 
     def _recompute(
         self, cur: duckdb.DuckDBPyConnection, catalogue: Catalogue, codes: list[str]

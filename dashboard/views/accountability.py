@@ -164,6 +164,10 @@ mine = open_ones.filter(
 )
 if mine.height:
     st.subheader("Answer a challenge to your group", anchor=False)
+    st.caption(
+        "Or answer it with your next return: commentary on the challenged indicator answers "
+        "it when the return is accepted."
+    )
     with st.form("answer", clear_on_submit=True):
         reference = st.selectbox(
             "Challenge",

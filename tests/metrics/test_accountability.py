@@ -223,3 +223,50 @@ def test_what_does_not_fit_is_refused_with_a_reason(store, catalogue, meetings):
     assert due == late + acc.DEFAULT_NOTICE
     with pytest.raises(acc.CannotChange, match="no later meeting"):
         acc.carry_forward(BOARD, store, ref, today=late)
+
+
+def test_the_lead_answers_a_challenge_with_the_next_return(store, catalogue, meetings):
+    """Commentary on the challenged indicator in the group's next return answers it, in the
+    return's own transaction; the board then resolves it."""
+    import polars as pl
+
+    from metrics.services import check_return, submit_return
+    from tests.helpers import csv_bytes, good_return
+
+    ref = acc.raise_challenge(
+        BOARD,
+        store,
+        catalogue,
+        group="HCP",
+        indicator="BH01",
+        question="Why the fall?",
+        today=TODAY,
+    )
+    lead = person(Role.LEAD, "HCP")
+    frame = good_return(catalogue, "HCP", "2025-26-Q1")
+    first = frame.with_columns(
+        commentary=pl.when(
+            (pl.col("indicator_code") == "BH01") & (pl.int_range(pl.len()) == 0)
+        ).then(pl.lit("Two health visitors left; both posts filled in May."))
+    )
+    checked = check_return(
+        lead,
+        store,
+        catalogue,
+        group="HCP",
+        period="2025-26-Q1",
+        data=csv_bytes(first),
+        file_name="r.csv",
+        today=TODAY,
+    )
+    assert submit_return(lead, store, catalogue, checked).status == "accepted"
+    row = acc.challenges(BOARD, store).row(0, named=True)
+    assert row["status"] == "answered"
+    assert row["answer"] == (
+        "With the return for 2025-26-Q1: Two health visitors left; both posts filled in May."
+    )
+    log = acc.item_log(BOARD, store, ref)
+    assert log["change"].to_list() == ["challenge recorded", "challenge answered"]
+    assert log["who"].to_list()[1] == lead.name
+    acc.resolve_challenge(BOARD, store, ref)
+    assert acc.challenges(SCRUTINY, store)["status"].to_list() == ["resolved"]
