@@ -67,6 +67,18 @@ class RBA(StrEnum):
         }[self.value]
 
 
+COMMENTARY_PARTS = {
+    "commentary": "What the figures show",
+    "story": "The story behind the curve",
+    "partners": "Partners with a role",
+    "what_works": "What works",
+    "actions": "Actions planned",
+}
+"""A group's commentary on an indicator, in results-based accountability's form: the return
+column for each part, and its heading. ``commentary`` alone is fine; the others are
+optional."""
+
+
 class AreaLevel(StrEnum):
     AUTHORITY = "authority"
     LOCALITY = "locality"

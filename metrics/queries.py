@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from metrics.catalogue import Catalogue, Polarity
+from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Polarity
 from metrics.disclosure import conceal, public_table, suppress
 from metrics.periods import Quarter, latest_complete_quarter, matching_year, previous_period
 from metrics.store import Store
@@ -262,11 +262,32 @@ def rag_summary(table: pl.DataFrame, catalogue: Catalogue, *, by: str) -> pl.Dat
     return counts.sort("order").drop("order")
 
 
+_PART_ORDER = (
+    "CASE c.part "
+    + " ".join(f"WHEN '{part}' THEN {n}" for n, part in enumerate(COMMENTARY_PARTS))
+    + " END"
+)
+_LABELLED = (
+    "CASE c.part WHEN 'commentary' THEN c.text "
+    + " ".join(
+        f"WHEN '{part}' THEN '{label}: ' || c.text"
+        for part, label in COMMENTARY_PARTS.items()
+        if part != "commentary"
+    )
+    + " END"
+)
+"""A part of a group's commentary as it reads: the story behind the curve, partners and so
+on under their headings; what the figures show as it was written."""
+
+
 def current_commentary(store: Store) -> pl.DataFrame:
-    """Commentary per indicator and period, from the current version of each return."""
+    """Commentary per indicator and period, from the current version of each return, its
+    parts in their order under their headings."""
     return store.frame(
-        "SELECT c.indicator_code, c.period, c.text FROM commentary c "
-        "JOIN submissions s ON s.id = c.submission_id WHERE s.status = 'accepted'"
+        f"SELECT c.indicator_code, c.period, string_agg({_LABELLED}, '\n\n' "
+        f"ORDER BY {_PART_ORDER}) AS text FROM commentary c "
+        "JOIN submissions s ON s.id = c.submission_id WHERE s.status = 'accepted' "
+        "GROUP BY c.indicator_code, c.period"
     )
 
 
@@ -478,11 +499,14 @@ def breakdown_values(
 
 
 def commentary_history(store: Store, code: str) -> pl.DataFrame:
-    """Commentary on one indicator from every current return, newest first."""
+    """Commentary on one indicator from every current return, newest first (its parts in
+    their order under their headings)."""
     return store.frame(
-        "SELECT s.period AS return_period, c.period, c.text, s.group_code, s.version, "
-        "s.submitted_at FROM commentary c JOIN submissions s ON s.id = c.submission_id "
-        "WHERE c.indicator_code = ? AND s.status = 'accepted' ORDER BY s.submitted_at DESC",
+        f"SELECT s.period AS return_period, c.period, string_agg({_LABELLED}, '\n\n' "
+        f"ORDER BY {_PART_ORDER}) AS text, s.group_code, s.version, s.submitted_at "
+        "FROM commentary c JOIN submissions s ON s.id = c.submission_id "
+        "WHERE c.indicator_code = ? AND s.status = 'accepted' "
+        "GROUP BY ALL ORDER BY s.submitted_at DESC",
         [code],
     )
 

@@ -43,6 +43,11 @@ ALIASES = {
     "standard_deviation": "sd",
     "comment": "commentary",
     "comments": "commentary",
+    "what_the_figures_show": "commentary",
+    "story_behind_the_curve": "story",
+    "the_story_behind_the_curve": "story",
+    "partners_with_a_role": "partners",
+    "actions_planned": "actions",
     "breakdown_code": "breakdown",
 }
 

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics.catalogue import Catalogue
+from metrics.catalogue import COMMENTARY_PARTS, Catalogue
 from metrics.findings import Finding, Severity
 from metrics.settings import setting
 from metrics.transforms import compute_indicator_values
@@ -357,6 +357,19 @@ MIGRATIONS.append(
         created_by VARCHAR NOT NULL,
         created_at TIMESTAMP NOT NULL
     );
+    """,
+    )
+)
+
+
+MIGRATIONS.append(
+    (
+        7,
+        "commentary in parts: what the figures show, the story behind the curve, partners, "
+        "what works, actions planned",
+        """
+    ALTER TABLE commentary ADD COLUMN part VARCHAR DEFAULT 'commentary';
+    UPDATE commentary SET part = 'commentary' WHERE part IS NULL;
     """,
     )
 )
@@ -859,8 +872,8 @@ class Store:
             notes = report.commentary.with_columns(submission_id=pl.lit(sub_id))
             cur.register("new_commentary", notes)
             cur.execute(
-                "INSERT INTO commentary SELECT submission_id, indicator_code, period, "
-                "text FROM new_commentary"
+                "INSERT INTO commentary (submission_id, indicator_code, period, text, part) "
+                "SELECT submission_id, indicator_code, period, text, part FROM new_commentary"
             )
             cur.unregister("new_commentary")
             self._answer_with_return(cur, report, sub_id, submitted_by)
@@ -896,7 +909,16 @@ class Store:
     def _answer_with_return(self, cur, report, sub_id: int, submitted_by: str) -> None:
         """A return's commentary on an indicator answers the board's open challenges to the
         group on that indicator (in the same transaction as the return)."""
-        said = report.commentary.group_by("indicator_code").agg(pl.col("text").str.join("\n\n"))
+        labelled = report.commentary.with_columns(
+            text=pl.when(pl.col("part") == "commentary")
+            .then(pl.col("text"))
+            .otherwise(
+                pl.col("part").replace_strict(COMMENTARY_PARTS, default="") + ": " + pl.col("text")
+            )
+        )
+        said = labelled.group_by("indicator_code", maintain_order=True).agg(
+            pl.col("text").str.join("\n\n")
+        )
         for code, text in said.iter_rows():
             open_ones = cur.execute(
                 "SELECT reference FROM challenges WHERE group_code = ? AND indicator_code = ? "

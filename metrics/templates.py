@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.catalogue import Catalogue, Kind
+from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Kind
 from metrics.periods import Quarter
 
 TEMPLATE_COLUMNS = [
@@ -21,7 +21,7 @@ TEMPLATE_COLUMNS = [
     "denominator",
     "value",
     "sd",
-    "commentary",
+    *COMMENTARY_PARTS,
 ]
 
 COLUMN_GUIDE = [
@@ -61,9 +61,13 @@ COLUMN_GUIDE = [
     (
         "commentary",
         "optional",
-        "The story behind the figures: what changed, what is being done, "
-        "risks. One text per indicator (on any of its rows). No names or details of children.",
+        "What the figures show: what changed and what it means. One text per indicator (on "
+        "any of its rows). No names or details of children, in any text column.",
     ),
+    ("story", "optional", "The story behind the curve: the causes, what is driving it."),
+    ("partners", "optional", "Partners with a role in turning the curve."),
+    ("what_works", "optional", "What works: the evidence of what would help."),
+    ("actions", "optional", "Actions planned, with who and by when."),
 ]
 
 
@@ -83,7 +87,7 @@ def template_frame(catalogue: Catalogue, group: str, quarter: Quarter) -> pl.Dat
                 "denominator": None,
                 "value": None,
                 "sd": None,
-                "commentary": None,
+                **dict.fromkeys(COMMENTARY_PARTS),
             }
         )
     schema = {c: pl.String for c in TEMPLATE_COLUMNS}

@@ -86,14 +86,17 @@ locality is labelled in the table).
 
 ## The return
 
-A return is one file (CSV or Excel) per group per quarter, one row per indicator, area
-and breakdown, with numerator and denominator (or the value, for averages) and commentary.
-The template lists exactly the rows due. Annual indicators travel in the return of one
-quarter each year. Errors must be fixed; warnings need an explanation, kept with the data
-and offered again if the same warning comes up when you resubmit. A resubmission replaces
-the earlier version, which stays in the history. If someone else's version of the same
-return is accepted while you are checking yours, you are told and asked to check again, so
-neither of you replaces the other without knowing.
+A return is one file (CSV or Excel) per group per quarter, one row per indicator, area and
+breakdown, with numerator and denominator (or the value, for averages) and commentary:
+what the figures show, and, if you wish, the story behind the curve, partners with a role,
+what works and actions planned (one column each). Commentary on an indicator the board has
+challenged answers the challenge. The template lists exactly the rows due. Annual
+indicators travel in the return of one quarter each year. Errors must be fixed; warnings
+need an explanation, kept with the data and offered again if the same warning comes up
+when you resubmit. A resubmission replaces the earlier version, which stays in the
+history. If someone else's version of the same return is accepted while you are checking
+yours, you are told and asked to check again, so neither of you replaces the other without
+knowing.
 """)
 limits = ReadLimits.from_settings()
 st.markdown(f"""

@@ -12,7 +12,7 @@ import pandas as pd
 import polars as pl
 
 from metrics import identifiers
-from metrics.catalogue import Catalogue, Kind
+from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Kind
 from metrics.formatting import round_half_up
 from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
 from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, column_letter, parse_numbers
@@ -25,7 +25,7 @@ REQUIRED_COLUMNS = [
     "numerator",
     "denominator",
 ]
-OPTIONAL_COLUMNS = ["value", "sd", "commentary"]
+OPTIONAL_COLUMNS = ["value", "sd", *COMMENTARY_PARTS]
 INFO_COLUMNS = ["indicator_title", "area_name", "unit"]
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + INFO_COLUMNS
 CODE_COLUMNS = ["indicator_code", "period", "area_code", "breakdown"]
@@ -189,7 +189,7 @@ def checked_cells(frame: pl.DataFrame) -> list[tuple[str, identifiers.Context]]:
     columns, figures, and free-text commentary."""
     out: list[tuple[str, identifiers.Context]] = [(c, "code") for c in text_columns(frame)]
     out += [(c, "figure") for c in FIGURE_COLUMNS]
-    return [*out, ("commentary", "free_text")]
+    return [*out, *((c, "free_text") for c in COMMENTARY_PARTS)]
 
 
 def _columns_where(flags: list[tuple[str, pl.Expr]]) -> pl.Expr:
@@ -359,7 +359,7 @@ def text_columns(frame: pl.DataFrame) -> list[str]:
     return [
         c
         for c in frame.columns
-        if not c.startswith("_") and c not in FIGURE_COLUMNS and c != "commentary"
+        if not c.startswith("_") and c not in FIGURE_COLUMNS and c not in COMMENTARY_PARTS
     ]
 
 
@@ -379,9 +379,17 @@ def to_observations(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
 
 
 def commentary_by_indicator(frame: pl.DataFrame) -> pl.DataFrame:
-    """Commentary per indicator and period: the distinct texts of its rows, in row order."""
-    return (
-        frame.filter(pl.col("commentary").is_not_null() & (pl.col("commentary") != ""))
+    """Commentary per indicator, period and part (what the figures show, the story behind
+    the curve, ...): the distinct texts of its rows, in row order."""
+    parts = [
+        frame.filter(pl.col(part).is_not_null() & (pl.col(part).str.strip_chars() != ""))
         .group_by("indicator_code", pl.col("_period_found").alias("period"), maintain_order=True)
-        .agg(pl.col("commentary").unique(maintain_order=True).str.join("\n\n").alias("text"))
-    )
+        .agg(pl.col(part).unique(maintain_order=True).str.join("\n\n").alias("text"))
+        .with_columns(part=pl.lit(part))
+        for part in COMMENTARY_PARTS
+        if part in frame.columns
+    ]
+    schema = {"indicator_code": pl.String, "period": pl.String, "text": pl.String}
+    if not parts:
+        return pl.DataFrame(schema={**schema, "part": pl.String})
+    return pl.concat(parts, how="vertical_relaxed")

@@ -270,3 +270,57 @@ def test_the_lead_answers_a_challenge_with_the_next_return(store, catalogue, mee
     assert log["who"].to_list()[1] == lead.name
     acc.resolve_challenge(BOARD, store, ref)
     assert acc.challenges(SCRUTINY, store)["status"].to_list() == ["resolved"]
+
+
+def test_commentary_in_results_based_accountability_parts(store, catalogue):
+    """A return may tell the story behind the curve in parts; they are kept with the return
+    and read under their headings, in order; a child's details in any part are refused."""
+    import polars as pl
+
+    from metrics import queries
+    from metrics.services import check_return, submit_return
+    from tests.helpers import csv_bytes, good_return
+
+    lead = person(Role.LEAD, "HCP")
+    frame = good_return(catalogue, "HCP", "2025-26-Q1").drop(
+        "commentary", "story", "partners", "what_works", "actions"
+    )
+    first = pl.int_range(pl.len()) == 0
+    told = frame.with_columns(  # headed as a person might head them
+        pl.when(first).then(pl.lit("Fell by four points.")).alias("What the figures show"),
+        pl.when(first).then(pl.lit("Two health visitors left.")).alias("Story behind the curve"),
+        pl.when(first).then(pl.lit("Recruit; start peer support.")).alias("Actions planned"),
+    )
+    checked = check_return(
+        lead,
+        store,
+        catalogue,
+        group="HCP",
+        period="2025-26-Q1",
+        data=csv_bytes(told),
+        file_name="r.csv",
+        today=TODAY,
+    )
+    assert not checked.report.errors
+    assert submit_return(lead, store, catalogue, checked).status == "accepted"
+    code = frame["indicator_code"][0]
+    text = queries.commentary_history(store, code)["text"][0]
+    assert text == (
+        "Fell by four points.\n\nThe story behind the curve: Two health visitors left."
+        "\n\nActions planned: Recruit; start peer support."
+    )
+    leaked = told.with_columns(
+        pl.when(first).then(pl.lit("Ask Jo, born 03/04/2015.")).alias("Partners with a role")
+    )
+    report = check_return(
+        lead,
+        store,
+        catalogue,
+        group="HCP",
+        period="2025-26-Q1",
+        data=csv_bytes(leaked),
+        file_name="r.csv",
+        today=TODAY,
+    ).report
+    assert [(f.rule, f.row) for f in report.errors] == [("C17", 2)]
+    assert "Partners with a role" in report.errors[0].column

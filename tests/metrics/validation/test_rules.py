@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from metrics.findings import Severity
+from metrics.reading import column_letter
 from metrics.validation.rules import load_rules, load_suite
 from tests.helpers import check, good_return, rules, set_cell
 
@@ -211,11 +212,14 @@ def test_header_rules(catalogue, base):
     named = check(
         catalogue, base.with_columns(pl.lit("Sam Smith").alias("Child Name")), GROUP, PERIOD
     )
-    assert [(f.rule, f.row, f.column) for f in named.findings] == [("H02", 1, "L (Child Name)")]
+    letter = column_letter(base.width)  # the column after the template's own (0-based)
+    assert [(f.rule, f.row, f.column) for f in named.findings] == [
+        ("H02", 1, f"{letter} (Child Name)")
+    ]
     assert named.contains_identifiers
 
     extra = check(catalogue, base.with_columns(pl.lit("x").alias("notes")), GROUP, PERIOD)
-    assert [(f.rule, f.row, f.column) for f in extra.findings] == [("H03", 1, "L (notes)")]
+    assert [(f.rule, f.row, f.column) for f in extra.findings] == [("H03", 1, f"{letter} (notes)")]
 
     # information columns of the template and renamed headings are fine
     renamed = base.rename({"indicator_code": "Indicator Code", "commentary": "Comments"})
