@@ -423,3 +423,11 @@ def add_deep_dive(actor: Actor, **fields) -> int:
 
 def deep_dive_report(actor: Actor, dive: int) -> bytes:
     return accountability.deep_dive_report(actor, store(), catalogue(), dive)
+
+
+def group_forecasts(actor: Actor, indicator: str) -> pl.DataFrame:
+    return accountability.group_forecasts(actor, store(), indicator)
+
+
+def set_forecast(actor: Actor, **fields) -> None:
+    accountability.set_forecast(actor, store(), catalogue(), **fields)

@@ -117,6 +117,12 @@ ACTIONS: dict[str, Action] = {
             frozenset({Role.BOARD}),
         ),
         Action(
+            "set-forecast",
+            "set the group's own forecast for one of its indicators, with a reason",
+            frozenset({Role.LEAD}),
+            per_group=True,
+        ),
+        Action(
             "write-deep-dive",
             "write and save a deep dive for the board's partners",
             frozenset({Role.BOARD}),

@@ -243,6 +243,55 @@ def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.Da
     )
 
 
+# --- a group's own forecast ---------------------------------------------------------------
+
+
+@audited
+def set_forecast(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    indicator: str,
+    period: str,
+    value: float,
+    reason: str,
+) -> None:
+    """The owning group's own forecast for a period of an indicator, beside the baseline
+    (turn the curve): shown as theirs, with their reason."""
+    from metrics.periods import is_period
+
+    if indicator not in catalogue.indicator:
+        raise CannotChange(f"'{indicator}' is not an indicator")
+    require(actor, "set-forecast", catalogue.indicator[indicator].group)
+    if not is_period(period):
+        raise CannotChange(f"'{period}' is not a period")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CannotChange("a forecast is a number")
+    reason = _text(reason, "reason")
+    refuse_identifying({"reason": reason})
+    store.set_forecast(
+        indicator=indicator,
+        period=period,
+        value=value,
+        reason=reason,
+        actor=actor.id,
+        name=actor.name,
+    )
+
+
+@audited
+def group_forecasts(actor: Actor, store: Store, indicator: str) -> pl.DataFrame:
+    """The owning group's forecasts for an indicator: the latest for each period."""
+    require(actor, "view-published")
+    return store.frame(
+        "SELECT period, arg_max(value, id) AS value, arg_max(reason, id) AS reason, "
+        "arg_max(set_by, id) AS set_by FROM group_forecasts WHERE indicator_code = ? "
+        "GROUP BY period",
+        [indicator],
+    )
+
+
 # --- the exception list --------------------------------------------------------------------
 
 

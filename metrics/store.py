@@ -375,6 +375,26 @@ MIGRATIONS.append(
 )
 
 
+MIGRATIONS.append(
+    (
+        8,
+        "a delivery group's own forecast for an indicator, with its reason",
+        """
+    CREATE SEQUENCE group_forecast_ids START 1;
+    CREATE TABLE group_forecasts (
+        id INTEGER PRIMARY KEY DEFAULT nextval('group_forecast_ids'),
+        indicator_code VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        reason VARCHAR NOT NULL,
+        set_by VARCHAR NOT NULL,
+        set_at TIMESTAMP NOT NULL
+    );
+    """,
+    )
+)
+
+
 _ITEMS = {"challenge": ("challenges", "C"), "action": ("actions", "A")}
 """Each kind of accountability item: its table, and the letter its references start with."""
 
@@ -1130,6 +1150,23 @@ class Store:
             ).fetchone()
             self._audit(cur, actor=actor, action="deep dive saved", detail={"id": number, **fields})
         return int(number)
+
+    def set_forecast(
+        self, *, indicator: str, period: str, value: float, reason: str, actor: str, name: str
+    ) -> None:
+        """A group's own forecast for an indicator's period (the latest one set stands)."""
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO group_forecasts (indicator_code, period, value, reason, set_by, "
+                "set_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [indicator, period, value, reason, name, _now()],
+            )
+            self._audit(
+                cur,
+                actor=actor,
+                action="forecast set",
+                detail={"indicator": indicator, "period": period, "value": value},
+            )
 
     def decide_exception(
         self,

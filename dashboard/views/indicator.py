@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
-from metrics.access import can
+from metrics.access import NotPermitted, can
 from metrics.formatting import figure
 from metrics.periods import is_period, sort_key
 from metrics.reports import charts
@@ -176,6 +176,22 @@ if curve.height:
             name="Target",
             line={"color": ui.TARGET, "dash": "dot", "shape": "hv"},
         )
+    theirs = data.group_forecasts(me, code)
+    curve = curve.join(
+        theirs.rename({"value": "group_forecast"}), on="period", how="left"
+    ).with_columns(
+        group_note=pl.when(pl.col("group_forecast").is_not_null()).then(
+            pl.format("{} (by {})", "reason", "set_by")
+        )
+    )
+    if curve["group_forecast"].is_not_null().any():
+        forecast.add_scatter(
+            x=curve["period"],
+            y=curve["group_forecast"],
+            mode="markers",
+            name=f"{catalogue.group[ind.group].name}'s forecast",
+            marker={"symbol": "star", "size": 12, "color": ui.SERIES[2]},
+        )
     ui.chart_with_table(
         ui.base_layout(forecast, title=f"Baseline forecast: {ind.title}", y_title=y_title),
         curve.select(
@@ -188,6 +204,8 @@ if curve.height:
             )
             .alias("95% prediction interval"),
             ui.figure_column("target", d, unit).alias("Target"),
+            ui.figure_column("group_forecast", d, unit).alias("The group's forecast"),
+            pl.col("group_note").fill_null("").alias("Their reason"),
         ),
         key="curve",
         file_name=f"{code}_baseline_forecast.csv",
@@ -196,6 +214,25 @@ if curve.height:
         "prediction interval. It says where the figure is heading if nothing changes; the "
         "gap to the target is the curve to turn.",
     )
+    if can(me, "set-forecast", ind.group):
+        with st.form("group_forecast", clear_on_submit=True):
+            st.markdown("**Your group's forecast**: where you expect the figure to be, and why.")
+            when = st.selectbox("Period", curve["period"].to_list())
+            value = st.number_input(f"Forecast ({y_title})", value=None, format=f"%.{d}f")
+            reason = st.text_input("Why (kept with the forecast and shown beside it)")
+            if st.form_submit_button("Save the forecast"):
+                try:
+                    data.set_forecast(
+                        me,
+                        indicator=code,
+                        period=when,
+                        value=float("nan") if value is None else float(value),
+                        reason=reason,
+                    )
+                except (NotPermitted, ValueError) as exc:
+                    st.error(ui.plain(exc))
+                else:
+                    st.rerun()
 
 # --- localities ----------------------------------------------------------------------------
 

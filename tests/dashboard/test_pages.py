@@ -283,3 +283,17 @@ def test_overview_labels_population_indicators_and_performance_measures(app_db, 
     at.segmented_control(key="overview_measures").set_value(["Performance measures"]).run()
     only = frame_with(at, "Measure")
     assert set(only["Measure"]) != {"Population indicator"} and len(only) == 41 - len(population)
+
+
+def test_a_lead_sets_the_groups_forecast_beside_the_baseline(app_db):
+    at = page("indicator", code="BH05", **{"as": "lead:HCP"})
+    next(n for n in at.number_input if n.label.startswith("Forecast")).set_value(93.0)
+    next(t for t in at.text_input if t.label.startswith("Why")).input("Catch-up clinics")
+    next(b for b in at.button if b.label == "Save the forecast").click().run()
+    assert not at.exception, at.exception
+    curve = frame_with(at, "The group's forecast")
+    assert curve["The group's forecast"].iloc[0] == "93.0%"
+    assert curve["Their reason"].iloc[0].startswith("Catch-up clinics (by ")
+    board = page("indicator", code="BH05", **{"as": "board"})
+    assert not any(b.label == "Save the forecast" for b in board.button)
+    assert frame_with(board, "The group's forecast")["The group's forecast"].iloc[0] == "93.0%"

@@ -34,6 +34,7 @@ EXPECTED: dict[str, set[Role]] = {
     "answer-challenge": {L},
     "resolve-challenge": {B},
     "manage-exceptions": {B},
+    "set-forecast": {L},
     "write-deep-dive": {B},
     "record-action": {B},
     "update-action": {L},
@@ -309,6 +310,12 @@ SERVICES = {
         "manage-exceptions",
         lambda a, s, c: acc.decide_exception(
             a, s, c, period=PERIOD, indicator="BH01", include=True, reason="Rising fast"
+        ),
+    ),
+    "set_forecast": (
+        "set-forecast",
+        lambda a, s, c: acc.set_forecast(
+            a, s, c, indicator="BH01", period="2026-27-Q1", value=50.0, reason="New staff"
         ),
     ),
     "add_deep_dive": (

@@ -324,3 +324,46 @@ def test_commentary_in_results_based_accountability_parts(store, catalogue):
     ).report
     assert [(f.rule, f.row) for f in report.errors] == [("C17", 2)]
     assert "Partners with a role" in report.errors[0].column
+
+
+def test_a_group_sets_its_own_forecast_with_a_reason(store, catalogue):
+    lead = person(Role.LEAD, "HCP")
+    acc.set_forecast(
+        lead,
+        store,
+        catalogue,
+        indicator="BH01",
+        period="2026-27-Q3",
+        value=52.0,
+        reason="Two new health visitors start in October",
+    )
+    acc.set_forecast(
+        lead,
+        store,
+        catalogue,
+        indicator="BH01",
+        period="2026-27-Q3",
+        value=53.5,
+        reason="Peer supporters funded too",
+    )
+    shown = acc.group_forecasts(SCRUTINY, store, "BH01").row(0, named=True)
+    assert (shown["period"], shown["value"], shown["reason"], shown["set_by"]) == (
+        "2026-27-Q3",
+        53.5,
+        "Peer supporters funded too",
+        lead.name,
+    )
+    with pytest.raises(NotPermitted):  # only the owning group's lead
+        acc.set_forecast(
+            LEAD, store, catalogue, indicator="BH01", period="2026-27-Q3", value=1, reason="x"
+        )
+    with pytest.raises(acc.CannotChange, match="a number"):
+        acc.set_forecast(
+            lead,
+            store,
+            catalogue,
+            indicator="BH01",
+            period="2026-27-Q3",
+            value=float("nan"),
+            reason="x",
+        )
