@@ -59,9 +59,7 @@ def main() -> None:
                 title="Bench",
                 cut_off=datetime.now() - timedelta(minutes=1),
             )
-            record = store.frame("SELECT * FROM meetings WHERE id = ?", [meeting]).row(
-                0, named=True
-            )
+            record = acc.meeting(operator, store, meeting)
 
             def objects():
                 as_at = store.as_at(record["cut_off"], catalogue)

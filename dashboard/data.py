@@ -88,8 +88,8 @@ def _source(meeting: int | None, version: tuple):
 
 
 def meeting(actor: Actor, meeting_id: int) -> dict:
-    """A meeting's record (date, kind, data cut-off)."""
-    return accountability.as_at_meeting(actor, store(), catalogue(), meeting_id)[0]
+    """A meeting's record (date, kind, data cut-off), without reconstructing its figures."""
+    return accountability.meeting(actor, store(), meeting_id)
 
 
 def _reader(reader_id: str) -> Actor:
@@ -409,8 +409,14 @@ def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool
 
 
 def accountability_health(actor: Actor, *, on) -> pl.DataFrame:
-    """Each group's record for the board (read as the person: small, and changes often)."""
-    return accountability.health(actor, store(), catalogue(), on=on)
+    """Each group's record for the board (it reads the whole indicator table: cached, like
+    the other reads, per level of disclosure and data version)."""
+    return _accountability_health(*_as(actor), on)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _accountability_health(reader: str, version: tuple, on) -> pl.DataFrame:
+    return accountability.health(_reader(reader), store(), catalogue(), on=on)
 
 
 def deep_dives(actor: Actor) -> pl.DataFrame:

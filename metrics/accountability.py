@@ -439,12 +439,18 @@ def as_at_meeting(
 ) -> tuple[dict, StoreAsAt]:
     """A meeting, and the store as it stood at the meeting's data cut-off: read through it,
     every page and pack shows the figures the meeting saw, whatever was resubmitted since."""
+    record = meeting(actor, store, meeting_id)
+    return record, store.as_at(record["cut_off"], catalogue)
+
+
+@audited
+def meeting(actor: Actor, store: Store, meeting_id: int) -> dict:
+    """A meeting's record: date, kind, the bodies it reports to, data cut-off."""
     require(actor, "view-published")
     found = store.frame("SELECT * FROM meetings WHERE id = ?", [meeting_id])
     if found.is_empty():
         raise NotFound(f"there is no meeting {meeting_id}")
-    meeting = found.row(0, named=True)
-    return meeting, store.as_at(meeting["cut_off"], catalogue)
+    return found.row(0, named=True)
 
 
 # --- board packs ---------------------------------------------------------------------------

@@ -206,6 +206,7 @@ def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> 
         "suppression",
     )
     hidden = row.get("suppression") is not None
+    curve = turn_the_curve(trend, ind)
     return Section(
         code=ind.code,
         title=ind.title,
@@ -224,6 +225,6 @@ def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> 
         commentary=row.get("commentary") or "",
         why=row.get("reasons") or f"added by the board: {row.get('decision_reason') or ''}",
         trend=trend,
-        summary=trend_summary(ind.title, trend, d, unit, turn_the_curve(trend, ind)),
-        curve=turn_the_curve(trend, ind),
+        summary=trend_summary(ind.title, trend, d, unit, curve),
+        curve=curve,
     )
