@@ -192,6 +192,9 @@ if curve.height:
             name=f"{catalogue.group[ind.group].name}'s forecast",
             marker={"symbol": "star", "size": 12, "color": ui.SERIES[2]},
         )
+    # periods in time order (the interval band, drawn first, would otherwise put the
+    # future periods at the left of the category axis)
+    forecast.update_xaxes(categoryorder="array", categoryarray=[*periods, *ahead[1:]])
     ui.chart_with_table(
         ui.base_layout(forecast, title=f"Baseline forecast: {ind.title}", y_title=y_title),
         curve.select(
