@@ -9,7 +9,17 @@ import polars as pl
 import streamlit as st
 
 from metrics.disclosure import FOOTNOTES
-from metrics.formatting import SUPPRESSED, change, figure, interval
+from metrics.formatting import (  # noqa: F401  (labels re-exported for pages)
+    COMPARISON_LABELS,
+    DIRECTION_LABELS,
+    RAG_LABELS,
+    SUPPRESSED,
+    change,
+    figure,
+    interval,
+    rag_label,
+)
+from metrics.reports.charts import RAG_COLOURS  # noqa: F401  (for pages)
 
 # One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
 # RAG has a symbol and a word, lines have labels and dash styles.
@@ -17,32 +27,6 @@ AUTHORITY = "#0072B2"
 TARGET = "#D55E00"
 BENCHMARK = "#000000"
 SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
-RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E"}
-RAG_LABELS = {
-    "green": "✔ Green",
-    "amber": "▲ Amber",
-    "red": "✖ Red",
-    "no target": "○ No target",
-    "not judged": "– Not judged",
-    "no figures": "… No figures",
-    "suppressed": "c Suppressed",
-}
-COMPARISON_LABELS = {
-    "better": "● Better",
-    "worse": "● Worse",
-    "similar": "○ Similar",
-    "higher": "▲ Higher",
-    "lower": "▼ Lower",
-    "not compared": "",
-}
-DIRECTION_LABELS = {
-    "improving": "↗ Improving",
-    "worsening": "↘ Worsening",
-    "no change": "→ No change",
-    "increased": "↑ Increased",
-    "decreased": "↓ Decreased",
-    "no earlier figure": "",
-}
 
 
 def _withheld() -> pl.Expr:
@@ -137,10 +121,6 @@ def plain(text: object) -> str:
 def plural(count: int, word: str) -> str:
     """``plural(1, "error")`` -> ``'1 error'``; ``plural(3, "error")`` -> ``'3 errors'``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def rag_label(rag: str | None) -> str:
-    return RAG_LABELS.get(rag or "no figures", rag or "")
 
 
 def base_layout(

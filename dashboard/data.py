@@ -10,6 +10,7 @@ clearing any global cache.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -18,6 +19,7 @@ from dashboard import components
 from metrics import accountability, services
 from metrics.access import Actor
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.reports.overview import Overview
 from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
 
 
@@ -119,40 +121,19 @@ def _default_period(reader: str, version: tuple, meeting: int | None) -> str | N
     return services.default_period(_reader(reader), _source(meeting, version))
 
 
-def indicator_table(
-    actor: Actor, period: str, *, benchmarks: bool = False, meeting: int | None = None
-) -> pl.DataFrame:
-    return _indicator_table(*_as(actor), meeting, period, benchmarks)
+def overview(actor: Actor, period: str, *, meeting: int | None = None) -> Overview:
+    """The board overview for a quarter (figures, summaries, exceptions, returns), as the
+    person may see it: now, or as it stood at a meeting's data cut-off (late returns and
+    overdue actions judged on the meeting's day)."""
+    on = accountability.meeting(actor, store(), meeting)["held_on"] if meeting else date.today()
+    return _overview(*_as(actor), meeting, period, on)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _indicator_table(
-    reader: str, version: tuple, meeting: int | None, period: str, benchmarks: bool
-) -> pl.DataFrame:
-    return services.indicator_table(
-        _reader(reader), _source(meeting, version), catalogue(), period, benchmarks=benchmarks
+def _overview(reader: str, version: tuple, meeting: int | None, period: str, on) -> Overview:
+    return accountability.overview(
+        _reader(reader), _source(meeting, version), catalogue(), period, on=on
     )
-
-
-def rag_summary(actor: Actor, period: str, by: str, *, meeting: int | None = None) -> pl.DataFrame:
-    return _rag_summary(*_as(actor), meeting, period, by)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _rag_summary(
-    reader: str, version: tuple, meeting: int | None, period: str, by: str
-) -> pl.DataFrame:
-    table = _indicator_table(reader, version, meeting, period, False)
-    return services.rag_summary(_reader(reader), catalogue(), table, by=by)
-
-
-def returns_status(actor: Actor, period: str, *, meeting: int | None = None) -> pl.DataFrame:
-    return _returns_status(*_as(actor), meeting, period)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _returns_status(reader: str, version: tuple, meeting: int | None, period: str) -> pl.DataFrame:
-    return services.returns_status(_reader(reader), _source(meeting, version), catalogue(), period)
 
 
 def benchmark_series(actor: Actor, code: str, periods: tuple[str, ...]) -> pl.DataFrame:
@@ -380,20 +361,6 @@ def next_meeting_date(after) -> object:
 def board_pack(actor: Actor, meeting: int, *, format: str = "pdf") -> bytes:
     """The board pack for a meeting, as the person may see it (made on request: not cached)."""
     return accountability.board_pack(actor, store(), catalogue(), meeting, format=format)
-
-
-def exception_list(actor: Actor, period: str, *, on, meeting: int | None = None) -> pl.DataFrame:
-    """The board's exception list for a quarter, as the person may see it."""
-    return _exception_list(*_as(actor), meeting, period, on)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _exception_list(
-    reader: str, version: tuple, meeting: int | None, period: str, on
-) -> pl.DataFrame:
-    return accountability.exception_list(
-        _reader(reader), _source(meeting, version), catalogue(), period, on=on
-    )
 
 
 def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool, reason: str):

@@ -20,7 +20,8 @@ import polars as pl
 from metrics import queries
 from metrics.access import Actor, can, require
 from metrics.catalogue import Catalogue
-from metrics.services import audited, conceals, indicator_table, refuse_identifying
+from metrics.reports.overview import Overview, build_overview
+from metrics.services import audited, conceals, refuse_identifying
 from metrics.settings import setting
 from metrics.store import Store, StoreAsAt
 
@@ -296,13 +297,22 @@ def group_forecasts(actor: Actor, store: Store, indicator: str) -> pl.DataFrame:
 
 
 @audited
+def overview(
+    actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
+) -> Overview:
+    """The board overview for a quarter (:mod:`metrics.reports.overview`), with figures as
+    the actor may see them: what the overview page shows and the board pack prints."""
+    require(actor, "view-published")
+    return build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
+
+
+@audited
 def exception_list(
     actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
 ) -> pl.DataFrame:
     """The board's exception list for a quarter (see :func:`metrics.queries.exception_list`),
     with figures as the actor may see them."""
-    table = indicator_table(actor, store, catalogue, period, benchmarks=True)
-    return queries.exception_list(store, catalogue, table, period, on=on)
+    return overview(actor, store, catalogue, period, on=on).exceptions
 
 
 @audited

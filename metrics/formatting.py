@@ -13,6 +13,37 @@ T = TypeVar("T", float, pl.Expr)
 SUPPRESSED = "c"
 """DfE symbol for a figure withheld to protect confidentiality."""
 
+# Words for ratings, with a symbol each so that colour never carries the meaning alone.
+RAG_LABELS = {
+    "green": "✔ Green",
+    "amber": "▲ Amber",
+    "red": "✖ Red",
+    "no target": "○ No target",
+    "not judged": "– Not judged",
+    "no figures": "… No figures",
+    "suppressed": "c Suppressed",
+}
+COMPARISON_LABELS = {
+    "better": "● Better",
+    "worse": "● Worse",
+    "similar": "○ Similar",
+    "higher": "▲ Higher",
+    "lower": "▼ Lower",
+    "not compared": "",
+}
+DIRECTION_LABELS = {
+    "improving": "↗ Improving",
+    "worsening": "↘ Worsening",
+    "no change": "→ No change",
+    "increased": "↑ Increased",
+    "decreased": "↓ Decreased",
+    "no earlier figure": "",
+}
+
+
+def rag_label(rag: str | None) -> str:
+    return RAG_LABELS.get(rag or "no figures", rag or "")
+
 
 _NUDGE = 1e-12
 """Relative tolerance within which a figure counts as a decimal half: a binary float holds

@@ -150,6 +150,18 @@ def target_year(code: str, period_type: PeriodType) -> str:
     return code
 
 
+def period_label(code: str) -> str:
+    """A period as people read it: a quarter with its months, a year as it is.
+
+    >>> period_label("2026-27-Q2"), period_label("2024-25")
+    ('2026-27 Q2 (Jul–Sep)', '2024-25')
+    """
+    try:
+        return Quarter.parse(code).label
+    except (PeriodError, ValueError):
+        return code
+
+
 def is_period(code: str) -> bool:
     """Whether ``code`` is a quarter (``2025-26-Q2``) or a year (``2024-25``).
 

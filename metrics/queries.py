@@ -12,7 +12,13 @@ import polars as pl
 
 from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Polarity
 from metrics.disclosure import conceal, public_table, suppress
-from metrics.periods import Quarter, latest_complete_quarter, matching_year, previous_period
+from metrics.periods import (
+    Quarter,
+    latest_complete_quarter,
+    matching_year,
+    previous_period,
+    sort_key,
+)
 from metrics.store import Store
 
 
@@ -336,6 +342,7 @@ def exception_list(
     said = {
         (r["indicator_code"], r["period"]): r["commentary"] for r in notes.iter_rows(named=True)
     }
+    earlier = _latest_earlier(notes)
     rows = []
     for r in table.join(notes, on=["indicator_code", "period"], how="left").iter_rows(named=True):
         code = r["indicator_code"]
@@ -362,8 +369,7 @@ def exception_list(
                     "decision_reason": decided["reason"] if decided else None,
                     "decided_by": decided["decided_by"] if decided else None,
                     "listed": listed,
-                    "commentary_given": bool((r.get("commentary") or "").strip()),
-                    "commentary_stale": _stale(catalogue, r, said),
+                    **_commentary(catalogue, r, said, earlier),
                 }
             )
     if not rows:
@@ -371,6 +377,43 @@ def exception_list(
     return pl.DataFrame(rows, infer_schema_length=None).sort(
         ~pl.col("listed"), pl.col("rag") != "red", "outcome_number", "indicator_code"
     )
+
+
+def _latest_earlier(notes: pl.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """Each indicator's commentary by period, latest first."""
+    by_code: dict[str, list[tuple[str, str]]] = {}
+    for r in notes.iter_rows(named=True):
+        by_code.setdefault(r["indicator_code"], []).append((r["period"], r["commentary"]))
+    for said in by_code.values():
+        said.sort(key=lambda pair: sort_key(pair[0]), reverse=True)
+    return by_code
+
+
+def _commentary(catalogue: Catalogue, row: dict, said: dict, earlier: dict) -> dict:
+    """The group's commentary on an exception's figure: for its period if given (stale when
+    it repeats the period before's while the figure moved); otherwise the latest written
+    for an earlier period, shown as older than the figure (and still owed)."""
+    text = (row.get("commentary") or "").strip()
+    if text:
+        return {
+            "commentary_given": True,
+            "commentary_stale": _stale(catalogue, row, said),
+            "commentary_period": row.get("period"),
+        }
+    period = row.get("period")
+    before = [
+        (p, t)
+        for p, t in earlier.get(row["indicator_code"], [])
+        if period is not None and sort_key(p) < sort_key(period) and t.strip()
+    ]
+    if not before:
+        return {"commentary_given": False, "commentary_stale": False, "commentary_period": None}
+    return {
+        "commentary": before[0][1],
+        "commentary_given": False,
+        "commentary_stale": True,
+        "commentary_period": before[0][0],
+    }
 
 
 def _stale(catalogue: Catalogue, row: dict, said: dict) -> bool:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.access import NotPermitted, can
-from metrics.formatting import SUPPRESSED, change, figure, interval
-from metrics.periods import Quarter
+from metrics.formatting import SUPPRESSED, change, figure
+from metrics.periods import Quarter, period_label
+from metrics.reports import charts
+from metrics.reports import overview as reports
 
 catalogue = data.catalogue()
 me = people.actor()
@@ -42,130 +41,102 @@ st.caption(
     "its target for the year; direction compares it with the period before."
 )
 
+overview = data.overview(me, period, meeting=meeting)
+link_extra = {"meeting": str(meeting)} if meeting else {}
+
 # --- summary by outcome and by priority ----------------------------------------------------
 
 st.header("Summary", divider="gray")
-
-
-def summary_chart(summary: pl.DataFrame, title: str) -> go.Figure:
-    fig = go.Figure()
-    for column, label, pattern in (
-        ("green", "✔ Green", ""),
-        ("amber", "▲ Amber", "/"),
-        ("red", "✖ Red", "x"),
-        ("no_target", "○ No target", "."),
-    ):
-        colour = ui.RAG_COLOURS.get(column, "#b1b4b6")
-        fig.add_bar(
-            y=summary["heading"],
-            x=summary[column],
-            name=label,
-            orientation="h",
-            marker={
-                "color": colour,
-                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
-            },
-            text=summary[column],
-            textposition="inside",
-        )
-    fig.update_layout(barmode="stack")
-    fig.update_yaxes(autorange="reversed")
-    return ui.base_layout(fig, title=title, height=140 + 40 * summary.height, left=260)
-
-
-by_outcome, by_priority = st.tabs(["By outcome", "By plan priority"])
-for tab, by, title, heading in (
-    (by_outcome, "outcome", "Every Child Matters outcome", "by Every Child Matters outcome"),
-    (by_priority, "priority", "Plan priority", "by plan priority"),
+by_outcome, by_priority = st.tabs(
+    ["By outcome", "By plan priority"], key="summary", bind="query-params"
+)
+for tab, summary, by, title, heading in (
+    (by_outcome, overview.by_outcome, "outcome", "Outcome", "by Every Child Matters outcome"),
+    (by_priority, overview.by_priority, "priority", "Plan priority", "by plan priority"),
 ):
     with tab:
-        summary = data.rag_summary(me, period, by, meeting=meeting)
-        shown = summary.rename({"heading": title, "no_target": "no target"})
+        shown = summary.rename(
+            {"heading": title, "no_target": "not rated"}
+            | {
+                c: c.capitalize()
+                for c in ("indicators", "green", "amber", "red", "improving", "worsening")
+            }
+        )
+        fig = charts.rag_summary_figure(summary, f"Indicators by RAG rating, {heading}")
         ui.chart_with_table(
-            summary_chart(summary, f"Indicators by RAG rating, {heading}"),
+            ui.base_layout(fig, title=fig.layout.title.text, height=150 + 44 * summary.height),
             shown,
             key=f"summary_{by}",
             file_name=f"rag_by_{by}_{period}.csv",
         )
+        if by == "priority":
+            reds = [
+                (p, n)
+                for p in catalogue.priorities
+                for heading_, n in zip(summary["heading"], summary["red"], strict=True)
+                if heading_ == p.title and n
+            ]
+            if reds:
+                st.write("Red indicators under a priority, in one click:")
+                for p, n in reds:
+                    st.page_link(
+                        "views/overview.py",
+                        label=f"{n} red under '{p.title}'",
+                        query_params={"period": period, "priority": p.code, "rag": "red"}
+                        | link_extra,
+                        icon=":material/filter_alt:",
+                    )
 
 # --- every indicator -----------------------------------------------------------------------
 
 st.header("Indicators", divider="gray")
-
-
-def verdict(row: dict, column: str) -> str:
-    return ui.COMPARISON_LABELS.get(row.get(column) or "", "")
-
-
-def indicator_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for r in frame.iter_rows(named=True):
-        d, unit = r["decimals"], r["unit"]
-        hidden = r.get("suppression") is not None
-        rows.append(
-            {
-                "Indicator": f"indicator?code={r['indicator_code']}&period={period}"
-                + (f"&meeting={meeting}" if meeting else ""),
-                "Code": r["indicator_code"],
-                "Title": r["title"],
-                "Outcome": r["outcome"],
-                "Period": r.get("period") or "–",
-                "Value": figure(r.get("value"), d, unit, suppressed=hidden),
-                "95% interval": SUPPRESSED
-                if hidden
-                else interval(r.get("lower_95"), r.get("upper_95"), d),
-                "Target": figure(r.get("target"), d, unit),
-                "RAG": ui.rag_label(r["rag"]),
-                "Since last period": SUPPRESSED
-                if hidden
-                else change(r.get("change_previous"), d, unit),
-                "Since a year ago": SUPPRESSED if hidden else change(r.get("change_year"), d, unit),
-                "Direction": ui.DIRECTION_LABELS.get(r["direction"], r["direction"]),
-                "Recent trend": r.get("trend") or "",
-                "England": figure(r.get("england"), d, unit),
-                "Neighbours": figure(r.get("neighbours"), d, unit),
-                "Region": figure(r.get("region"), d, unit),
-                "Published year": (r.get("benchmark_period") or "")
-                + (" (latest)" if r.get("benchmark_matched") is False else ""),
-                "Compared with England": verdict(r, "vs_england"),
-                "England (99.8%)": verdict(r, "vs_england_998"),
-                "Compared with neighbours": verdict(r, "vs_neighbours"),
-                "Trend": r.get("recent") or [],
-                "Measure": r["measure"],
-                "Group": r["group"]
-                if r["measure"].startswith("Performance")
-                else f"The partnership (reported by {r['group']})",
-                "Last return": r["submitted_at"].strftime("%d %b %Y")
-                if r.get("submitted_at")
-                else "–",
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-rows = indicator_rows(data.indicator_table(me, period, benchmarks=True, meeting=meeting))
-outcome_filter = st.multiselect(
-    "Outcomes",
-    [o.title for o in catalogue.outcomes],
-    placeholder="All outcomes",
-    key="overview_outcomes",
+outcome_names = {o.code: o.title for o in catalogue.outcomes}
+priority_names = {p.code: p.title for p in catalogue.priorities}
+group_names = {g.code: g.name for g in catalogue.groups}
+rag_names = {r: ui.rag_label(r) for r in ("red", "amber", "green", "no target", "suppressed")}
+direction_names = {d: ui.DIRECTION_LABELS[d] for d in ("improving", "worsening", "no change")}
+left, middle, right = st.columns(3)
+with left:
+    outcomes = state.choices("outcome", outcome_names, label="Outcome", placeholder="All outcomes")
+    groups = state.choices("group", group_names, label="Owning group", placeholder="All groups")
+with middle:
+    priorities = state.choices(
+        "priority", priority_names, label="Plan priority", placeholder="All priorities"
+    )
+    directions = state.choices(
+        "direction", direction_names, label="Direction", placeholder="Any direction"
+    )
+with right:
+    rags = state.choices("rag", rag_names, label="RAG rating", placeholder="Any rating")
+    measures = state.choices(
+        "measure",
+        {"population": "Population indicators", "performance": "Performance measures"},
+        label="Show",
+        default=["population", "performance"],
+        pills=True,
+        help="Population indicators are conditions of well-being the whole partnership "
+        "answers for; performance measures are of one group's service (results-based "
+        "accountability).",
+    )
+every = reports.indicator_rows(overview.indicators)
+rows = reports.filter_rows(
+    every,
+    outcomes=outcomes,
+    priorities=priorities,
+    rags=rags,
+    directions=directions,
+    groups=groups,
+    measures=measures,
 )
-if outcome_filter:
-    rows = rows.filter(pl.col("Outcome").is_in(outcome_filter))
-measure_filter = st.segmented_control(
-    "Show",
-    ["Population indicators", "Performance measures"],
-    selection_mode="multi",
-    default=["Population indicators", "Performance measures"],
-    key="overview_measures",
-    help="Population indicators are conditions of well-being the whole partnership answers "
-    "for; performance measures are of one group's service (results-based accountability).",
-)
-rows = rows.filter(
-    pl.col("Measure").str.starts_with("Population")
-    & pl.lit("Population indicators" in measure_filter)
-    | pl.col("Measure").str.starts_with("Performance")
-    & pl.lit("Performance measures" in measure_filter)
+st.write(f"{rows.height} of {every.height} indicators shown.")
+rows = rows.select(
+    pl.format(
+        "indicator?code={}&period={}{}",
+        pl.col("Code"),
+        pl.lit(period),
+        pl.lit(f"&meeting={meeting}" if meeting else ""),
+    ).alias("Indicator"),
+    pl.exclude("Unit", "^_.*$"),
 )
 st.dataframe(
     rows,
@@ -180,8 +151,8 @@ st.dataframe(
         "Title": st.column_config.TextColumn("Title", width="medium"),
         "Trend": st.column_config.LineChartColumn("Trend (recent periods)", width="small"),
         "Neighbours": st.column_config.TextColumn(
-            f"Neighbours ({catalogue.settings.neighbour_average})",
-            help=f"The {catalogue.settings.neighbour_average} of the statistical neighbours' "
+            f"Neighbours ({overview.neighbour_average})",
+            help=f"The {overview.neighbour_average} of the statistical neighbours' "
             "published values for the published year",
         ),
         "Published year": st.column_config.TextColumn(
@@ -198,14 +169,14 @@ st.dataframe(
         ),
         "Compared with neighbours": st.column_config.TextColumn(
             help=f"The 95% interval of the figure against the neighbours' "
-            f"{catalogue.settings.neighbour_average} for the published year"
+            f"{overview.neighbour_average} for the published year"
         ),
     },
 )
 st.caption(
     "England, region and neighbour figures are for the published year each figure's period "
     "falls in, or the latest published where that year is not out yet ('(latest)'); "
-    f"the neighbour average is the {catalogue.settings.neighbour_average} of the authority's "
+    f"the neighbour average is the {overview.neighbour_average} of the authority's "
     "10 statistical neighbours (DfE model). Recent trend: the five most recent points, "
     "significant at 99.8% (Fingertips' method)."
 )
@@ -214,9 +185,7 @@ ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="i
 # --- exceptions ----------------------------------------------------------------------------
 
 st.header("Exceptions", divider="gray")
-on = data.meeting(me, meeting)["held_on"] if meeting else date.today()
-exceptions = data.exception_list(me, period, on=on, meeting=meeting)
-flagged = exceptions.filter(pl.col("listed")) if exceptions.height else exceptions
+flagged = overview.listed
 missing = flagged.filter(~pl.col("commentary_given")).height if flagged.height else 0
 st.write(
     f"{flagged.height} indicators are on the board's exception list: red, significantly "
@@ -232,7 +201,8 @@ for r in flagged.iter_rows(named=True):
         since = SUPPRESSED if hidden else change(r["change_previous"], d, unit)
         st.markdown(
             f"**{ui.rag_label(r['rag'])}** · {ui.DIRECTION_LABELS.get(r['direction'], '')} · "
-            f"{figure(r['value'], d, unit, suppressed=hidden)} in {r['period']} (target "
+            f"{figure(r['value'], d, unit, suppressed=hidden)} in {period_label(r['period'])} "
+            f"(target "
             f"{figure(r['target'], d, unit)}; {since} since the period before) · {r['group']}"
         )
         why = r["reasons"] or "added by the board"
@@ -240,26 +210,21 @@ for r in flagged.iter_rows(named=True):
         if r["decision"] == "include":
             st.caption(f"Added by {ui.plain(r['decided_by'])}: {ui.plain(r['decision_reason'])}")
         if r.get("commentary"):
-            st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
-            if r["commentary_stale"]:
-                st.warning(
-                    "This is the same commentary as for the period before, while the figure "
-                    f"moved: {ui.plain(r['group'])} should say whether it still holds.",
-                    icon=":material/update:",
+            if not r["commentary_given"]:
+                st.caption(
+                    f"The latest commentary, written for {period_label(r['commentary_period'])}:"
                 )
-        else:
-            st.warning(
-                f"Commentary needed from {ui.plain(r['group'])} before the meeting.",
-                icon=":material/edit_note:",
-            )
+            st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
+        note = reports.commentary_note(r)
+        if note:
+            st.warning(ui.plain(note), icon=":material/edit_note:")
         st.page_link(
             "views/indicator.py",
             label="Open the indicator",
-            query_params={"code": r["indicator_code"], "period": period}
-            | ({"meeting": str(meeting)} if meeting else {}),
+            query_params={"code": r["indicator_code"], "period": period} | link_extra,
             icon=":material/arrow_forward:",
         )
-taken_off = exceptions.filter(~pl.col("listed")) if exceptions.height else exceptions
+taken_off = overview.taken_off
 if taken_off.height:
     st.caption(
         "Taken off the list by the board: "
@@ -290,7 +255,7 @@ if can(me, "manage-exceptions") and meeting is None:
 # --- returns -------------------------------------------------------------------------------
 
 st.header("Returns for the quarter", divider="gray")
-status = data.returns_status(me, period, meeting=meeting)
+status = overview.returns
 counts = status.group_by("status").len()
 st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
 st.table(

@@ -4,6 +4,7 @@ and a board pack draw the same chart from the same figures."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import polars as pl
 
 from metrics.reports.pack import Section, period_label
 
@@ -11,6 +12,8 @@ AUTHORITY = "#0072B2"
 TARGET = "#D55E00"
 BAND = "rgba(0, 114, 178, 0.18)"
 PRINT_WIDTH, PRINT_HEIGHT = 680, 300
+RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E", "no_target": "#b1b4b6"}
+"""RAG colours (each with a symbol, a word and a pattern: colour never carries it alone)."""
 
 
 def band(x: list, upper: list, lower: list, *, name: str, colour: str = BAND) -> go.Scatter:
@@ -73,4 +76,44 @@ def trend_figure(section: Section, *, authority: str) -> go.Figure:
     )
     fig.update_xaxes(showgrid=False, linecolor="#505a5f", tickangle=-30, automargin=True)
     fig.update_yaxes(gridcolor="#dddddd", zeroline=False, automargin=True)
+    return fig
+
+
+def rag_summary_figure(summary: pl.DataFrame, title: str) -> go.Figure:
+    """Indicators by RAG rating per heading (outcome or plan priority), stacked, with each
+    heading's counts of improving and worsening indicators written beside its bar."""
+    fig = go.Figure()
+    for column, label, pattern in (
+        ("green", "✔ Green", ""),
+        ("amber", "▲ Amber", "/"),
+        ("red", "✖ Red", "x"),
+        ("no_target", "○ Not rated", "."),
+    ):
+        fig.add_bar(
+            y=summary["heading"],
+            x=summary[column],
+            name=label,
+            orientation="h",
+            marker={
+                "color": RAG_COLOURS[column],
+                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+            },
+            text=summary[column],
+            textposition="inside",
+        )
+    for r in summary.iter_rows(named=True):
+        fig.add_annotation(
+            x=r["indicators"],
+            y=r["heading"],
+            text=f"↗ {r['improving']} improving · ↘ {r['worsening']} worsening",
+            showarrow=False,
+            xanchor="left",
+            xshift=6,
+            font={"size": 12, "color": "#0b0c0c"},
+        )
+    widest = int(summary["indicators"].max() or 1) if summary.height else 1
+    fig.update_layout(barmode="stack", title={"text": title})
+    # room to the right of the longest bar for its improving and worsening counts
+    fig.update_xaxes(range=[0, widest * 1.6], title="Indicators")
+    fig.update_yaxes(autorange="reversed", automargin=True)
     return fig

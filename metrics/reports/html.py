@@ -151,11 +151,12 @@ def section_html(n: int, section: Section, authority: str, chart_id: str) -> tup
         if section.curve.height
         else ""
     )
-    commentary = (
-        f'<div class="commentary">{escape(section.commentary)}</div>'
-        if section.commentary
-        else '<p class="note">No commentary was given for this period.</p>'
+    note = section.commentary_note or (
+        "" if section.commentary else "No commentary was given for this period."
     )
+    commentary = (
+        f'<div class="commentary">{escape(section.commentary)}</div>' if section.commentary else ""
+    ) + (f'<p class="note">{escape(note)}</p>' if note else "")
     figure_spec = json.loads(trend_figure(section, authority=authority).to_json())
     html = f"""
 <section class="section" id="{escape(section.code)}">
@@ -208,6 +209,7 @@ def document(*, title: str, body: str, charts: dict[str, dict]) -> str:
 def render(pack: BoardPack) -> str:
     """The pack as an HTML document (UTF-8 text)."""
     meeting = pack.meeting
+    overview = pack.overview
     title = f"Board pack: {meeting['title']}, {meeting['held_on']:%d %B %Y}"
     reports_to = ", ".join(meeting["reports_to"] or []) or "–"
     suppression = suppression_note(pack.concealed)
@@ -286,12 +288,17 @@ def render(pack: BoardPack) -> str:
                     r["rejected_attempts"],
                     str(r["due_by"]),
                 ]
-                for r in pack.returns.iter_rows(named=True)
+                for r in overview.returns.iter_rows(named=True)
             ],
             numbers={2, 4},
         )
-        if pack.returns.height
+        if overview is not None and overview.returns.height
         else "<p>No returns for the period.</p>"
+    )
+    summaries = (
+        _summary(overview.by_outcome, "Outcome") + _summary(overview.by_priority, "Plan priority")
+        if overview is not None
+        else "<p>No figures had been reported by the data cut-off.</p>"
     )
     definitions = "".join(
         f"<h3>{escape(d['code'])} {escape(d['title'])}</h3><p>{escape(d['definition'])} "
@@ -324,8 +331,7 @@ def render(pack: BoardPack) -> str:
 </div>
 <nav aria-label="Contents"><h2 id="contents">Contents</h2><ol>{contents}</ol></nav>
 <h2 id="summary">Summary by outcome and plan priority</h2>
-{_summary(pack.by_outcome, "Outcome")}
-{_summary(pack.by_priority, "Plan priority")}
+{summaries}
 <h2 id="exceptions">Exceptions</h2>
 <p>{len(pack.sections)} indicators are on the board's exception list: by rule (red,
 significantly worse than England or the neighbours, a significantly worsening trend, a late

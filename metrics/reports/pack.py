@@ -16,8 +16,9 @@ import polars as pl
 from metrics import queries
 from metrics.catalogue import Catalogue
 from metrics.formatting import change, figure
-from metrics.periods import Quarter, is_period
+from metrics.periods import is_period, period_label
 from metrics.reports.indicator import turn_the_curve
+from metrics.reports.overview import Overview, build_overview, commentary_note
 from metrics.store import Store, StoreAsAt
 
 POLARITY = {
@@ -46,6 +47,9 @@ class Section:
     direction: str
     since_last: str
     commentary: str
+    commentary_note: str
+    """What the commentary still needs (owed, older than the figure, or repeated while the
+    figure moved); empty when it is current."""
     why: str
     """Why it is on the exception list: the rules it meets, or the board's reason."""
     trend: pl.DataFrame
@@ -67,22 +71,12 @@ class BoardPack:
     made_on: date
     marking: str
     concealed: bool
-    indicators: pl.DataFrame
-    by_outcome: pl.DataFrame
-    by_priority: pl.DataFrame
+    overview: Overview | None
+    """The board overview for the period (None when nothing had been reported)."""
     sections: list[Section]
     challenges: pl.DataFrame
     actions: pl.DataFrame
-    returns: pl.DataFrame
     definitions: list[dict]
-
-
-def period_label(code: str) -> str:
-    """``2026-27-Q2`` as ``2026-27 Q2 (Jul–Sep)``; a year as it is."""
-    try:
-        return Quarter.parse(code).label
-    except ValueError:
-        return code
 
 
 def trend_summary(
@@ -134,18 +128,14 @@ def build_pack(
     challenges and actions are read from ``live`` as they stand (they have their own log)."""
     held_on = meeting["held_on"]
     period = queries.default_period(source, today=held_on)
-    table = pl.DataFrame()
+    overview = None
     sections: list[Section] = []
-    by_outcome = by_priority = returns = pl.DataFrame()
     if period is not None:
-        table = queries.indicator_table(source, catalogue, period, concealed=concealed)
-        table = queries.with_benchmarks(table, source, catalogue, period, concealed=concealed)
-        by_outcome = queries.rag_summary(table, catalogue, by="outcome")
-        by_priority = queries.rag_summary(table, catalogue, by="priority")
-        returns = queries.returns_status(source, catalogue, period, today=held_on)
-        listed = queries.exception_list(source, catalogue, table, period, on=held_on)
-        for row in listed.filter(pl.col("listed")).iter_rows(named=True) if listed.height else []:
-            sections.append(section_for(source, catalogue, row, concealed=concealed))
+        overview = build_overview(source, catalogue, period, concealed=concealed, on=held_on)
+        sections = [
+            section_for(source, catalogue, row, concealed=concealed)
+            for row in overview.listed.iter_rows(named=True)
+        ]
     challenges = live.frame(
         "SELECT * FROM challenges WHERE status <> 'resolved' OR due_on >= ? "
         "ORDER BY status = 'resolved', due_on, id",
@@ -178,13 +168,10 @@ def build_pack(
         made_on=made_on or date.today(),
         marking=marking,
         concealed=concealed,
-        indicators=table,
-        by_outcome=by_outcome,
-        by_priority=by_priority,
+        overview=overview,
         sections=sections,
         challenges=challenges,
         actions=actions,
-        returns=returns,
         definitions=definitions,
     )
 
@@ -223,6 +210,7 @@ def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> 
         direction=row["direction"],
         since_last="c" if hidden else change(row["change_previous"], d, unit),
         commentary=row.get("commentary") or "",
+        commentary_note=commentary_note(row) if "commentary_given" in row else "",
         why=row.get("reasons") or f"added by the board: {row.get('decision_reason') or ''}",
         trend=trend,
         summary=trend_summary(ind.title, trend, d, unit, curve),

@@ -20,6 +20,12 @@ def page(name: str, **params: str) -> AppTest:
     return at
 
 
+def url(at: AppTest, key: str) -> list[str]:
+    """A URL parameter's values (AppTest gives one value as a string)."""
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
 def frame_with(at: AppTest, column: str):
     for element in list(at.dataframe) + list(at.table):
         value = element.value
@@ -59,16 +65,16 @@ def test_overview_rag_counts_match_the_store(app_db, demo_db, catalogue):
         amber=(pl.col("rag") == "amber").sum(),
         red=(pl.col("rag") == "red").sum(),
     )
-    shown = frame_with(at, "Every Child Matters outcome")
-    assert shown["indicators"].sum() == len(catalogue.indicators)
+    shown = frame_with(at, "Outcome")
+    assert shown["Indicators"].sum() == len(catalogue.indicators)
     for row in counts.iter_rows(named=True):
-        line = shown[shown["Every Child Matters outcome"] == row["outcome"]].iloc[0]
-        assert (line["green"], line["amber"], line["red"]) == (
+        line = shown[shown["Outcome"] == row["outcome"]].iloc[0]
+        assert (line["Green"], line["Amber"], line["Red"]) == (
             row["green"],
             row["amber"],
             row["red"],
         ), row["outcome"]
-    assert frame_with(at, "Plan priority")["indicators"].sum() == sum(
+    assert frame_with(at, "Plan priority")["Indicators"].sum() == sum(
         len(i.priorities) for i in catalogue.indicators
     )
 
@@ -93,7 +99,7 @@ def test_overview_period_from_the_url(app_db, demo_db):
     at = page("overview", period="2024-25-Q2")
     assert at.selectbox(key="url_period").value == "2024-25-Q2"
     table = frame_with(at, "Title")
-    assert set(table["Period"]) <= {"2024-25-Q2", "2023-24", "2022-23", "–"}
+    assert set(table["Period"]) <= {"2024-25 Q2 (Jul–Sep)", "2023-24", "2022-23", "–"}
 
 
 def test_indicator_page(app_db, demo_db, catalogue):
@@ -280,7 +286,8 @@ def test_overview_labels_population_indicators_and_performance_measures(app_db, 
     assert shown["SS03"] == "Performance measure: How well did we do it?"
     owner = dict(zip(table["Code"], table["Group"], strict=True))
     assert owner["BH02"].startswith("The partnership (reported by ")
-    at.segmented_control(key="overview_measures").set_value(["Performance measures"]).run()
+    at.button_group(key="url_measure").set_value(["performance"]).run()
+    assert url(at, "measure") == ["performance"]
     only = frame_with(at, "Measure")
     assert set(only["Measure"]) != {"Population indicator"} and len(only) == 41 - len(population)
 
@@ -297,3 +304,32 @@ def test_a_lead_sets_the_groups_forecast_beside_the_baseline(app_db):
     board = page("indicator", code="BH05", **{"as": "board"})
     assert not any(b.label == "Save the forecast" for b in board.button)
     assert frame_with(board, "The group's forecast")["The group's forecast"].iloc[0] == "93.0%"
+
+
+def test_overview_filters_come_from_the_url_and_go_back_to_it(app_db, demo_db, catalogue):
+    quarter = catalogue.last_demo_quarter().code
+    rags = dict(as_at(demo_db, catalogue, quarter).select("indicator_code", "rag").iter_rows())
+    under = {i.code for i in catalogue.indicators if "best_start" in i.priorities}
+    expected = {c for c in under if rags.get(c) == "red"}
+    assert expected, "the demo should have a red indicator under 'Best start in life'"
+    at = page("overview", priority="best_start", rag="red")
+    assert set(frame_with(at, "Title")["Code"]) == expected
+    assert at.multiselect(key="url_rag").value == ["red"]
+    # the one-click view of the red indicators under each priority that has any
+    links = {e.proto.label: e.proto.query_string for e in at.get("page_link")}
+    assert links[f"{len(expected)} red under 'Best start in life'"].endswith(
+        "priority=best_start&rag=red"
+    )
+    # changing a filter writes it to the URL, as codes
+    at.multiselect(key="url_group").set_value(["HCP"]).run()
+    assert url(at, "group") == ["HCP"]
+    assert set(frame_with(at, "Title")["Code"]) == {
+        c for c in expected if catalogue.indicator[c].group == "HCP"
+    }
+
+
+def test_an_unknown_filter_in_a_link_is_noted_and_left_out(app_db, catalogue):
+    at = page("overview", outcome="nonsense")
+    assert any("cannot show" in i.value for i in at.info)
+    assert len(frame_with(at, "Title")) == len(catalogue.indicators)
+    assert "outcome" not in at.query_params

@@ -12,8 +12,10 @@ import polars as pl
 import pytest
 
 from metrics import accountability as acc
-from metrics import queries
+from metrics import queries, services
 from metrics.access import Actor, NotPermitted, Role
+from metrics.periods import period_label
+from metrics.reports.overview import commentary_note
 from metrics.store import Store
 
 BOARD = Actor(id="t|board", name="Chair", roles=frozenset({Role.BOARD}))
@@ -34,7 +36,7 @@ def listed(frame: pl.DataFrame) -> dict[str, dict]:
 def test_rules_then_the_boards_decisions(store, catalogue):
     on = date(2026, 11, 23)
     period = queries.default_period(store, today=on)
-    table = acc.indicator_table(BOARD, store, catalogue, period, benchmarks=True)
+    table = services.indicator_table(BOARD, store, catalogue, period, benchmarks=True)
     red = set(table.filter(pl.col("rag") == "red")["indicator_code"])
     worse = set(table.filter(pl.col("vs_england") == "worse")["indicator_code"])
     first = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
@@ -168,3 +170,32 @@ def test_commentary_repeated_while_the_figure_moved_is_stale(catalogue):
         "change_previous": 1,
     }
     assert _stale(catalogue, annual, {("ED01", "2024-25"): "x"})
+
+
+def test_commentary_older_than_the_latest_figure_is_shown_as_such_and_still_owed(store, catalogue):
+    on = date(2026, 11, 23)
+    period = queries.default_period(store, today=on)
+    first = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
+    code, row = next(
+        (c, r)
+        for c, r in sorted(first.items())
+        if r["commentary_given"] and r["period"] == period  # a quarterly indicator
+    )
+    earlier = store.frame(
+        "SELECT c.period, c.text FROM commentary c JOIN submissions s ON s.id = c.submission_id "
+        "WHERE s.status = 'accepted' AND c.indicator_code = ? AND c.period < ? AND c.part = "
+        "'commentary' ORDER BY c.period DESC LIMIT 1",
+        [code, period],
+    ).row(0, named=True)
+    # the group's latest return says nothing about it (test set-up: its words are removed)
+    store.cursor().execute(
+        "DELETE FROM commentary WHERE indicator_code = ? AND period = ?", [code, period]
+    )
+    now = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))[code]
+    assert not now["commentary_given"] and now["commentary_stale"]
+    assert now["commentary_period"] == earlier["period"]
+    assert now["commentary"].startswith(earlier["text"])
+    note = commentary_note(now)
+    assert f"written for {period_label(earlier['period'])}" in note
+    assert f"before the latest figure ({period_label(period)})" in note
+    assert commentary_note(row) == ""

@@ -1,0 +1,194 @@
+"""The board overview for a quarter: what the board page shows and the board pack prints.
+
+:func:`build_overview` reads, for one level of disclosure, every indicator's figure with its
+comparisons, the summaries by outcome and plan priority, the exception list and the returns
+status; :func:`indicator_rows` formats the indicator table once, for the page, its CSV and
+the pack alike. Both read from a store or from the store as it stood at a meeting's cut-off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from metrics import queries
+from metrics.catalogue import Catalogue
+from metrics.formatting import (
+    COMPARISON_LABELS,
+    DIRECTION_LABELS,
+    SUPPRESSED,
+    change,
+    figure,
+    interval,
+    rag_label,
+)
+from metrics.periods import period_label
+from metrics.store import Store, StoreAsAt
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: str
+    period_label: str
+    on: date
+    """The day the overview is for: late returns and overdue actions are judged then."""
+    concealed: bool
+    neighbour_average: str
+    indicators: pl.DataFrame
+    """One row per indicator (:func:`metrics.queries.indicator_table` with benchmarks)."""
+    by_outcome: pl.DataFrame
+    by_priority: pl.DataFrame
+    exceptions: pl.DataFrame
+    """The exception list (:func:`metrics.queries.exception_list`): listed and taken off."""
+    returns: pl.DataFrame
+
+    @property
+    def listed(self) -> pl.DataFrame:
+        """The indicators on the exception list."""
+        if self.exceptions.is_empty():
+            return self.exceptions
+        return self.exceptions.filter(pl.col("listed"))
+
+    @property
+    def taken_off(self) -> pl.DataFrame:
+        """Indicators a rule would list that the board has taken off."""
+        if self.exceptions.is_empty():
+            return self.exceptions
+        return self.exceptions.filter(~pl.col("listed"))
+
+
+def build_overview(
+    source: Store | StoreAsAt,
+    catalogue: Catalogue,
+    period: str,
+    *,
+    concealed: bool,
+    on: date | None = None,
+) -> Overview:
+    """The overview for ``period`` as a reader who may (or, ``concealed``, may not) see
+    small numbers sees it."""
+    on = on or date.today()
+    table = queries.indicator_table(source, catalogue, period, concealed=concealed)
+    table = queries.with_benchmarks(table, source, catalogue, period, concealed=concealed)
+    return Overview(
+        period=period,
+        period_label=period_label(period),
+        on=on,
+        concealed=concealed,
+        neighbour_average=catalogue.settings.neighbour_average,
+        indicators=table,
+        by_outcome=queries.rag_summary(table, catalogue, by="outcome"),
+        by_priority=queries.rag_summary(table, catalogue, by="priority"),
+        exceptions=queries.exception_list(source, catalogue, table, period, on=on),
+        returns=queries.returns_status(source, catalogue, period, today=on),
+    )
+
+
+def _verdict(row: dict, column: str) -> str:
+    return COMPARISON_LABELS.get(row.get(column) or "", "")
+
+
+def indicator_rows(table: pl.DataFrame) -> pl.DataFrame:
+    """The indicator table as people read it: each figure formatted by its indicator's unit
+    and decimals, ``c`` where withheld, labels for ratings. The keys a page filters on are
+    kept, unformatted, in the columns that start with ``_``."""
+    rows = []
+    for r in table.iter_rows(named=True):
+        d, unit = r["decimals"], r["unit"]
+        hidden = r.get("suppression") is not None
+        population = r["measure"].startswith("Population")
+        rows.append(
+            {
+                "Code": r["indicator_code"],
+                "Title": r["title"],
+                "Outcome": r["outcome"],
+                "Period": period_label(r["period"]) if r.get("period") else "–",
+                "Value": figure(r.get("value"), d, unit, suppressed=hidden),
+                "95% interval": SUPPRESSED
+                if hidden
+                else interval(r.get("lower_95"), r.get("upper_95"), d),
+                "Target": figure(r.get("target"), d, unit),
+                "RAG": rag_label(r["rag"]),
+                "Since last period": SUPPRESSED
+                if hidden
+                else change(r.get("change_previous"), d, unit),
+                "Since a year ago": SUPPRESSED if hidden else change(r.get("change_year"), d, unit),
+                "Direction": DIRECTION_LABELS.get(r["direction"], r["direction"]),
+                "Recent trend": r.get("trend") or "",
+                "England": figure(r.get("england"), d, unit),
+                "Neighbours": figure(r.get("neighbours"), d, unit),
+                "Region": figure(r.get("region"), d, unit),
+                "Published year": (r.get("benchmark_period") or "")
+                + (" (latest)" if r.get("benchmark_matched") is False else ""),
+                "Compared with England": _verdict(r, "vs_england"),
+                "England (99.8%)": _verdict(r, "vs_england_998"),
+                "Compared with neighbours": _verdict(r, "vs_neighbours"),
+                "Trend": r.get("recent") or [],
+                "Measure": r["measure"],
+                "Group": f"The partnership (reported by {r['group']})"
+                if population
+                else r["group"],
+                "Last return": r["submitted_at"].strftime("%d %b %Y")
+                if r.get("submitted_at")
+                else "–",
+                "Unit": unit,
+                "_period": r.get("period"),
+                "_rag": r["rag"],
+                "_direction": r["direction"],
+                "_outcome": r["outcome_code"],
+                "_priorities": r["priority_codes"] or [],
+                "_group": r["group_code"],
+                "_population": population,
+            }
+        )
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def filter_rows(
+    rows: pl.DataFrame,
+    *,
+    outcomes: list[str] = (),
+    priorities: list[str] = (),
+    rags: list[str] = (),
+    directions: list[str] = (),
+    groups: list[str] = (),
+    measures: list[str] = ("population", "performance"),
+) -> pl.DataFrame:
+    """The rows of :func:`indicator_rows` that meet every filter given (codes, as the
+    catalogue spells them; an empty filter keeps every row). An indicator under several plan
+    priorities is kept when any of them is chosen."""
+    keep = pl.col("_population") & pl.lit("population" in measures) | ~pl.col(
+        "_population"
+    ) & pl.lit("performance" in measures)
+    for column, chosen in (
+        ("_outcome", outcomes),
+        ("_rag", rags),
+        ("_direction", directions),
+        ("_group", groups),
+    ):
+        if chosen:
+            keep &= pl.col(column).is_in(list(chosen))
+    if priorities:
+        keep &= pl.col("_priorities").list.eval(pl.element().is_in(list(priorities))).list.any()
+    return rows.filter(keep)
+
+
+def commentary_note(row: dict) -> str:
+    """What an exception's commentary still needs, in words (empty when it is current)."""
+    group = row["group"]
+    if not row["commentary_given"] and row.get("commentary"):
+        return (
+            f"This commentary was written for {period_label(row['commentary_period'])}, "
+            f"before the latest figure ({period_label(row['period'])}): {group} should "
+            "update it before the meeting."
+        )
+    if not row["commentary_given"]:
+        return f"Commentary needed from {group} before the meeting."
+    if row["commentary_stale"]:
+        return (
+            "This is the same commentary as for the period before, while the figure moved: "
+            f"{group} should say whether it still holds."
+        )
+    return ""
