@@ -17,13 +17,13 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
 export OUTCOMES_DB
 
-.PHONY: run test lint bench demo setup chromium clean
+.PHONY: run test lint bench demo setup chromium axe clean
 
 run: setup chromium
 	$(BIN)/outcomes demo --if-missing
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501
 
-test: setup chromium lint
+test: setup chromium axe lint
 	$(BIN)/pytest
 
 lint: setup
@@ -59,6 +59,23 @@ chromium:
 	  echo "Installing Chromium and poppler-utils from Debian's packages ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
+
+# axe-core (Deque's accessibility engine), from the npm registry, checked against the
+# registry's published integrity hash: the browser tests inject it into every page.
+AXE_VERSION := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE := .tools/axe-core-$(AXE_VERSION)/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	mkdir -p $(dir $@)
+	curl -fsSL -o $(dir $@)package.tgz https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz
+	$(PYTHON) -c "import base64,hashlib,sys; d=open(sys.argv[1],'rb').read(); \
+	  h='sha512-'+base64.b64encode(hashlib.sha512(d).digest()).decode(); \
+	  sys.exit(0 if h==sys.argv[2] else 'axe-core: the download does not match its published hash')" \
+	  $(dir $@)package.tgz '$(AXE_INTEGRITY)'
+	tar -xzf $(dir $@)package.tgz -C $(dir $@) --strip-components=1 package/axe.min.js
+	rm $(dir $@)package.tgz
 
 clean:
 	rm -rf $(VENV) .tools test-artifacts .pytest_cache .ruff_cache

@@ -76,6 +76,10 @@ PAGES = {
     ],
 }
 
+# The sidebar's navigation comes first; Streamlit's own sectioned menu puts its list items
+# inside other elements, which screen readers cannot follow as a list (axe: list,
+# listitem), so the menu here is headings and links.
+menu = st.sidebar.container()
 me = people.establish()  # who is using the app (or a page saying why no one may)
 # each person is offered the pages their role can use (each page checks again for itself)
 hidden = {
@@ -88,4 +92,11 @@ offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]
     for section, pages in PAGES.items()
 }
-st.navigation({section: pages for section, pages in offered.items() if pages}).run()
+current = st.navigation([page for pages in offered.values() for page in pages], position="hidden")
+with menu:
+    for section, pages in offered.items():
+        if pages:
+            st.subheader(section, anchor=False)
+            for page in pages:
+                st.page_link(page)
+current.run()

@@ -19,6 +19,7 @@ from dashboard import components
 from metrics import accountability, services
 from metrics.access import Actor
 from metrics.catalogue import Catalogue, load_catalogue
+from metrics.reports.indicator import Trend
 from metrics.reports.overview import Overview
 from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
 
@@ -136,15 +137,14 @@ def _overview(reader: str, version: tuple, meeting: int | None, period: str, on)
     )
 
 
-def benchmark_series(actor: Actor, code: str, periods: tuple[str, ...]) -> pl.DataFrame:
-    return _benchmark_series(*_as(actor), code, periods)
+def trend(actor: Actor, code: str, *, meeting: int | None = None) -> Trend:
+    """An indicator's trend, benchmarks and baseline forecast, as the person may see it."""
+    return _trend(*_as(actor), meeting, code)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _benchmark_series(
-    reader: str, version: tuple, code: str, periods: tuple[str, ...]
-) -> pl.DataFrame:
-    return services.benchmark_series(_reader(reader), store(), catalogue(), code, list(periods))
+@st.cache_data(show_spinner=False, max_entries=128)
+def _trend(reader: str, version: tuple, meeting: int | None, code: str) -> Trend:
+    return services.indicator_trend(_reader(reader), _source(meeting, version), catalogue(), code)
 
 
 def all_authorities(actor: Actor, code: str, period: str | None) -> pl.DataFrame:

@@ -21,6 +21,7 @@ import polars as pl
 from metrics import queries
 from metrics.access import Actor, NotPermitted, Role, can, require
 from metrics.catalogue import Catalogue
+from metrics.reports.indicator import Trend, build_trend
 from metrics.store import IngestResult, Store
 from metrics.store import StoreError as StoreError  # for the app, which never imports the store
 from metrics.store import default_db_path as default_db_path
@@ -307,6 +308,14 @@ def area_series(
 @audited
 def breakdown_values(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
     return queries.breakdown_values(store, catalogue, code, concealed=conceals(actor))
+
+
+@audited
+def indicator_trend(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> Trend:
+    """An indicator's trend for the authority with its benchmarks and baseline forecast
+    (:class:`metrics.reports.indicator.Trend`), as the actor may see it."""
+    require(actor, "view-published")
+    return build_trend(store, catalogue, code, concealed=conceals(actor))
 
 
 @audited

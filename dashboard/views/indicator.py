@@ -11,7 +11,7 @@ from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.access import NotPermitted, can
 from metrics.formatting import figure
-from metrics.periods import is_period, sort_key
+from metrics.periods import is_period, period_label, sort_key
 from metrics.reports import charts
 from metrics.reports import indicator as report
 
@@ -27,7 +27,7 @@ code = state.choice(
 )
 ind = catalogue.indicator[code]
 unit, d = ind.unit, ind.decimals
-y_title = "%" if unit == "%" else unit
+y_title = charts.y_title(unit)
 
 st.title(f"{ind.code} {ind.title}")
 meeting = as_at.choose_meeting(me)
@@ -54,12 +54,13 @@ facts = {
     "Source": ind.source,
 }
 st.dataframe(
-    pl.DataFrame({"": list(facts), "About this indicator": list(facts.values())}),
+    pl.DataFrame({"Item": list(facts), "About this indicator": list(facts.values())}),
     hide_index=True,
     key="facts",
 )
 
-series = data.indicator_series(me, code, authority.code, "total", meeting=meeting)
+trend = data.trend(me, code, meeting=meeting)
+series, published = trend.series, trend.published
 if series.is_empty():
     st.info("No figures have been accepted for this indicator yet.")
     st.stop()
@@ -68,44 +69,10 @@ if series.is_empty():
 
 st.header("Trend", divider="gray")
 periods = series["period"].to_list()
-fig = go.Figure()
-fig.add_trace(
-    charts.band(periods, series["upper_95"], series["lower_95"], name="95% confidence interval")
-)
-fig.add_scatter(
-    x=periods,
-    y=series["value"],
-    mode="lines+markers",
-    name=authority.name,
-    line={"color": ui.AUTHORITY, "width": 3},
-    marker={"size": 7},
-)
-if series["target"].is_not_null().any():
-    fig.add_scatter(
-        x=periods,
-        y=series["target"],
-        mode="lines",
-        name="Target",
-        line={"color": ui.TARGET, "dash": "dash", "shape": "hv"},
-    )
-published = data.benchmark_series(me, code, tuple(periods))
 method = catalogue.settings.neighbour_average
-for label, key, dash in (
-    ("England", "england", "dot"),
-    (f"Neighbours ({method})", "neighbours", "dashdot"),
-):
-    if published[key].is_not_null().any():
-        fig.add_scatter(
-            x=published["period"],
-            y=published[key],
-            customdata=published["benchmark_period"],
-            hovertemplate="%{x}: %{y} (published %{customdata})",
-            mode="lines",
-            name=f"{label} (published year)",
-            line={"color": ui.BENCHMARK, "dash": dash, "width": 1.5, "shape": "hv"},
-        )
+fig = charts.trend_figure(trend, printed=False)
 trend_table = series.select(
-    pl.col("period").alias("Period"),
+    pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
     *ui.value_columns(d, unit),
     ui.count_column("numerator").alias("Numerator"),
     ui.size_column("denominator").alias("Denominator"),
@@ -115,7 +82,7 @@ trend_table = series.select(
 if published.height:
     trend_table = trend_table.join(
         published.select(
-            pl.col("period").alias("Period"),
+            pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
             ui.figure_column("england", d, unit).alias("England"),
             ui.figure_column("neighbours", d, unit).alias(f"Neighbours ({method})"),
             pl.when(pl.col("benchmark_matched"))
@@ -131,7 +98,8 @@ ui.chart_with_table(
     trend_table,
     key="trend",
     file_name=f"{code}_trend.csv",
-    caption="The shaded band is the 95% confidence interval: the range the true figure is "
+    caption=trend.summary
+    + " The shaded band is the 95% confidence interval: the range the true figure is "
     "likely to lie in, given the numbers involved. England and neighbour lines show the "
     "published year each period falls in, or the latest published year where that year "
     "is not yet out (the table says which).",
@@ -139,43 +107,9 @@ ui.chart_with_table(
 
 # --- turn the curve ------------------------------------------------------------------------
 
-curve = report.turn_the_curve(series, ind)
+curve = trend.curve
 if curve.height:
     st.subheader("Turn the curve: where the figure is heading", anchor=False)
-    ahead = [*periods[-1:], *curve["period"].to_list()]
-    last_value = series["value"][-1]
-    forecast = go.Figure()
-    forecast.add_trace(
-        charts.band(
-            curve["period"],
-            curve["upper"],
-            curve["lower"],
-            name="95% prediction interval",
-            colour="rgba(85, 85, 85, 0.15)",
-        )
-    )
-    forecast.add_scatter(
-        x=periods,
-        y=series["value"],
-        mode="lines+markers",
-        name=authority.name,
-        line={"color": ui.AUTHORITY, "width": 3},
-    )
-    forecast.add_scatter(
-        x=ahead,
-        y=[last_value, *curve["forecast"].to_list()],
-        mode="lines+markers",
-        name="Baseline forecast (if nothing changes)",
-        line={"color": "#505a5f", "dash": "dash"},
-    )
-    if curve["target"].is_not_null().any():
-        forecast.add_scatter(
-            x=curve["period"],
-            y=curve["target"],
-            mode="lines",
-            name="Target",
-            line={"color": ui.TARGET, "dash": "dot", "shape": "hv"},
-        )
     theirs = data.group_forecasts(me, code)
     curve = curve.join(
         theirs.rename({"value": "group_forecast"}), on="period", how="left"
@@ -184,21 +118,13 @@ if curve.height:
             pl.format("{} (by {})", "reason", "set_by")
         )
     )
-    if curve["group_forecast"].is_not_null().any():
-        forecast.add_scatter(
-            x=curve["period"],
-            y=curve["group_forecast"],
-            mode="markers",
-            name=f"{catalogue.group[ind.group].name}'s forecast",
-            marker={"symbol": "star", "size": 12, "color": ui.SERIES[2]},
-        )
-    # periods in time order (the interval band, drawn first, would otherwise put the
-    # future periods at the left of the category axis)
-    forecast.update_xaxes(categoryorder="array", categoryarray=[*periods, *ahead[1:]])
+    forecast = charts.curve_figure(
+        trend, curve, group=f"{catalogue.group[ind.group].name}'s forecast"
+    )
     ui.chart_with_table(
         ui.base_layout(forecast, title=f"Baseline forecast: {ind.title}", y_title=y_title),
         curve.select(
-            pl.col("period").alias("Period"),
+            pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
             ui.figure_column("forecast", d, unit).alias("Baseline forecast"),
             pl.struct("lower", "upper")
             .map_elements(

@@ -6,10 +6,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.reports.pack import Section, period_label
+from metrics.periods import period_label
+from metrics.reports.indicator import Trend
 
 AUTHORITY = "#0072B2"
 TARGET = "#D55E00"
+BENCHMARK = "#000000"
 BAND = "rgba(0, 114, 178, 0.18)"
 PRINT_WIDTH, PRINT_HEIGHT = 680, 300
 RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E", "no_target": "#b1b4b6"}
@@ -31,52 +33,131 @@ def band(x: list, upper: list, lower: list, *, name: str, colour: str = BAND) ->
     )
 
 
-def trend_figure(section: Section, *, authority: str) -> go.Figure:
-    """The authority's figure over time with its 95% interval and the target; a withheld
-    (suppressed) figure is a gap in the line."""
-    trend = section.trend
-    periods = [period_label(p) for p in trend["period"]]
+def trend_figure(trend: Trend, *, printed: bool = True) -> go.Figure:
+    """The authority's figure over time with its 95% interval, the target, England and the
+    neighbours (published year) and the baseline forecast; a withheld (suppressed) figure is
+    a gap in the line. ``printed``: sized and styled for a board pack's A4 page (on screen,
+    the page's house style sizes it)."""
+    series = trend.series
+    periods = [period_label(p) for p in series["period"]]
     fig = go.Figure()
     fig.add_trace(
-        band(periods, trend["upper_95"], trend["lower_95"], name="95% confidence interval")
+        band(periods, series["upper_95"], series["lower_95"], name="95% confidence interval")
     )
     fig.add_scatter(
         x=periods,
-        y=trend["value"].to_list(),
+        y=series["value"].to_list(),
         mode="lines+markers",
-        name=authority,
+        name=trend.authority,
         line={"color": AUTHORITY, "width": 3},
+        marker={"size": 7},
     )
-    if trend["target"].is_not_null().any():
+    if series["target"].is_not_null().any():
         fig.add_scatter(
             x=periods,
-            y=trend["target"].to_list(),
+            y=series["target"].to_list(),
             mode="lines",
             name="Target",
             line={"color": TARGET, "dash": "dash", "shape": "hv"},
         )
-    curve = section.curve
-    if curve.height and trend.height:
+    published = trend.published
+    for label, key, dash in (
+        ("England", "england", "dot"),
+        (f"Neighbours ({trend.neighbour_average})", "neighbours", "dashdot"),
+    ):
+        if published.height and published[key].is_not_null().any():
+            fig.add_scatter(
+                x=[period_label(p) for p in published["period"]],
+                y=published[key].to_list(),
+                customdata=published["benchmark_period"].to_list(),
+                hovertemplate="%{x}: %{y} (published %{customdata})",
+                mode="lines",
+                name=f"{label} (published year)",
+                line={"color": BENCHMARK, "dash": dash, "width": 1.5, "shape": "hv"},
+            )
+    curve = trend.curve
+    if curve.height and series.height:
         ahead = [period_label(p) for p in curve["period"]]
         fig.add_scatter(
             x=[periods[-1], *ahead],
-            y=[trend["value"][-1], *curve["forecast"].to_list()],
+            y=[series["value"][-1], *curve["forecast"].to_list()],
             mode="lines",
             name="Baseline forecast",
             line={"color": "#505a5f", "dash": "dot"},
         )
-    fig.update_layout(
-        width=PRINT_WIDTH,
-        height=PRINT_HEIGHT,
-        margin={"l": 60, "r": 20, "t": 20, "b": 90},
-        legend={"orientation": "h", "y": -0.45},
-        plot_bgcolor="white",
-        font={"family": "sans-serif", "size": 11},
-        yaxis_title="%" if section.unit == "%" else section.unit,
-    )
+        fig.update_xaxes(categoryorder="array", categoryarray=[*periods, *ahead])
+    if printed:
+        fig.update_layout(
+            width=PRINT_WIDTH,
+            height=PRINT_HEIGHT,
+            margin={"l": 60, "r": 20, "t": 20, "b": 90},
+            legend={"orientation": "h", "y": -0.45},
+            plot_bgcolor="white",
+            font={"family": "sans-serif", "size": 11},
+        )
+    fig.update_layout(yaxis_title=y_title(trend.unit))
     fig.update_xaxes(showgrid=False, linecolor="#505a5f", tickangle=-30, automargin=True)
     fig.update_yaxes(gridcolor="#dddddd", zeroline=False, automargin=True)
     return fig
+
+
+def curve_figure(trend: Trend, curve: pl.DataFrame, *, group: str) -> go.Figure:
+    """Turn the curve: the figures so far, the baseline forecast with its 95% prediction
+    interval, the target and (where ``curve`` has a ``group_forecast`` column with values)
+    the owning group's own forecast, named ``group``."""
+    series = trend.series
+    periods = [period_label(p) for p in series["period"]]
+    ahead = [period_label(p) for p in curve["period"]]
+    fig = go.Figure()
+    fig.add_trace(
+        band(
+            ahead,
+            curve["upper"],
+            curve["lower"],
+            name="95% prediction interval",
+            colour="rgba(85, 85, 85, 0.15)",
+        )
+    )
+    fig.add_scatter(
+        x=periods,
+        y=series["value"].to_list(),
+        mode="lines+markers",
+        name=trend.authority,
+        line={"color": AUTHORITY, "width": 3},
+    )
+    fig.add_scatter(
+        x=[*periods[-1:], *ahead],
+        y=[*series["value"].to_list()[-1:], *curve["forecast"].to_list()],
+        mode="lines+markers",
+        name="Baseline forecast (if nothing changes)",
+        line={"color": "#505a5f", "dash": "dash"},
+    )
+    if curve["target"].is_not_null().any():
+        fig.add_scatter(
+            x=ahead,
+            y=curve["target"].to_list(),
+            mode="lines",
+            name="Target",
+            line={"color": TARGET, "dash": "dot", "shape": "hv"},
+        )
+    if "group_forecast" in curve.columns and curve["group_forecast"].is_not_null().any():
+        fig.add_scatter(
+            x=ahead,
+            y=curve["group_forecast"].to_list(),
+            mode="markers",
+            name=group,
+            marker={"symbol": "star", "size": 12, "color": "#009E73"},
+        )
+    # periods in time order (the interval band, drawn first, would otherwise put the future
+    # periods at the left of the category axis)
+    fig.update_xaxes(categoryorder="array", categoryarray=[*periods, *ahead], automargin=True)
+    fig.update_layout(yaxis_title=y_title(trend.unit))
+    return fig
+
+
+def y_title(unit: str) -> str:
+    """The value axis's title: the unit (percentages as %, rates per their base)."""
+    return "%" if unit == "%" else unit
 
 
 def rag_summary_figure(summary: pl.DataFrame, title: str) -> go.Figure:

@@ -157,7 +157,7 @@ def section_html(n: int, section: Section, authority: str, chart_id: str) -> tup
     commentary = (
         f'<div class="commentary">{escape(section.commentary)}</div>' if section.commentary else ""
     ) + (f'<p class="note">{escape(note)}</p>' if note else "")
-    figure_spec = json.loads(trend_figure(section, authority=authority).to_json())
+    figure_spec = json.loads(trend_figure(section.report).to_json())
     html = f"""
 <section class="section" id="{escape(section.code)}">
 <h3>{n}. {escape(section.code)} {escape(section.title)}</h3>

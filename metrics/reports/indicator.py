@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from metrics.catalogue import Indicator
-from metrics.periods import previous_period, target_year
+from metrics import queries
+from metrics.catalogue import Catalogue, Indicator
+from metrics.formatting import figure
+from metrics.periods import period_label, previous_period, target_year
 from metrics.stats import (
     baseline_forecast,
     compare_to_benchmark,
@@ -149,4 +151,95 @@ def turn_the_curve(series: pl.DataFrame, ind: Indicator, *, ahead: int = 4) -> p
             "target": [t.value if t else None for t in targets],
         },
         schema=columns,
+    )
+
+
+def trend_summary(
+    title: str,
+    trend: pl.DataFrame,
+    decimals: int,
+    unit: str,
+    curve: pl.DataFrame | None = None,
+) -> str:
+    """One sentence from the data: where the figure went over the periods shown, against
+    its target; suppressed points are said to be withheld."""
+    shown = trend.filter(pl.col("value").is_not_null())
+    withheld = trend.height - shown.height
+    if shown.is_empty():
+        return f"{title}: every figure is withheld because the numbers are small."
+    first, last = shown.row(0, named=True), shown.row(-1, named=True)
+    text = (
+        f"{title} went from {figure(first['value'], decimals, unit)} in "
+        f"{period_label(first['period'])} to {figure(last['value'], decimals, unit)} in "
+        f"{period_label(last['period'])}"
+        if shown.height > 1
+        else f"{title} was {figure(last['value'], decimals, unit)} in "
+        f"{period_label(last['period'])}"
+    )
+    if last.get("target") is not None:
+        text += f"; the target is {figure(last['target'], decimals, unit)}"
+    if withheld:
+        text += f"; {withheld} figure{'s are' if withheld > 1 else ' is'} withheld (small numbers)"
+    if curve is not None and curve.height:
+        ahead = curve.row(-1, named=True)
+        text += (
+            f"; if nothing changes it is heading for {figure(ahead['forecast'], decimals, unit)} "
+            f"by {period_label(ahead['period'])}"
+        )
+    return text + "."
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An indicator's figures for the authority over time, as a reader sees them: what the
+    indicator page's trend chart and a board pack's section draw, from the same object."""
+
+    code: str
+    title: str
+    authority: str
+    unit: str
+    decimals: int
+    neighbour_average: str
+    series: pl.DataFrame
+    """period, value, lower_95, upper_95, target, numerator, denominator, rag, suppression;
+    oldest first."""
+    published: pl.DataFrame
+    """England, region and neighbour figures for each period (the published year each
+    falls in, or the latest): period, england, neighbours, benchmark_period, ..."""
+    curve: pl.DataFrame
+    """The baseline forecast (turn the curve): period, forecast, lower, upper, target."""
+    summary: str
+    """One sentence that says what the chart shows (its alternative text)."""
+
+
+def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> Trend:
+    """The trend of indicator ``code`` read from ``source`` (the store, or the store as at
+    a meeting's cut-off) with small numbers withheld when ``concealed``."""
+    ind = catalogue.indicator[code]
+    series = queries.indicator_series(
+        source, catalogue, code, area=catalogue.authority.code, concealed=concealed
+    ).select(
+        "period",
+        "value",
+        "lower_95",
+        "upper_95",
+        "target",
+        "numerator",
+        "denominator",
+        "rag",
+        "suppression",
+    )
+    published = queries.benchmark_series(source, catalogue, code, series["period"].to_list())
+    curve = turn_the_curve(series, ind)
+    return Trend(
+        code=code,
+        title=ind.title,
+        authority=catalogue.authority.name,
+        unit=ind.unit,
+        decimals=ind.decimals,
+        neighbour_average=catalogue.settings.neighbour_average,
+        series=series,
+        published=published,
+        curve=curve,
+        summary=trend_summary(ind.title, series, ind.decimals, ind.unit, curve),
     )

@@ -17,7 +17,7 @@ from metrics import queries
 from metrics.catalogue import Catalogue
 from metrics.formatting import change, figure
 from metrics.periods import is_period, period_label
-from metrics.reports.indicator import turn_the_curve
+from metrics.reports.indicator import Trend, build_trend, trend_summary  # noqa: F401
 from metrics.reports.overview import Overview, build_overview, commentary_note
 from metrics.store import Store, StoreAsAt
 
@@ -52,12 +52,20 @@ class Section:
     figure moved); empty when it is current."""
     why: str
     """Why it is on the exception list: the rules it meets, or the board's reason."""
-    trend: pl.DataFrame
-    """period, value, lower_95, upper_95, target, numerator, denominator, suppression."""
-    summary: str
-    """One sentence that says what the trend chart shows (its alternative text)."""
-    curve: pl.DataFrame
-    """The baseline forecast (turn the curve): period, forecast, lower, upper, target."""
+    report: Trend
+    """Its trend, benchmarks and baseline forecast, as the indicator page shows them."""
+
+    @property
+    def trend(self) -> pl.DataFrame:
+        return self.report.series
+
+    @property
+    def curve(self) -> pl.DataFrame:
+        return self.report.curve
+
+    @property
+    def summary(self) -> str:
+        return self.report.summary
 
 
 @dataclass(frozen=True)
@@ -77,41 +85,6 @@ class BoardPack:
     challenges: pl.DataFrame
     actions: pl.DataFrame
     definitions: list[dict]
-
-
-def trend_summary(
-    title: str,
-    trend: pl.DataFrame,
-    decimals: int,
-    unit: str,
-    curve: pl.DataFrame | None = None,
-) -> str:
-    """One sentence from the data: where the figure went over the periods shown, against
-    its target; suppressed points are said to be withheld."""
-    shown = trend.filter(pl.col("value").is_not_null())
-    withheld = trend.height - shown.height
-    if shown.is_empty():
-        return f"{title}: every figure is withheld because the numbers are small."
-    first, last = shown.row(0, named=True), shown.row(-1, named=True)
-    text = (
-        f"{title} went from {figure(first['value'], decimals, unit)} in "
-        f"{period_label(first['period'])} to {figure(last['value'], decimals, unit)} in "
-        f"{period_label(last['period'])}"
-        if shown.height > 1
-        else f"{title} was {figure(last['value'], decimals, unit)} in "
-        f"{period_label(last['period'])}"
-    )
-    if last.get("target") is not None:
-        text += f"; the target is {figure(last['target'], decimals, unit)}"
-    if withheld:
-        text += f"; {withheld} figure{'s are' if withheld > 1 else ' is'} withheld (small numbers)"
-    if curve is not None and curve.height:
-        ahead = curve.row(-1, named=True)
-        text += (
-            f"; if nothing changes it is heading for {figure(ahead['forecast'], decimals, unit)} "
-            f"by {period_label(ahead['period'])}"
-        )
-    return text + "."
 
 
 def build_pack(
@@ -180,20 +153,8 @@ def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> 
     """One indicator's section from its row of an indicator table."""
     ind = catalogue.indicator[row["indicator_code"]]
     d, unit = ind.decimals, ind.unit
-    trend = queries.indicator_series(
-        source, catalogue, ind.code, area=catalogue.authority.code, concealed=concealed
-    ).select(
-        "period",
-        "value",
-        "lower_95",
-        "upper_95",
-        "target",
-        "numerator",
-        "denominator",
-        "suppression",
-    )
+    trend = build_trend(source, catalogue, ind.code, concealed=concealed)
     hidden = row.get("suppression") is not None
-    curve = turn_the_curve(trend, ind)
     return Section(
         code=ind.code,
         title=ind.title,
@@ -212,7 +173,5 @@ def section_for(source, catalogue: Catalogue, row: dict, *, concealed: bool) -> 
         commentary=row.get("commentary") or "",
         commentary_note=commentary_note(row) if "commentary_given" in row else "",
         why=row.get("reasons") or f"added by the board: {row.get('decision_reason') or ''}",
-        trend=trend,
-        summary=trend_summary(ind.title, trend, d, unit, curve),
-        curve=curve,
+        report=trend,
     )

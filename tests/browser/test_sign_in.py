@@ -18,6 +18,7 @@ from oidc_provider_mock import User, run_server_in_thread
 
 from metrics.access import Actor
 from metrics.catalogue import load_catalogue
+from metrics.periods import period_label
 from metrics.services import add_user, grant
 from metrics.store import Store
 from tests.browser.conftest import _free_port, screenshot, serve, wait_for_app
@@ -197,7 +198,7 @@ def test_a_scrutiny_member_sees_c_where_a_board_member_sees_the_small_number(
         page.locator("[data-testid='stDownloadButton'] button").first.click()
     text = download.value.path().read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
-    mine = next(r for r in rows if r["Period"] == period)
+    mine = next(r for r in rows if r["Period"] == period_label(period))
     assert mine["Numerator"] == expected, mine
     assert (mine["Value"] == "c") is hidden, mine
     assert (mine["RAG"] == "c Suppressed") is hidden, mine

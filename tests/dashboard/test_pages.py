@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.periods import Quarter
+from metrics.periods import Quarter, period_label
 from metrics.store import Store
 from tests.dashboard.conftest import APP
 
@@ -111,7 +111,7 @@ def test_indicator_page(app_db, demo_db, catalogue):
             "AND area_code = ? AND breakdown = 'total' ORDER BY period_order",
             [catalogue.authority.code],
         )["period"].to_list()
-    assert list(frame_with(at, "95% interval")["Period"]) == periods
+    assert list(frame_with(at, "95% interval")["Period"]) == [period_label(p) for p in periods]
     with pytest.raises(AssertionError):  # too few yearly figures to forecast from
         frame_with(at, "Baseline forecast")
     assert at.selectbox(key="url_area_period").value == "2024-25"  # reported in 2025-26 Q3
@@ -135,7 +135,7 @@ def test_indicator_page_turns_the_curve(app_db, demo_db):
             "SELECT max_by(period, period_order) FROM indicator_values "
             "WHERE indicator_code = 'BH05' AND breakdown = 'total'"
         )
-    following = [Quarter.parse(last).shift(n).code for n in range(1, 5)]
+    following = [Quarter.parse(last).shift(n).label for n in range(1, 5)]
     assert list(curve["Period"]) == following
     assert all(" to " in cell for cell in curve["95% prediction interval"])
 
@@ -249,8 +249,8 @@ def test_indicator_page_spine_and_funnel(app_db, demo_db, catalogue):
     assert float(spine.loc["England", "Value"].rstrip("%")) == pytest.approx(england, abs=0.05)
     assert "Westmere (2024-25-Q4)" in spine.index
     trend = frame_with(at, "Published year").set_index("Period")
-    assert trend.loc["2024-25-Q4", "Published year"] == "2024-25"
-    assert trend.loc["2025-26-Q1", "Published year"] == "2024-25 (latest published)"
+    assert trend.loc["2024-25 Q4 (Jan–Mar)", "Published year"] == "2024-25"
+    assert trend.loc["2025-26 Q1 (Apr–Jun)", "Published year"] == "2024-25 (latest published)"
     authorities = _published_authorities(demo_db, "SS01")
     rank, of = spine.loc["Rank among authorities", "Value"].split(" of ")
     assert int(of) == authorities + 1 and 1 <= int(rank) <= authorities + 1
