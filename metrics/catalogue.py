@@ -9,6 +9,7 @@ entry against a typed model and checks the references between them; any problem 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -223,6 +224,23 @@ class Indicator(_Entry):
         return period_for_return(self.period_type, quarter)
 
 
+class AccessibilityContact(_Entry):
+    """Who answers for the app's accessibility, and the statement's dates (the Public Sector
+    Bodies (Websites and Mobile Applications) (No. 2) Accessibility Regulations 2018)."""
+
+    email: str
+    phone: str | None = None
+    reply_within_days: int = Field(default=5, ge=1, le=30)
+    prepared: date
+    reviewed: date
+
+    @model_validator(mode="after")
+    def _in_order(self) -> AccessibilityContact:
+        if self.reviewed < self.prepared:
+            raise ValueError("the statement cannot be reviewed before it was prepared")
+        return self
+
+
 class Settings(_Entry):
     partnership: str
     authority: str
@@ -235,6 +253,7 @@ class Settings(_Entry):
         default_factory=lambda: dict.fromkeys(Kind, 10_000_000.0)
     )
     """The largest figure a return may carry, by indicator kind (rule C19)."""
+    accessibility: AccessibilityContact
 
     @field_validator("plausible_maximum")
     @classmethod

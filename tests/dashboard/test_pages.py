@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.periods import Quarter, period_label
 from metrics.store import Store
+from tests.conftest import ROOT
 from tests.dashboard.conftest import APP
 
 
@@ -333,3 +336,25 @@ def test_an_unknown_filter_in_a_link_is_noted_and_left_out(app_db, catalogue):
     assert any("cannot show" in i.value for i in at.info)
     assert len(frame_with(at, "Title")) == len(catalogue.indicators)
     assert "outcome" not in at.query_params
+
+
+def test_accessibility_statement_says_what_the_regulations_ask_and_is_true(app_db, catalogue):
+    at = page("accessibility")
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")  # Markdown escapes
+    for heading in (
+        "## How accessible this dashboard is",
+        "## Feedback and contact information",
+        "## Enforcement procedure",
+        "### Compliance status",
+        "### Non-accessible content",
+        "## How we tested this dashboard",
+        "## Preparation of this accessibility statement",
+    ):
+        assert heading in text
+    contact = catalogue.settings.accessibility
+    assert "partially compliant" in text and "Equality Advisory and Support Service" in text
+    assert f"{contact.prepared:%d %B %Y}" in text and contact.email in text
+    # the axe-core release it names is the one the browser tests run
+    makefile = (ROOT / "Makefile").read_text()
+    axe = re.search(r"^AXE_VERSION := (\S+)$", makefile, re.M).group(1)
+    assert f"axe-core\n{axe}" in text or f"axe-core {axe}" in text
