@@ -146,10 +146,24 @@ class PublishedSource(_Entry):
     """Where the published (England, region, every authority) series comes from."""
 
     file: str
-    column: str
+    column: str | None = None
+    """The column holding the value, in a DfE open-data (EES) file."""
+    fingertips_id: int | None = None
+    """The Fingertips indicator id, in an OHID Fingertips export."""
     filters: dict[str, str] = Field(default_factory=dict)
     numerator_column: str | None = None
     denominator_column: str | None = None
+    synthetic_in_demo: bool = False
+    """The demo ships a made-up file in the real layout (no real one is at hand)."""
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> PublishedSource:
+        if (self.column is None) == (self.fingertips_id is None):
+            raise ValueError(
+                "give column (a DfE open-data file) or fingertips_id (a Fingertips export), "
+                "not both"
+            )
+        return self
 
 
 class Indicator(_Entry):

@@ -323,7 +323,8 @@ def _filters(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import_published(args: argparse.Namespace) -> int:
-    from metrics.published import PublishedDataError, read_published
+    from metrics.catalogue import PublishedSource
+    from metrics.published import PublishedDataError, read_source
     from metrics.services import import_all_published, import_published
 
     operator = Actor.operator("command line")
@@ -341,18 +342,23 @@ def cmd_import_published(args: argparse.Namespace) -> int:
         for code, rows in counts.items():
             print(f"{code}: {rows} published values")
         return 0
-    if not args.file or not args.indicator or not args.column:
-        raise CommandError("give FILE --indicator CODE --column NAME, or --all FOLDER")
+    if not args.file or not args.indicator or not (args.column or args.fingertips_id):
+        raise CommandError(
+            "give FILE --indicator CODE with --column NAME (a DfE open-data file) or "
+            "--fingertips-id N (a Fingertips export), or --all FOLDER"
+        )
     if args.indicator not in catalogue.indicator:
         raise CommandError(f"'{args.indicator}' is not an indicator in the catalogue")
+    source = PublishedSource(
+        file=args.file.name,
+        column=args.column,
+        fingertips_id=args.fingertips_id,
+        filters=_filters(args.filter or []),
+        numerator_column=args.numerator,
+        denominator_column=args.denominator,
+    )
     try:
-        frame = read_published(
-            _existing(args.file),
-            column=args.column,
-            filters=_filters(args.filter or []),
-            numerator=args.numerator,
-            denominator=args.denominator,
-        )
+        frame = read_source(_existing(args.file), source)
     except PublishedDataError as exc:
         raise CommandError(str(exc)) from None
     store = _open_store(args.db)
@@ -539,16 +545,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "import-published",
-        help="import a DfE open-data (EES) file as benchmark values for an indicator",
+        help="import a DfE open-data (EES) file or an OHID Fingertips export as benchmark "
+        "values for an indicator",
     )
-    p.add_argument("file", type=Path, help="the EES-format CSV (with --all: the folder)")
+    p.add_argument(
+        "file",
+        type=Path,
+        help="the EES-format CSV or Fingertips export (with --all: the folder)",
+    )
     p.add_argument(
         "--all",
         action="store_true",
         help="import every indicator's source named in the catalogue from FILE",
     )
     p.add_argument("--indicator")
-    p.add_argument("--column", help="the column holding the indicator's value")
+    p.add_argument("--column", help="the column holding the indicator's value (DfE files)")
+    p.add_argument(
+        "--fingertips-id",
+        type=int,
+        help="the Fingertips indicator id to read from a Fingertips export",
+    )
     p.add_argument(
         "--filter",
         action="append",
