@@ -147,6 +147,15 @@ def _trend(reader: str, version: tuple, meeting: int | None, code: str) -> Trend
     return services.indicator_trend(_reader(reader), _source(meeting, version), catalogue(), code)
 
 
+def neighbour_list(actor: Actor) -> list[str]:
+    return _neighbour_list(*_as(actor))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _neighbour_list(reader: str, version: tuple) -> list[str]:
+    return services.neighbour_list(_reader(reader), store(), catalogue())
+
+
 def all_authorities(actor: Actor, code: str, period: str | None) -> pl.DataFrame:
     return _all_authorities(*_as(actor), code, period)
 

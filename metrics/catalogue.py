@@ -153,6 +153,8 @@ class PublishedSource(_Entry):
     filters: dict[str, str] = Field(default_factory=dict)
     numerator_column: str | None = None
     denominator_column: str | None = None
+    decimals: int | None = Field(default=None, ge=0, le=6)
+    """The decimal places the publisher rounds the value to, where not the indicator's."""
     synthetic_in_demo: bool = False
     """The demo ships a made-up file in the real layout (no real one is at hand)."""
 

@@ -1,13 +1,20 @@
-"""Synthetic published data for the demo, in DfE's open-data (EES) format.
+"""Published data for the demo: real files where we have them, synthetic ones elsewhere.
 
-The demo authority is fictional, so England, the regions and every real authority get
-made-up figures, written with the same file names, columns, filters and period
-conventions as the real DfE files named in the catalogue. A deployment replaces these
-with the real downloads; nothing else changes.
+Where a real DfE file is at hand (children in need re-referrals, children looked after, NEET
+and participation, key stage 2 of children in need and looked after) the demo ships it as
+published, and England, the regions and every authority have their real figures. For every
+other indicator with a published equivalent the catalogue marks the source
+``synthetic_in_demo``, and this module writes made-up figures for England, the regions and
+every real authority in the real layout: DfE's open-data (EES) format, or OHID Fingertips'
+CSV export. A deployment replaces these with the real downloads; nothing else changes.
+
+The fictional demo authority's statistical neighbours are stated: they are Darlington's ten
+in DfE's 2025 statistical neighbour model.
 """
 
 from __future__ import annotations
 
+import csv
 import zlib
 from pathlib import Path
 
@@ -21,6 +28,40 @@ from metrics.published import LAS_FILE
 DEMO_PUBLISHED = Path(__file__).resolve().parent.parent / "data" / "demo" / "published"
 NEIGHBOURS_FILE = "sn_model_demo.csv"
 YEARS = [2021, 2022, 2023, 2024, 2025]
+# Darlington's ten statistical neighbours in DfE's 2025 model (sn_model_2025_wide.csv):
+# Gateshead, Stockton-on-Tees, Dudley, Wakefield, Lancashire, Telford and Wrekin, Rotherham,
+# Tameside, County Durham and Doncaster, as old (three-digit) authority codes.
+DEMO_NEIGHBOURS = ["390", "808", "332", "384", "888", "894", "372", "357", "840", "371"]
+FINGERTIPS_HEADER = [
+    "Indicator ID",
+    "Indicator Name",
+    "Parent Code",
+    "Parent Name",
+    "Area Code",
+    "Area Name",
+    "Area Type",
+    "Sex",
+    "Age",
+    "Category Type",
+    "Category",
+    "Time period",
+    "Value",
+    "Lower CI 95.0 limit",
+    "Upper CI 95.0 limit",
+    "Lower CI 99.8 limit",
+    "Upper CI 99.8 limit",
+    "Count",
+    "Denominator",
+    "Value note",
+    "Recent Trend",
+    "Compared to England value or percentiles",
+    "Compared to Region value or percentiles",
+    "Time period Sortable",
+    "New data",
+    "Compared to goal",
+    "Time period range",
+]
+"""The header of Fingertips' CSV export, as the site writes it."""
 SUPPRESSED_LAS = {"201", "420"}  # City of London and the Isles of Scilly: small numbers
 REGION_NAMES = {
     "E12000001": "North East",
@@ -33,40 +74,25 @@ REGION_NAMES = {
     "E12000008": "South East",
     "E12000009": "South West",
 }
-# How each published series behaves: England's level in the first year, its yearly change,
-# how far authorities spread, decimals, and how the counts are built.
-SPECS = {
-    "SS01": {
-        "time_identifier": "Reporting year",
-        "level": 22.0,
-        "trend": -0.3,
-        "spread": 4.0,
-        "decimals": 1,
-        "extra": {"category": "Referrals and Re-referrals"},
-        "denominator_per_child": 0.05,
-        "multiplier": 100,
-    },
-    "CC01": {
-        "time_identifier": "Reporting year",
-        "level": 70.0,
-        "trend": -0.6,
-        "spread": 22.0,
-        "decimals": 0,
+
+
+def spec(ind, profile: dict) -> dict:
+    """How an indicator's made-up published series behaves: England near the demo
+    authority's starting level, a gentle yearly trend, authorities spread around it."""
+    level = float(profile["level"])
+    kind = ind.kind.value
+    per_year = {"academic_year": "Academic year"}.get(ind.period_type.value, "Reporting year")
+    return {
+        "time_identifier": per_year,
+        "level": level * (1 + _rng(ind.code, "england").normal(0, 0.04)),
+        "trend": float(profile.get("trend", 0.0)) * 0.25,
+        "spread": max(float(profile.get("spread") or 0), abs(level) * 0.12, 0.5),
+        "decimals": ind.decimals,
         "extra": {},
-        "denominator_per_child": 1.0,
-        "multiplier": 10_000,
-    },
-    "PA01": {
-        "time_identifier": "Calendar year",
-        "level": 5.2,
-        "trend": 0.1,
-        "spread": 1.4,
-        "decimals": 1,
-        "extra": {},
-        "denominator_per_child": None,
-        "multiplier": 100,
-    },
-}
+        "denominator_per_child": {"proportion": 0.05, "rate": 1.0}.get(kind),
+        "multiplier": ind.multiplier or 100,
+        "ceiling": 100.0 if kind == "proportion" else None,
+    }
 
 
 def _rng(*parts: object) -> np.random.Generator:
@@ -139,6 +165,8 @@ def _rows(
             rng = _rng(code, la["old_la_code"], year)
             offset = _rng(code, la["old_la_code"]).normal(0, spec["spread"])
             value = max(england + offset + rng.normal(0, spec["spread"] / 8), 0.1)
+            if spec.get("ceiling"):
+                value = min(value, spec["ceiling"] - 0.1)
             children = int(_rng("children", la["old_la_code"]).uniform(15_000, 260_000))
             geos.append(
                 (
@@ -178,40 +206,110 @@ def _text(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}"
 
 
-def write_demo_published(catalogue: Catalogue, folder: Path = DEMO_PUBLISHED) -> list[Path]:
-    """Write the synthetic published files named in the catalogue, and a neighbour model
-    for the demo authority."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ind in catalogue.indicators:
-        if ind.published is None or ind.code not in SPECS:
-            continue
-        src = ind.published
-        rows = _rows(
-            ind.code,
-            SPECS[ind.code],
-            src.filters,
-            src.column,
-            src.numerator_column,
-            src.denominator_column,
+def _fingertips_rows(ind, rows: list[dict], filters: dict[str, str]) -> list[list[str]]:
+    """EES-style rows (from :func:`_rows`) as rows of Fingertips' export."""
+    out = []
+    for r in rows:
+        level = r["geographic_level"]
+        if level == "National":
+            code, name, kind, parent, parent_name = "E92000001", "England", "England", "", ""
+        elif level == "Regional":
+            code, name = r["region_code"], f"{r['region_name']} region (statistics)"
+            kind, parent, parent_name = "Regions (statistics)", "E92000001", "England"
+        else:
+            code, name, kind = r["new_la_code"], r["la_name"], "Counties & UAs (from Apr 2023)"
+            parent = r["region_code"]
+            parent_name = f"{r['region_name']} region (statistics)"
+        year = r["time_period"]
+        period = (
+            f"{int(year) - 1}/{int(year) % 100:02d}"
+            if len(year) == 4
+            else (f"{year[:4]}/{year[4:]}")
         )
-        path = folder / src.file
-        pl.DataFrame(rows).write_csv(path)
-        paths.append(path)
+        value = r["value"]
+        suppressed = value == "c"
+        out.append(
+            [
+                str(ind.published.fingertips_id),
+                ind.title,
+                parent,
+                parent_name,
+                code,
+                name,
+                kind,
+                filters.get("Sex", "Persons"),
+                filters.get("Age", ""),
+                "",
+                "",
+                period,
+                "" if suppressed else value,
+                "",
+                "",
+                "",
+                "",
+                "" if suppressed else r.get("numerator", ""),
+                r.get("denominator", ""),
+                "Value suppressed for disclosure control due to small count" if suppressed else "",
+                "",
+                "",
+                "",
+                period[:4] + "0000",
+                "",
+                "",
+                "1y",
+            ]
+        )
+    return out
+
+
+def write_demo_published(catalogue: Catalogue, folder: Path = DEMO_PUBLISHED) -> list[Path]:
+    """Write the synthetic published files (the catalogue's sources marked
+    ``synthetic_in_demo``) and the demo authority's neighbour model. Several Fingertips
+    indicators may share one export file."""
+    from metrics.demo import load_profiles
+
+    profiles = load_profiles()["indicators"]
+    folder.mkdir(parents=True, exist_ok=True)
+    ees: dict[str, list[dict]] = {}
+    fingertips: dict[str, list[list[str]]] = {}
+    for ind in catalogue.indicators:
+        src = ind.published
+        if src is None or not src.synthetic_in_demo:
+            continue
+        found = spec(ind, profiles[ind.code])
+        if src.fingertips_id is not None:
+            rows = _rows(ind.code, found, {}, "value", "numerator", "denominator")
+            fingertips.setdefault(src.file, []).extend(_fingertips_rows(ind, rows, src.filters))
+        else:
+            rows = _rows(
+                ind.code,
+                found,
+                src.filters,
+                src.column,
+                src.numerator_column,
+                src.denominator_column,
+            )
+            ees.setdefault(src.file, []).extend(rows)
+    paths = []
+    for name, rows in ees.items():
+        pl.DataFrame(rows).write_csv(folder / name)
+        paths.append(folder / name)
+    for name, rows in fingertips.items():
+        with (folder / name).open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\r\n").writerows([FINGERTIPS_HEADER, *rows])
+        paths.append(folder / name)
     paths.append(_write_neighbours(catalogue, folder))
-    return paths
+    return sorted(paths)
 
 
 def _write_neighbours(catalogue: Catalogue, folder: Path) -> Path:
-    las = _live_authorities().filter(pl.col("new_la_code").str.starts_with("E06")).head(40)
-    picks = _rng("neighbours").choice(las.height, size=10, replace=False)
     row = {
         "old_la_code": catalogue.settings.home_old_la_code or "999",
         "la_name": catalogue.settings.authority,
     }
-    for rank, index in enumerate(sorted(picks), start=1):
-        row[f"SN_{rank}"] = las["old_la_code"][int(index)]
-        row[f"SN_{rank}P"] = "Close"
+    for rank, code in enumerate(DEMO_NEIGHBOURS, start=1):
+        row[f"SN_{rank}"] = code
+        row[f"SN_{rank}P"] = "Very close"
     path = folder / NEIGHBOURS_FILE
     pl.DataFrame([row]).write_csv(path)
     return path

@@ -649,6 +649,14 @@ def neighbour_average(
     return row[0], int(row[1])
 
 
+def neighbour_list(store: Store, old_la_code: str) -> list[str]:
+    """An authority's statistical neighbours (old codes) in the model's order."""
+    return store.frame(
+        "SELECT neighbour_old_la_code FROM neighbours WHERE old_la_code = ? ORDER BY rank",
+        [old_la_code],
+    )["neighbour_old_la_code"].to_list()
+
+
 def published_series(
     store: Store, indicator: str, *, level: str, area_code: str | None = None
 ) -> pl.DataFrame:

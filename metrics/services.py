@@ -334,6 +334,14 @@ def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -
 
 
 @audited
+def neighbour_list(actor: Actor, store: Store, catalogue: Catalogue) -> list[str]:
+    """The home authority's statistical neighbours (old codes), in the model's order."""
+    require(actor, "view-published")
+    home = catalogue.settings.home_old_la_code
+    return queries.neighbour_list(store, home) if home else []
+
+
+@audited
 def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
     require(actor, "view-published")
     return queries.commentary_history(store, code)

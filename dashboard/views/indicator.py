@@ -418,6 +418,35 @@ if others is not None and not others.is_empty():
         "quarter below. An indicator with no better direction is neither ranked nor banded "
         "(LAIT's conventions).",
     )
+    st.subheader("Statistical neighbours", anchor=False)
+    near = report.named_neighbours(
+        others,
+        data.neighbour_list(me),
+        latest["value"],
+        polarity=ind.polarity.value,
+        method=method,
+    )
+    st.table(
+        near.table.select(
+            pl.col("neighbour").alias("Neighbour"),
+            pl.col("authority").alias("Authority"),
+            ui.figure_column("value", d, unit).alias(f"Value ({published_period})"),
+            pl.col("rank").cast(pl.String).fill_null("–").alias("Rank among authorities"),
+            pl.col("band").fill_null("–").alias("Quartile band"),
+        )
+        .to_pandas()
+        .set_index("Neighbour")
+    )
+    st.caption(
+        f"The {len(near.table)} authorities most like {authority.name} in DfE's statistical "
+        f"neighbour model, nearest first. Their average is the {near.method} of the "
+        f"{near.with_value} with a published figure: {figure(near.average, d, unit)}"
+        + (
+            " (the middle value, so one unusual neighbour does not move it)."
+            if near.method == "median"
+            else " (the mean)."
+        )
+    )
 
 # --- breakdowns ----------------------------------------------------------------------------
 

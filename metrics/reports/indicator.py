@@ -122,6 +122,61 @@ def spine(
     )
 
 
+@dataclass(frozen=True)
+class Neighbours:
+    """The authority's statistical neighbours on one indicator, named."""
+
+    table: pl.DataFrame
+    """One row per neighbour in the model's order: model rank, authority, published value,
+    rank among all authorities, quartile band."""
+    average: float | None
+    method: str
+    """median or mean (the catalogue's ``neighbour_average``)."""
+    with_value: int
+
+
+def named_neighbours(
+    others: pl.DataFrame, neighbours: list[str], value: float | None, *, polarity: str, method: str
+) -> Neighbours:
+    """Each of the authority's neighbours (old codes, in the model's order) with its value in
+    ``others`` (every authority's published figures: old_la_code, area_name, value), its rank
+    and quartile band among all authorities and the authority itself (as the spine chart
+    ranks), and the neighbours' average by ``method``."""
+    everyone = [*others["value"].to_list(), value]
+    all_ranks = ranks(everyone, polarity=polarity)
+    cuts = quartile_cut_points(everyone)
+    by_code = {r["old_la_code"]: r for r in others.iter_rows(named=True)}
+    rows = []
+    for number, code in enumerate(neighbours, start=1):
+        found = by_code.get(code)
+        shown = found["value"] if found else None
+        position = others["old_la_code"].to_list().index(code) if found else None
+        rows.append(
+            {
+                "neighbour": number,
+                "authority": found["area_name"] if found else f"authority {code}",
+                "value": shown,
+                "rank": all_ranks[position] if position is not None else None,
+                "band": quartile_band(shown, cuts, polarity=polarity) if found else None,
+            }
+        )
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "neighbour": pl.Int64,
+            "authority": pl.String,
+            "value": pl.Float64,
+            "rank": pl.Int64,
+            "band": pl.String,
+        },
+    )
+    values = [v for v in table["value"].to_list() if v is not None]
+    average = None
+    if values:
+        average = float(np.median(values)) if method == "median" else float(np.mean(values))
+    return Neighbours(table=table, average=average, method=method, with_value=len(values))
+
+
 def turn_the_curve(series: pl.DataFrame, ind: Indicator, *, ahead: int = 4) -> pl.DataFrame:
     """The baseline forecast ("turn the curve"): where the figure is heading if nothing
     changes, for the next ``ahead`` periods after the last in ``series`` (the authority's

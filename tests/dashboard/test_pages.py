@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import statistics
 
 import polars as pl
 import pytest
@@ -124,6 +125,7 @@ def test_indicator_page(app_db, demo_db, catalogue):
     assert [h.value for h in at.header] == [
         "Trend",
         "Localities",
+        "Compared with England and all authorities",
         "Groups of children",
         "Commentary",
         "Challenges",
@@ -186,17 +188,27 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
             "SELECT indicator_code, arg_max(value, period) AS value FROM published_values "
             "WHERE level = 'national' GROUP BY 1"
         )
-    assert england.height == 3
-    for code, value in england.iter_rows():
-        d = catalogue.indicator[code].decimals
-        shown = table.loc[code, "England"].rstrip("%")
-        assert float(shown) == pytest.approx(value, abs=10**-d / 2)
-        assert table.loc[code, "Neighbours"] != "–"
-        assert table.loc[code, "Compared with England"] != ""
-        assert table.loc[code, "England (99.8%)"] != ""
-        assert table.loc[code, "Compared with neighbours"] != ""
-        # the demo's last quarter is later than anything published
-        assert table.loc[code, "Published year"].endswith(" (latest)")
+    assert set(england["indicator_code"]) == {
+        i.code for i in catalogue.indicators if i.published is not None
+    }
+    with Store(demo_db, read_only=True) as store:
+        for code in england["indicator_code"]:
+            year = table.loc[code, "Published year"].removesuffix(" (latest)")
+            value = store.scalar(
+                "SELECT value FROM published_values WHERE level = 'national' "
+                "AND indicator_code = ? AND period = ?",
+                [code, year],
+            )
+            d = catalogue.indicator[code].decimals
+            shown = table.loc[code, "England"].rstrip("%").replace(",", "")
+            assert float(shown) == pytest.approx(value, abs=10**-d / 2), code
+            assert table.loc[code, "Neighbours"] != "–"
+            assert table.loc[code, "Compared with England"] != ""
+            assert table.loc[code, "England (99.8%)"] != ""
+            assert table.loc[code, "Compared with neighbours"] != ""
+            if catalogue.indicator[code].period_type.value == "financial_quarter":
+                # the demo's last quarter is later than anything published
+                assert table.loc[code, "Published year"].endswith(" (latest)"), code
     assert set(table["Recent trend"]) <= {
         "increasing and getting better",
         "increasing and getting worse",
@@ -216,7 +228,7 @@ def test_overview_for_an_earlier_quarter_uses_that_years_published_figures(
     at = page("overview", period="2023-24-Q4")
     table = frame_with(at, "Title").set_index("Code")
     with Store(demo_db, read_only=True) as store:
-        for code, year in (("SS01", "2023-24"), ("CC01", "2023-24"), ("PA01", "2024")):
+        for code, year in (("SS01", "2023-24"), ("CC01", "2023-24"), ("BH05", "2023-24")):
             value = store.scalar(
                 "SELECT value FROM published_values WHERE level = 'national' "
                 "AND indicator_code = ? AND period = ?",
@@ -358,3 +370,47 @@ def test_accessibility_statement_says_what_the_regulations_ask_and_is_true(app_d
     makefile = (ROOT / "Makefile").read_text()
     axe = re.search(r"^AXE_VERSION := (\S+)$", makefile, re.M).group(1)
     assert f"axe-core\n{axe}" in text or f"axe-core {axe}" in text
+
+
+def test_every_indicator_with_a_published_equivalent_is_compared(app_db, catalogue):
+    """On the demo, each indicator the catalogue maps to a published source shows England
+    and the neighbours on the overview and on its own page; the others show neither."""
+    published = {i.code for i in catalogue.indicators if i.published is not None}
+    assert len(published) >= 25
+    table = frame_with(page("overview"), "Title").set_index("Code")
+    neighbours = next(c for c in table.columns if c.startswith("Neighbours"))
+    shown = {
+        code
+        for code in table.index
+        if table.loc[code, "England"] != "–" and table.loc[code, neighbours] != "–"
+    }
+    assert shown == published
+    for code in sorted(published):
+        trend = frame_with(page("indicator", code=code), "Published year")
+        columns = [c for c in trend.columns if c == "England" or c.startswith("Neighbours")]
+        assert len(columns) == 2, code
+        for column in columns:
+            assert (trend[column] != "–").any(), (code, column)
+
+
+def test_the_indicator_page_names_the_ten_neighbours(app_db, demo_db, catalogue):
+    at = page("indicator", code="CC01")
+    table = frame_with(at, "Quartile band")
+    assert len(table) == 10
+    with Store(demo_db, read_only=True) as store:
+        period = store.scalar(
+            "SELECT max(period) FROM published_values WHERE indicator_code = 'CC01' "
+            "AND level = 'local authority'"
+        )
+        named = store.frame(
+            "SELECT p.area_name, p.value FROM neighbours n JOIN published_values p "
+            "ON p.old_la_code = n.neighbour_old_la_code WHERE n.old_la_code = ? "
+            "AND p.indicator_code = 'CC01' AND p.period = ? AND p.level = 'local authority' "
+            "ORDER BY n.rank",
+            [catalogue.settings.home_old_la_code, period],
+        )
+    assert list(table["Authority"]) == named["area_name"].to_list()
+    assert "Gateshead" in set(table["Authority"])  # Darlington's neighbours, as stated
+    caption = " ".join(c.value for c in at.caption)
+    median = statistics.median(named["value"].to_list())
+    assert f"median of the 10 with a published figure: {median:.1f}" in caption
