@@ -20,6 +20,7 @@ from metrics.formatting import (  # noqa: F401  (labels re-exported for pages)
     rag_label,
 )
 from metrics.reports.charts import RAG_COLOURS  # noqa: F401  (for pages)
+from metrics.reports.tables import frame_table
 
 # One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
 # RAG has a symbol and a word, lines have labels and dash styles.
@@ -130,30 +131,65 @@ def base_layout(
     fig.update_layout(
         title={"text": title, "font": {"size": 16}},
         height=height,
-        margin={"l": left, "r": 20, "t": 50, "b": 10},
-        legend={"orientation": "h", "y": -0.18, "traceorder": "normal"},
+        # the legend sits between the title and the plot, where long period labels under
+        # the x axis can never run into it
+        margin={"l": left, "r": 20, "t": 90, "b": 10},
+        legend={
+            "orientation": "h",
+            "y": 1.0,
+            "yanchor": "bottom",
+            "x": 0,
+            "xanchor": "left",
+            "traceorder": "normal",
+        },
         yaxis_title=y_title,
         plot_bgcolor="white",
         hovermode="x unified",
         font={"family": "sans-serif", "size": 13},
     )
-    fig.update_xaxes(showgrid=False, linecolor="#505a5f")
+    fig.update_xaxes(showgrid=False, linecolor="#505a5f", automargin=True)
     fig.update_yaxes(gridcolor="#dddddd", zeroline=False, automargin=True)
     return fig
 
 
+TABLE_STYLE = """<style>
+.outcomes-table { overflow-x: auto; }
+.outcomes-table table { border-collapse: collapse; font-size: 0.875rem; margin: 0.25rem 0; }
+.outcomes-table caption { text-align: left; font-weight: 600; padding: 0 0 0.4rem; }
+.outcomes-table th, .outcomes-table td { border: 1px solid #b1b4b6; padding: 0.3rem 0.55rem;
+  text-align: left; vertical-align: top; }
+.outcomes-table thead th { background: #f3f2f1; }
+.outcomes-table tbody th { font-weight: 400; }
+.outcomes-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
+</style>"""
+
+
+def table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | None = None) -> None:
+    """A table people and screen readers can read (a real HTML table with a caption and
+    header cells; see :mod:`metrics.reports.tables`), every cell escaped."""
+    st.html(
+        f'{TABLE_STYLE}<div class="outcomes-table">{frame_table(frame, caption, links=links)}</div>'
+    )
+
+
 def chart_with_table(
-    fig: go.Figure, table: pl.DataFrame, *, key: str, file_name: str, caption: str | None = None
+    fig: go.Figure,
+    table_: pl.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    caption: str | None = None,
 ) -> None:
-    """A chart, with the same figures as a table and a CSV download beside it."""
+    """A chart, with the same figures as an accessible table and a CSV download beside it."""
+    title = fig.layout.title.text or "Chart"
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
         st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False})
     with table_tab:
-        st.dataframe(table, hide_index=True, key=f"{key}_table")
+        table(table_, f"{title}: the figures")
     if caption:
         st.caption(caption)
-    download(table, file_name=file_name, key=f"{key}_download")
+    download(table_, file_name=file_name, key=f"{key}_download")
 
 
 def download(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import polars as pl
 
 from metrics.catalogue import Catalogue
@@ -48,3 +50,72 @@ def check(
 
 def rules(report: ValidationReport) -> set[str]:
     return {f.rule for f in report.findings}
+
+
+class _TableParser(HTMLParser):
+    """The tables in some HTML: caption, header cells and body rows, as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[dict] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] | None = None
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "head": [], "rows": [], "scopes": []})
+        elif tag == "caption":
+            self._in = "caption"
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("th", "td"):
+            self._cell = []
+            if tag == "th":
+                self.tables[-1]["scopes"].append(dict(attrs).get("scope"))
+
+    def handle_endtag(self, tag):
+        if tag == "caption":
+            self._in = None
+        elif tag in ("th", "td") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            table = self.tables[-1]
+            if not table["head"]:
+                table["head"] = self._row
+            else:
+                table["rows"].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._in == "caption":
+            self.tables[-1]["caption"] += data
+        elif self._cell is not None:
+            self._cell.append(data)
+
+
+def _number(text: str):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def html_tables(at) -> list[dict]:
+    """Every accessible table (``components.table``) an AppTest run drew: caption, head
+    (column headers), rows (cells as text), scopes (of every header cell), and frame (a
+    pandas frame, whole numbers and decimals as numbers)."""
+    import pandas as pd
+
+    found = []
+    for element in at.get("html"):
+        parser = _TableParser()
+        parser.feed(element.proto.body)
+        for t in parser.tables:
+            rows = [[_number(c) for c in r] for r in t["rows"]]
+            t["frame"] = pd.DataFrame(rows, columns=t["head"])
+            found.append(t)
+    return found

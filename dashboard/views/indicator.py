@@ -176,7 +176,11 @@ chosen_default = max(
 if has_localities:
     st.header("Localities", divider="gray")
     period = state.choice(
-        "area_period", periods[::-1], label="Period for the comparison", default=chosen_default
+        "area_period",
+        periods[::-1],
+        label="Period for the comparison",
+        default=chosen_default,
+        format_func=period_label,
     )
     areas = data.area_values(me, code, period, meeting=meeting)
     total = areas.filter(pl.col("level") == "authority")
@@ -257,13 +261,13 @@ if has_localities:
             marker={"size": 11, "color": ui.SERIES[1], "symbol": "circle"},
         )
         funnel_figure = ui.base_layout(
-            funnel, title=f"Funnel plot, {period}", y_title=y_title, height=420
+            funnel, title=f"Funnel plot, {period_label(period)}", y_title=y_title, height=420
         )
         funnel_figure.update_xaxes(title="denominator (size)")
     ui.chart_with_table(
         ui.base_layout(
             fig,
-            title=f"Localities, {period} "
+            title=f"Localities, {period_label(period)} "
             f"({'highest' if ind.polarity.value == 'no_judgement' else 'best'} first; "
             "bars show 95% intervals)",
             y_title=y_title,
@@ -304,12 +308,13 @@ if others is not None and not others.is_empty():
     st.header("Compared with England and all authorities", divider="gray")
     published_period = others["period"][0]
     st.caption(
-        f"Our {latest['period']} figure against every authority's published figure for "
-        f"{published_period}"
+        f"Our {period_label(latest['period'])} figure against every authority's published "
+        f"figure for {published_period}"
         + (
             ", the year it falls in."
             if bench.get("benchmark_matched")
-            else f", the latest published: the year {latest['period']} falls in is not "
+            else f", the latest published: the year {period_label(latest['period'])} falls in "
+            "is not "
             "published yet."
         )
     )
@@ -363,7 +368,7 @@ if others is not None and not others.is_empty():
             y=[""],
             x=[latest["value"]],
             mode="markers+text",
-            name=f"{authority.name} {latest['period']}",
+            name=f"{authority.name}, {period_label(latest['period'])}",
             text=[ui.COMPARISON_LABELS.get(place.verdict or "", "")],
             textposition="top center",
             marker={"symbol": "diamond", "size": 18, "color": ui.AUTHORITY},
@@ -379,7 +384,7 @@ if others is not None and not others.is_empty():
                 "England",
                 "75th percentile",
                 f"{best_label} authority",
-                f"{authority.name} ({latest['period']})",
+                f"{authority.name}, {period_label(latest['period'])}",
                 "Rank among authorities",
                 "Quartile band",
             ],

@@ -18,6 +18,7 @@ from plotly.offline import get_plotlyjs
 from metrics.formatting import figure
 from metrics.reports.charts import trend_figure
 from metrics.reports.pack import BoardPack, Section, period_label
+from metrics.reports.tables import table
 
 RAG = {
     "green": "Green",
@@ -54,26 +55,6 @@ tr { break-inside: avoid; }
 .commentary { white-space: pre-wrap; border-left: 4px solid #b1b4b6; padding-left: 8pt; }
 nav ol { font-size: 11pt; }
 """
-
-
-def _cell(value: object, *, number: bool = False) -> str:
-    text = "–" if value is None or value == "" else str(value)
-    return f'<td class="number">{escape(text)}</td>' if number else f"<td>{escape(text)}</td>"
-
-
-def table(
-    caption: str, headers: list[str], rows: list[list[object]], numbers: set[int] = frozenset()
-) -> str:
-    """A real table: a caption, header cells with scope, numbers right-aligned."""
-    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
-    body = "".join(
-        "<tr>" + "".join(_cell(v, number=i in numbers) for i, v in enumerate(row)) + "</tr>"
-        for row in rows
-    )
-    return (
-        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{body}</tbody></table>"
-    )
 
 
 def _summary(frame: pl.DataFrame, heading: str) -> str:

@@ -18,6 +18,7 @@ from dashboard import components
 from metrics.periods import period_label
 from metrics.store import Store
 from tests.dashboard.conftest import APP
+from tests.helpers import html_tables
 
 THRESHOLD_NOTE = re.compile(r"^\d[\d,]*$")
 
@@ -79,6 +80,11 @@ def run(page: str, role: str, **params) -> AppTest:
 
 def tables(at: AppTest, downloads: dict[str, pl.DataFrame]) -> list[pl.DataFrame]:
     shown = [pl.from_pandas(e.value.reset_index(), include_index=False) for e in at.dataframe]
+    shown += [
+        pl.DataFrame(t["rows"], schema=dict.fromkeys(t["head"], pl.String), orient="row")
+        for t in html_tables(at)
+        if t["rows"]
+    ]
     shown = [
         t.select(pl.col(c).cast(pl.String) for c, kind in t.schema.items() if kind != pl.List)
         for t in shown

@@ -13,6 +13,7 @@ from metrics.periods import Quarter, period_label
 from metrics.store import Store
 from tests.conftest import ROOT
 from tests.dashboard.conftest import APP
+from tests.helpers import html_tables
 
 
 def page(name: str, **params: str) -> AppTest:
@@ -31,8 +32,9 @@ def url(at: AppTest, key: str) -> list[str]:
 
 
 def frame_with(at: AppTest, column: str):
-    for element in list(at.dataframe) + list(at.table):
-        value = element.value
+    frames = [e.value for e in list(at.dataframe) + list(at.table)]
+    frames += [t["frame"] for t in html_tables(at)]
+    for value in frames:
         if column in value.columns or column == value.index.name:
             return value
     raise AssertionError(f"no table with column {column!r}")
@@ -69,7 +71,7 @@ def test_overview_rag_counts_match_the_store(app_db, demo_db, catalogue):
         amber=(pl.col("rag") == "amber").sum(),
         red=(pl.col("rag") == "red").sum(),
     )
-    shown = frame_with(at, "Outcome")
+    shown = frame_with(at, "Indicators")  # the summary by outcome (its first tab)
     assert shown["Indicators"].sum() == len(catalogue.indicators)
     for row in counts.iter_rows(named=True):
         line = shown[shown["Outcome"] == row["outcome"]].iloc[0]
@@ -262,7 +264,7 @@ def test_indicator_page_spine_and_funnel(app_db, demo_db, catalogue):
             "AND indicator_code = 'SS01' AND period = '2024-25'"
         )
     assert float(spine.loc["England", "Value"].rstrip("%")) == pytest.approx(england, abs=0.05)
-    assert "Westmere (2024-25-Q4)" in spine.index
+    assert "Westmere, 2024-25 Q4 (Jan–Mar)" in spine.index
     trend = frame_with(at, "Published year").set_index("Period")
     assert trend.loc["2024-25 Q4 (Jan–Mar)", "Published year"] == "2024-25"
     assert trend.loc["2025-26 Q1 (Apr–Jun)", "Published year"] == "2024-25 (latest published)"
@@ -414,3 +416,13 @@ def test_the_indicator_page_names_the_ten_neighbours(app_db, demo_db, catalogue)
     caption = " ".join(c.value for c in at.caption)
     median = statistics.median(named["value"].to_list())
     assert f"median of the 10 with a published figure: {median:.1f}" in caption
+
+
+def test_chart_tables_are_real_tables_with_captions_and_header_scopes(app_db):
+    at = page("indicator", code="SS01")
+    found = html_tables(at)
+    assert len(found) >= 4  # trend, forecast, localities, funnel, spine ...
+    for t in found:
+        assert t["caption"].endswith(": the figures") and t["rows"]
+        assert t["scopes"] and set(t["scopes"]) <= {"col", "row"}
+        assert t["scopes"].count("row") == len(t["rows"])  # each row has its header cell
