@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 import plotly.graph_objects as go
 import polars as pl
@@ -129,11 +130,17 @@ def base_layout(
 ) -> go.Figure:
     """House style for every chart; ``left`` is room for the y-axis labels."""
     fig.update_layout(
-        title={"text": title, "font": {"size": 16}},
+        title={
+            "text": title,
+            "font": {"size": 16},
+            "y": 0.99,
+            "yref": "container",
+            "yanchor": "top",
+        },
         height=height,
         # the legend sits between the title and the plot, where long period labels under
         # the x axis can never run into it
-        margin={"l": left, "r": 20, "t": 90, "b": 10},
+        margin={"l": left, "r": 20, "t": 100, "b": 10},
         legend={
             "orientation": "h",
             "y": 1.0,
@@ -161,14 +168,19 @@ TABLE_STYLE = """<style>
 .outcomes-table thead th { background: #f3f2f1; }
 .outcomes-table tbody th { font-weight: 400; }
 .outcomes-table td.number { text-align: right; font-variant-numeric: tabular-nums; }
+.outcomes-table td, .outcomes-table th { white-space: nowrap; }
+.outcomes-table td.wrap { white-space: normal; min-width: 14rem; max-width: 28rem; }
+.outcomes-table thead th { white-space: normal; min-width: 4.5rem; }
 </style>"""
 
 
 def table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | None = None) -> None:
     """A table people and screen readers can read (a real HTML table with a caption and
     header cells; see :mod:`metrics.reports.tables`), every cell escaped."""
+    # a wide table scrolls sideways in its own region, which a keyboard can reach
     st.html(
-        f'{TABLE_STYLE}<div class="outcomes-table">{frame_table(frame, caption, links=links)}</div>'
+        f'{TABLE_STYLE}<div class="outcomes-table" role="region" tabindex="0" '
+        f'aria-label="{escape(caption)}">{frame_table(frame, caption, links=links)}</div>'
     )
 
 

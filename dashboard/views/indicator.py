@@ -508,7 +508,7 @@ if notes.is_empty():
 for r in notes.iter_rows(named=True):
     with st.container(border=True):
         st.markdown(
-            f"**{r['period']}** · return for {r['return_period']} "
+            f"**{period_label(r['period'])}** · return for {period_label(r['return_period'])} "
             f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
         )
         st.text(r["text"])  # what the group typed: shown as typed, never as Markdown

@@ -129,49 +129,27 @@ rows = reports.filter_rows(
     measures=measures,
 )
 st.write(f"{rows.height} of {every.height} indicators shown.")
-rows = rows.select(
-    pl.format(
+SORTS = {
+    "outcome": "Outcome, as the plan lists them",
+    "rag": "RAG rating, red first",
+    "direction": "Direction, worsening first",
+    "england": "Compared with England, worse first",
+    "title": "Title, A to Z",
+}
+order = state.choice("sort", list(SORTS), label="Sort by", format_func=SORTS.get)
+rows = reports.sort_rows(rows, order)
+shown = rows.with_columns(
+    _href=pl.format(
         "indicator?code={}&period={}{}",
         pl.col("Code"),
         pl.lit(period),
         pl.lit(f"&meeting={meeting}" if meeting else ""),
-    ).alias("Indicator"),
-    pl.exclude("Unit", "^_.*$"),
-)
-st.dataframe(
-    rows,
-    hide_index=True,
-    key="indicator_table",
-    height=min(36 * (rows.height + 1) + 4, 1600),
-    column_config={
-        "Indicator": st.column_config.LinkColumn(
-            "Indicator", display_text=r"code=(\w+)", help="Open the indicator's page", width="small"
-        ),
-        "Code": None,
-        "Title": st.column_config.TextColumn("Title", width="medium"),
-        "Trend": st.column_config.LineChartColumn("Trend (recent periods)", width="small"),
-        "Neighbours": st.column_config.TextColumn(
-            f"Neighbours ({overview.neighbour_average})",
-            help=f"The {overview.neighbour_average} of the statistical neighbours' "
-            "published values for the published year",
-        ),
-        "Published year": st.column_config.TextColumn(
-            help="The published year the figure is compared with: the year its period falls "
-            "in, or '(latest)' where that year is not published yet"
-        ),
-        "Compared with England": st.column_config.TextColumn(
-            help="Fingertips' comparison: the 95% interval of the figure against England's "
-            "value for the published year"
-        ),
-        "England (99.8%)": st.column_config.TextColumn(
-            help="The same comparison with the 99.8% interval: a difference here is very "
-            "unlikely to be chance"
-        ),
-        "Compared with neighbours": st.column_config.TextColumn(
-            help=f"The 95% interval of the figure against the neighbours' "
-            f"{overview.neighbour_average} for the published year"
-        ),
-    },
+    )
+).rename({"Neighbours": f"Neighbours ({overview.neighbour_average})", "Trend": "Recent figures"})
+ui.table(
+    shown,
+    f"Indicators for {overview.period_label}: {rows.height} of {every.height} shown",
+    links={"Code": "_href"},
 )
 st.caption(
     "England, region and neighbour figures are for the published year each figure's period "
@@ -180,7 +158,9 @@ st.caption(
     "10 statistical neighbours (DfE model). Recent trend: the five most recent points, "
     "significant at 99.8% (Fingertips' method)."
 )
-ui.download(rows.drop("Indicator"), file_name=f"indicators_{period}.csv", key="indicators_csv")
+ui.download(
+    rows.select(pl.exclude("^_.*$")), file_name=f"indicators_{period}.csv", key="indicators_csv"
+)
 
 # --- exceptions ----------------------------------------------------------------------------
 

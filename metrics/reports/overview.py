@@ -106,6 +106,7 @@ def indicator_rows(table: pl.DataFrame) -> pl.DataFrame:
                 "Outcome": r["outcome"],
                 "Period": period_label(r["period"]) if r.get("period") else "–",
                 "Value": figure(r.get("value"), d, unit, suppressed=hidden),
+                "Unit": unit,
                 "95% interval": SUPPRESSED
                 if hidden
                 else interval(r.get("lower_95"), r.get("upper_95"), d),
@@ -133,7 +134,6 @@ def indicator_rows(table: pl.DataFrame) -> pl.DataFrame:
                 "Last return": r["submitted_at"].strftime("%d %b %Y")
                 if r.get("submitted_at")
                 else "–",
-                "Unit": unit,
                 "_period": r.get("period"),
                 "_rag": r["rag"],
                 "_direction": r["direction"],
@@ -192,3 +192,25 @@ def commentary_note(row: dict) -> str:
             f"{group} should say whether it still holds."
         )
     return ""
+
+
+_RAG_ORDER = {"red": 0, "amber": 1, "green": 2, "suppressed": 3, "no target": 4}
+_DIRECTION_ORDER = {"worsening": 0, "no change": 1, "improving": 2}
+_ENGLAND_ORDER = {"● Worse": 0, "○ Similar": 1, "● Better": 2}
+
+
+def sort_rows(rows: pl.DataFrame, order: str) -> pl.DataFrame:
+    """The rows of :func:`indicator_rows` in the order a reader chose: ``outcome`` (as the
+    plan lists them, the rows' own order), ``rag`` (red first), ``direction`` (worsening
+    first), ``england`` (worse than England first) or ``title``."""
+    if order == "outcome":
+        return rows
+    if order == "title":
+        return rows.sort("Title")
+    column, ranks = {
+        "rag": ("_rag", _RAG_ORDER),
+        "direction": ("_direction", _DIRECTION_ORDER),
+        "england": ("Compared with England", _ENGLAND_ORDER),
+    }[order]
+    key = pl.col(column).replace_strict(ranks, default=len(ranks), return_dtype=pl.Int64)
+    return rows.with_row_index("_n").sort(key, "_n").drop("_n")

@@ -18,14 +18,48 @@ class Link:
     href: str
 
 
-def _cell(value: object, *, number: bool = False, header: bool = False) -> str:
+def sparkline(values: list[float | None], *, width: int = 96, height: int = 22) -> str:
+    """Recent figures as a small line of straight segments (no smoothing, which would invent
+    a shape the figures do not have), broken where a figure is missing or withheld; named
+    for screen readers by the figures themselves."""
+    present = [v for v in values if v is not None]
+    said = ", ".join("withheld" if v is None else f"{v:g}" for v in values)
+    if len(present) < 2:
+        return escape(said or "–")
+    low, high = min(present), max(present)
+    span = (high - low) or 1.0
+    step = (width - 4) / (len(values) - 1)
+    runs: list[list[str]] = [[]]
+    for n, v in enumerate(values):
+        if v is None:
+            runs.append([])
+            continue
+        x = 2 + n * step
+        y = height - 2 - (v - low) / span * (height - 4)
+        runs[-1].append(f"{x:.1f},{y:.1f}")
+    lines = "".join(
+        f'<polyline points="{" ".join(run)}" fill="none" stroke="#0072B2" stroke-width="1.5"/>'
+        for run in runs
+        if len(run) > 1
+    )
+    return (
+        f'<svg role="img" aria-label="Recent figures, oldest first: {escape(said)}" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">{lines}</svg>'
+    )
+
+
+def _cell(value: object, *, number: bool = False, header: bool = False, wrap: bool = False) -> str:
+    if isinstance(value, list):
+        return f"<td>{sparkline(value)}</td>"
     if isinstance(value, Link):
         text = f'<a href="{escape(value.href)}" target="_self">{escape(value.text)}</a>'
     else:
         text = escape("–" if value is None or value == "" else str(value))
     if header:
         return f'<th scope="row">{text}</th>'
-    return f'<td class="number">{text}</td>' if number else f"<td>{text}</td>"
+    if number:
+        return f'<td class="number">{text}</td>'
+    return f'<td class="wrap">{text}</td>' if wrap else f"<td>{text}</td>"
 
 
 def table(
@@ -35,6 +69,7 @@ def table(
     numbers: set[int] = frozenset(),
     *,
     row_headers: bool = False,
+    wrap: set[int] = frozenset(),
 ) -> str:
     """A real table: a caption, column header cells with scope, numbers (the columns in
     ``numbers``) right-aligned; with ``row_headers``, each row's first cell heads its row."""
@@ -42,7 +77,8 @@ def table(
     body = "".join(
         "<tr>"
         + "".join(
-            _cell(v, number=i in numbers, header=row_headers and i == 0) for i, v in enumerate(row)
+            _cell(v, number=i in numbers, header=row_headers and i == 0, wrap=i in wrap)
+            for i, v in enumerate(row)
         )
         + "</tr>"
         for row in rows
@@ -55,15 +91,12 @@ def table(
 
 def frame_table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | None = None) -> str:
     """A data frame as a :func:`table`: numeric columns right-aligned (and text columns whose
-    every cell reads as a figure, such as ``54.3%`` or ``c``), lists left out, the first
-    column heading its row. ``links`` maps a column to the column holding its address."""
+    every cell reads as a figure, such as ``54.3%`` or ``c``), lists of numbers drawn as
+    sparklines, the first column heading its row. ``links`` maps a column to the column
+    holding its address; columns whose names start with ``_`` are not shown."""
     links = links or {}
     hidden = set(links.values())
-    shown = [
-        c
-        for c, t in frame.schema.items()
-        if c not in hidden and not isinstance(t, pl.List) and not c.startswith("_")
-    ]
+    shown = [c for c in frame.columns if c not in hidden and not c.startswith("_")]
     numbers = {
         n
         for n, c in enumerate(shown)
@@ -74,8 +107,13 @@ def frame_table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | No
             and frame[c].str.contains(r"^(?:[−+±-]?[\d,]+(?:\.\d+)?(?:%| pts)?|c|–|)$").all()
         )
     }
+    wrap = {  # long text (titles, commentary) wraps; everything else stays on one line
+        n
+        for n, c in enumerate(shown)
+        if frame.schema[c] == pl.String and (frame[c].str.len_chars().max() or 0) > 32
+    }
     rows = [
         [Link(r[c], r[links[c]]) if c in links and r[c] else r[c] for c in shown]
         for r in frame.iter_rows(named=True)
     ]
-    return table(caption, shown, rows, numbers, row_headers=True)
+    return table(caption, shown, rows, numbers, row_headers=True, wrap=wrap)

@@ -202,9 +202,9 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
                 [code, year],
             )
             d = catalogue.indicator[code].decimals
-            shown = table.loc[code, "England"].rstrip("%").replace(",", "")
+            shown = str(table.loc[code, "England"]).rstrip("%").replace(",", "")
             assert float(shown) == pytest.approx(value, abs=10**-d / 2), code
-            assert table.loc[code, "Neighbours"] != "–"
+            assert table.loc[code, f"Neighbours ({catalogue.settings.neighbour_average})"] != "–"
             assert table.loc[code, "Compared with England"] != ""
             assert table.loc[code, "England (99.8%)"] != ""
             assert table.loc[code, "Compared with neighbours"] != ""
@@ -238,7 +238,7 @@ def test_overview_for_an_earlier_quarter_uses_that_years_published_figures(
             )
             assert table.loc[code, "Published year"] == year
             d = catalogue.indicator[code].decimals
-            shown = table.loc[code, "England"].rstrip("%")
+            shown = str(table.loc[code, "England"]).rstrip("%")
             assert float(shown) == pytest.approx(value, abs=10**-d / 2)
 
 
