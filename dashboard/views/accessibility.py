@@ -31,8 +31,10 @@ control or only a keyboard.
 
 ## What we have done
 
-Every chart has a table of its figures beside it, a sentence that says what it shows, and a
-CSV download. Headings are real headings, in order; the menu is headings and links.
+Every chart has a table of its figures beside it (a real table, with a caption and header
+cells) and a CSV download; the trend charts also have a sentence that says what they show.
+The small trend lines in the overview's table are drawn from straight segments and named by
+their figures. Headings are real headings, in order; the menu is headings and links.
 We have also made the text as simple as we can. Colour never carries meaning alone: RAG
 ratings have a symbol and a word (✔ Green, ▲ Amber, ✖ Red), bars carry patterns, lines are
 labelled and dashed differently, all in one palette people with the common forms of colour
@@ -43,12 +45,12 @@ and tabs included, so nobody has to repeat many clicks.
 
 We know some parts are not fully accessible:
 
-- most tables are drawn as a grid on a canvas, which a screen reader reads only in part
-  (the same figures download as CSV beside each table);
-- the small trend lines in the overview's table of indicators have no text of their own
-  (each indicator's page gives the figures);
+- the board's table of accountability health by group is drawn as a grid on a canvas (kept
+  for sorting by any column), which a screen reader reads only in part (the same figures
+  download as CSV beside it); every other table is a real table with a caption and
+  headers;
 - charts' hover labels are not announced by every screen reader (each chart has a table
-  and a one-sentence summary instead);
+  instead); only the trend charts have a sentence summing them up so far;
 - board packs are tagged PDF files with a title, a language, headings, alternative text for
   every chart and every chart's table, but they have not been checked against PDF/UA.
 
@@ -87,12 +89,9 @@ The content listed below is non-accessible for the following reasons.
 
 **Non-compliance with the accessibility regulations**
 
-- Tables drawn as a canvas grid do not expose every cell and header to assistive
-  technology. This fails WCAG 2.2 success criterion 1.3.1 (info and relationships). We plan
-  to replace them with HTML tables with headers and captions.
-- The trend lines inside the overview's table of indicators have no text alternative.
-  This fails success criterion 1.1.1 (non-text content). The figures are on each
-  indicator's page.
+- The accountability health table, drawn as a canvas grid, does not expose every cell and
+  header to assistive technology. This fails WCAG 2.2 success criterion 1.3.1 (info and
+  relationships). We plan to replace it with a real table with its own sorting.
 
 **Disproportionate burden**: we are not claiming disproportionate burden for anything.
 

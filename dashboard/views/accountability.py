@@ -132,7 +132,7 @@ found = data.challenges(me, chosen)
 if found.is_empty():
     st.write("No challenges yet.")
 else:
-    st.dataframe(
+    ui.table(
         pl.DataFrame(
             [
                 {
@@ -149,8 +149,7 @@ else:
                 for r in found.iter_rows(named=True)
             ]
         ),
-        hide_index=True,
-        key="challenges",
+        "Challenges",
     )
     ui.download(
         found.drop("id"), file_name="challenges.csv", key="challenges_csv", label="Download"
@@ -240,7 +239,7 @@ if agreed.is_empty():
     st.write("No actions yet.")
 else:
     overdue = (pl.col("due_on") < date.today()) & ~pl.col("status").is_in(["done", "dropped"])
-    st.dataframe(
+    ui.table(
         agreed.with_columns(overdue=overdue).select(
             pl.col("reference").alias("Reference"),
             pl.col("title").alias("Action"),
@@ -254,8 +253,7 @@ else:
             pl.when(pl.col("overdue")).then(pl.lit("overdue")).otherwise(pl.lit("")).alias("Note"),
             pl.col("challenge").fill_null("").alias("From challenge"),
         ),
-        hide_index=True,
-        key="actions",
+        "Actions",
     )
     ui.download(agreed.drop("id"), file_name="actions.csv", key="actions_csv", label="Download")
 
@@ -324,15 +322,14 @@ items = [*found["reference"].to_list(), *agreed["reference"].to_list()]
 if items:
     st.header("What happened to each", divider="gray")
     reference = st.selectbox("Challenge or action", items, key="log_item")
-    st.dataframe(
+    ui.table(
         data.item_log(me, reference).select(
             pl.col("at").dt.strftime("%d %b %Y %H:%M").alias("When"),
             pl.col("who").alias("Who"),
             pl.col("change").alias("What"),
             pl.col("detail").alias("Detail"),
         ),
-        hide_index=True,
-        key="item_log",
+        "What happened to the challenge or action",
     )
 
 # --- meetings ------------------------------------------------------------------------------
@@ -342,7 +339,7 @@ held = data.meetings(me)
 if held.is_empty():
     st.write("No meetings have been added yet.")
 else:
-    st.dataframe(
+    ui.table(
         held.select(
             pl.col("held_on").dt.strftime("%d %b %Y").alias("Date"),
             pl.col("title").alias("Meeting"),
@@ -350,8 +347,7 @@ else:
             pl.col("reports_to").list.join(", ").alias("Reports to"),
             pl.col("cut_off").dt.strftime("%d %b %Y %H:%M").alias("Data cut-off"),
         ),
-        hide_index=True,
-        key="meetings",
+        "Meetings",
     )
     st.subheader("Board pack", anchor=False)
     st.write(
@@ -413,7 +409,7 @@ dives = data.deep_dives(me)
 if dives.is_empty():
     st.write("No deep dives yet.")
 else:
-    st.dataframe(
+    ui.table(
         dives.select(
             pl.col("id").alias("Number"),
             pl.col("title").alias("Deep dive"),
@@ -421,8 +417,7 @@ else:
             pl.col("created_by").alias("Written by"),
             pl.col("created_at").dt.strftime("%d %b %Y").alias("Saved"),
         ),
-        hide_index=True,
-        key="deep_dives",
+        "Deep dives",
     )
     dive = st.selectbox(
         "Deep dive",

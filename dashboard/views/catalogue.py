@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard import components as ui
 from dashboard import data
 
 catalogue = data.catalogue()
@@ -19,8 +20,7 @@ for outcome in sorted(catalogue.outcomes, key=lambda o: o.number):
     rows = table.filter(table["outcome"] == outcome.title)
     st.header(f"{outcome.number}. {outcome.title}", divider="gray")
     st.caption(outcome.description)
-    st.dataframe(
+    ui.table(
         rows.select("code", "title", "group", "kind", "unit", "polarity", "frequency"),
-        hide_index=True,
-        width="stretch",
+        f"{outcome.title}: indicators",
     )

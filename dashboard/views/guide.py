@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
+from dashboard import components as ui
 from dashboard import data
 from metrics.reading import ReadLimits
 from metrics.validation.rules import load_rules
@@ -111,13 +113,14 @@ text or links is not applied.
 """)
 
 st.subheader("The checks", anchor=False)
-st.dataframe(
-    [
-        {"Rule": r.code, "Severity": r.severity.value, "Checks": r.title}
-        for r in load_rules().values()
-    ],
-    hide_index=True,
-    key="rules",
+ui.table(
+    pl.DataFrame(
+        [
+            {"Rule": r.code, "Severity": r.severity.value, "Checks": r.title}
+            for r in load_rules().values()
+        ]
+    ),
+    "The checks every return goes through",
 )
 
 st.markdown("""

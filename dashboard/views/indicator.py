@@ -53,10 +53,9 @@ facts = {
     "Frequency": ind.period_type.value.replace("_", " "),
     "Source": ind.source,
 }
-st.dataframe(
+ui.table(
     pl.DataFrame({"Item": list(facts), "About this indicator": list(facts.values())}),
-    hide_index=True,
-    key="facts",
+    "About this indicator",
 )
 
 trend = data.trend(me, code, meeting=meeting)
@@ -520,7 +519,7 @@ asked = data.challenges(me).filter(pl.col("indicator_code") == code)
 if asked.is_empty():
     st.write("The board has not challenged this indicator.")
 else:
-    st.dataframe(
+    ui.table(
         asked.select(
             pl.col("reference").alias("Reference"),
             pl.col("question").alias("Question"),
@@ -528,8 +527,7 @@ else:
             pl.col("status").alias("Status"),
             pl.col("answer").fill_null("").alias("Answer"),
         ),
-        hide_index=True,
-        key="indicator_challenges",
+        "Challenges on this indicator",
     )
 if can(me, "raise-challenge"):
     st.page_link(

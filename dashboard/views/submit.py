@@ -42,7 +42,7 @@ def show_history(group: str) -> None:
             pl.col("errors").alias("Errors"),
             pl.col("warnings").alias("Warnings"),
         )
-        st.dataframe(shown, hide_index=True, key="history")
+        ui.table(shown, "Your group's submissions")
         chosen = st.selectbox(
             "Show the findings of submission",
             history["id"].to_list(),
@@ -59,7 +59,7 @@ def show_history(group: str) -> None:
         if found.is_empty():
             st.write("No findings.")
         else:
-            st.dataframe(found, hide_index=True, key="history_findings")
+            ui.table(found, "Findings of the submission")
 
 
 st.title("Submit a return")
