@@ -147,6 +147,15 @@ def _trend(reader: str, version: tuple, meeting: int | None, code: str) -> Trend
     return services.indicator_trend(_reader(reader), _source(meeting, version), catalogue(), code)
 
 
+def similar_authorities(actor: Actor, code: str) -> pl.DataFrame:
+    return _similar_authorities(*_as(actor), code)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _similar_authorities(reader: str, version: tuple, code: str) -> pl.DataFrame:
+    return services.similar_authorities(_reader(reader), store(), catalogue(), code)
+
+
 def neighbour_list(actor: Actor) -> list[str]:
     return _neighbour_list(*_as(actor))
 

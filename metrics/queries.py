@@ -657,6 +657,48 @@ def neighbour_list(store: Store, old_la_code: str) -> list[str]:
     )["neighbour_old_la_code"].to_list()
 
 
+def similar_authorities(store: Store, catalogue: Catalogue, indicator: str) -> pl.DataFrame:
+    """One indicator's published figures, every published year, for England and each of the
+    home authority's statistical neighbours (in the model's order), with the neighbours'
+    average by the catalogue's method: period, area_name, value, role (england, neighbour,
+    average), rank (the neighbour's place in the model)."""
+    method = catalogue.settings.neighbour_average
+    home = catalogue.settings.home_old_la_code
+    columns = {
+        "period": pl.String,
+        "area_name": pl.String,
+        "value": pl.Float64,
+        "role": pl.String,
+        "rank": pl.Int64,
+    }
+    if not home:
+        return pl.DataFrame(schema=columns)
+    frame = store.frame(
+        "SELECT p.period, p.area_name, p.value, 'neighbour' AS role, n.rank "
+        "FROM neighbours n JOIN published_values p "
+        "ON p.old_la_code = n.neighbour_old_la_code AND p.level = 'local authority' "
+        "WHERE n.old_la_code = ? AND p.indicator_code = ? "
+        "UNION ALL SELECT period, 'England', value, 'england', 0 FROM published_values "
+        "WHERE indicator_code = ? AND level = 'national' ORDER BY period, rank",
+        [home, indicator, indicator],
+    )
+    if frame.is_empty():
+        return pl.DataFrame(schema=columns)
+    frame = frame.cast(columns)
+    average = (
+        frame.filter(pl.col("role") == "neighbour")
+        .group_by("period")
+        .agg(getattr(pl.col("value"), method)().alias("value"))
+        .with_columns(
+            area_name=pl.lit(f"Neighbours ({method})"),
+            role=pl.lit("average"),
+            rank=pl.lit(11, dtype=pl.Int64),
+        )
+        .select(list(columns))
+    )
+    return pl.concat([frame, average.cast(columns)]).sort("period", "rank")
+
+
 def published_series(
     store: Store, indicator: str, *, level: str, area_code: str | None = None
 ) -> pl.DataFrame:

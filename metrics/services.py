@@ -334,6 +334,15 @@ def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -
 
 
 @audited
+def similar_authorities(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str
+) -> pl.DataFrame:
+    """England, the statistical neighbours and their average, every published year."""
+    require(actor, "view-published")
+    return queries.similar_authorities(store, catalogue, code)
+
+
+@audited
 def neighbour_list(actor: Actor, store: Store, catalogue: Catalogue) -> list[str]:
     """The home authority's statistical neighbours (old codes), in the model's order."""
     require(actor, "view-published")

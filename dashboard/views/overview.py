@@ -159,7 +159,9 @@ st.caption(
     "significant at 99.8% (Fingertips' method)."
 )
 ui.download(
-    rows.select(pl.exclude("^_.*$")), file_name=f"indicators_{period}.csv", key="indicators_csv"
+    reports.indicator_download(overview.indicators, rows["Code"].to_list()),
+    file_name=f"indicators_{period}.csv",
+    key="indicators_csv",
 )
 
 # --- exceptions ----------------------------------------------------------------------------

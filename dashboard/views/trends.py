@@ -9,6 +9,9 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.access import can
+from metrics.periods import period_label
+from metrics.reports import charts
+from metrics.reports import indicator as report
 
 catalogue = data.catalogue()
 me = people.actor()
@@ -36,66 +39,103 @@ code = state.choice(
 ind = catalogue.indicator[code]
 st.info(f"**{ind.title}.** {ind.definition} Source: {ind.source}.", icon=":material/info:")
 
-by_locality = any(level.value == "locality" for level in ind.area_levels) and can(
-    me, "view-localities"
+ours, similar = st.tabs(
+    ["Areas in the partnership", "Compare with similar authorities"],
+    key="view",
+    bind="query-params",
 )
-options = [catalogue.authority.code] + (
-    [a.code for a in catalogue.localities] if by_locality else []
-)
-# default: the authority and two localities (every area at once is hard to read)
-wanted = [a for a in st.query_params.get_all("area") if a in options] or options[:3]
-areas = st.multiselect(
-    "Areas",
-    options,
-    default=wanted,
-    key="trend_areas",
-    format_func=lambda a: catalogue.area[a].name,
-)
-if not by_locality:
-    st.caption("This indicator is reported for the authority as a whole only.")
-if sorted(areas) != sorted(st.query_params.get_all("area")):
-    st.query_params["area"] = areas
-if not areas:
-    st.warning("Choose at least one area.")
-    st.stop()
-
-series = data.area_series(me, code, tuple(sorted(areas)))
-if series.is_empty():
-    st.info("No figures have been accepted for this indicator yet.")
-    st.stop()
-d, unit = ind.decimals, ind.unit
-fig = go.Figure()
-for n, area in enumerate(areas):
-    line = series.filter(pl.col("area_code") == area)
-    authority = area == catalogue.authority.code
-    fig.add_scatter(
-        x=line["period"],
-        y=line["value"],
-        mode="lines+markers",
-        name=catalogue.area[area].name,
-        line={
-            "color": ui.AUTHORITY if authority else ui.SERIES[(n % 7) + 1],
-            "width": 4 if authority else 2,
-            "dash": "solid" if authority else ["dash", "dot", "dashdot"][n % 3],
-        },
+with ours:
+    by_locality = any(level.value == "locality" for level in ind.area_levels) and can(
+        me, "view-localities"
     )
-table = series.select(
-    pl.col("area_name").alias("Area"),
-    pl.col("period").alias("Period"),
-    *ui.value_columns(d, unit),
-    ui.count_column("numerator").alias("Numerator"),
-    ui.size_column("denominator").alias("Denominator"),
-    ui.note_column(ind.suppression_threshold).alias("Note"),
-)
-ui.chart_with_table(
-    ui.base_layout(fig, title=f"{ind.title}", y_title="%" if unit == "%" else unit, height=460),
-    table,
-    key="trends",
-    file_name=f"{code}_trends.csv",
-    caption="Small localities move more from period to period by chance: see the intervals "
-    "in the table. "
-    + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
-)
+    options = [catalogue.authority.code] + (
+        [a.code for a in catalogue.localities] if by_locality else []
+    )
+    # default: the authority and two localities (every area at once is hard to read)
+    wanted = [a for a in st.query_params.get_all("area") if a in options] or options[:3]
+    areas = st.multiselect(
+        "Areas",
+        options,
+        default=wanted,
+        key="trend_areas",
+        format_func=lambda a: catalogue.area[a].name,
+    )
+    if not by_locality:
+        st.caption("This indicator is reported for the authority as a whole only.")
+    if sorted(areas) != sorted(st.query_params.get_all("area")):
+        st.query_params["area"] = areas
+    series = data.area_series(me, code, tuple(sorted(areas))) if areas else pl.DataFrame()
+    if not areas:
+        st.warning("Choose at least one area.")
+    elif series.is_empty():
+        st.info("No figures have been accepted for this indicator yet.")
+    else:
+        d, unit = ind.decimals, ind.unit
+        fig = go.Figure()
+        for n, area in enumerate(areas):
+            line = series.filter(pl.col("area_code") == area)
+            authority = area == catalogue.authority.code
+            fig.add_scatter(
+                x=[period_label(p) for p in line["period"]],
+                y=line["value"],
+                mode="lines+markers",
+                name=catalogue.area[area].name,
+                line={
+                    "color": ui.AUTHORITY if authority else ui.SERIES[(n % 7) + 1],
+                    "width": 4 if authority else 2,
+                    "dash": "solid" if authority else ["dash", "dot", "dashdot"][n % 3],
+                },
+            )
+        table = series.select(
+            pl.col("area_name").alias("Area"),
+            pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
+            *ui.value_columns(d, unit),
+            ui.count_column("numerator").alias("Numerator"),
+            ui.size_column("denominator").alias("Denominator"),
+            ui.note_column(ind.suppression_threshold).alias("Note"),
+        )
+        ui.chart_with_table(
+            ui.base_layout(fig, title=f"{ind.title}", y_title=charts.y_title(unit), height=460),
+            table,
+            key="trends",
+            file_name=f"{code}_trends.csv",
+            caption="Small localities move more from period to period by chance: see the intervals "
+            "in the table. "
+            + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
+        )
+
+with similar:
+    compared = data.similar_authorities(me, code)
+    if ind.published is None or compared.is_empty():
+        st.info(
+            "This indicator has no published equivalent, so there is nothing to compare "
+            "with other authorities."
+        )
+    else:
+        d, unit = ind.decimals, ind.unit
+        summary = report.similar_summary(compared, ind.title, d, unit)
+        st.write(summary)
+        ui.chart_with_table(
+            ui.base_layout(
+                charts.similar_figure(
+                    compared, title=f"{ind.title}: England and similar authorities", unit=unit
+                ),
+                title=f"{ind.title}: England and similar authorities",
+                y_title=charts.y_title(unit),
+                height=460,
+            ),
+            compared.select(
+                pl.col("area_name").alias("Area"),
+                pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
+                ui.figure_column("value", d, unit).alias("Value"),
+            ),
+            key="similar",
+            file_name=f"{code}_similar_authorities.csv",
+            caption=f"Published figures for England and {catalogue.authority.name}'s "
+            "statistical neighbours (the authorities most like it in DfE's model), and the "
+            f"neighbours' {catalogue.settings.neighbour_average}. Our own figures are on the "
+            "other tab and on the indicator's page.",
+        )
 st.page_link(
     "views/indicator.py",
     label="More about this indicator",

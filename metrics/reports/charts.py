@@ -155,6 +155,28 @@ def curve_figure(trend: Trend, curve: pl.DataFrame, *, group: str) -> go.Figure:
     return fig
 
 
+def similar_figure(frame: pl.DataFrame, *, title: str, unit: str) -> go.Figure:
+    """England, the neighbours' average and each neighbour over the published years (from
+    :func:`metrics.queries.similar_authorities`): the neighbours thin and grey, so the two
+    lines that matter stand out, each still named."""
+    fig = go.Figure()
+    for (name, role), line in frame.group_by("area_name", "role", maintain_order=True):
+        periods = [period_label(p) for p in line["period"]]
+        style = {
+            "england": {"color": BENCHMARK, "width": 3, "dash": "dot"},
+            "average": {"color": AUTHORITY, "width": 4},
+        }.get(role, {"color": "#8a8f93", "width": 1})
+        fig.add_scatter(
+            x=periods,
+            y=line["value"].to_list(),
+            mode="lines+markers" if role != "neighbour" else "lines",
+            name=name,
+            line=style,
+        )
+    fig.update_layout(title={"text": title}, yaxis_title=y_title(unit))
+    return fig
+
+
 def y_title(unit: str) -> str:
     """The value axis's title: the unit (percentages as %, rates per their base)."""
     return "%" if unit == "%" else unit

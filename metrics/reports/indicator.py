@@ -298,3 +298,27 @@ def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> 
         curve=curve,
         summary=trend_summary(ind.title, series, ind.decimals, ind.unit, curve),
     )
+
+
+def similar_summary(frame: pl.DataFrame, title: str, decimals: int, unit: str) -> str:
+    """One sentence on the latest published year of :func:`metrics.queries.similar_authorities`:
+    England, the neighbours' average, and the neighbours' range."""
+    if frame.is_empty():
+        return f"{title}: no published figures for England or the statistical neighbours."
+    latest = frame["period"].max()
+    year = frame.filter(pl.col("period") == latest)
+    england = year.filter(pl.col("role") == "england")["value"].to_list()
+    average = year.filter(pl.col("role") == "average")
+    neighbours = year.filter(pl.col("role") == "neighbour").drop_nulls("value").sort("value")
+    text = f"{title} in {period_label(latest)}:"
+    parts = []
+    if england:
+        parts.append(f"England {figure(england[0], decimals, unit)}")
+    if average.height and neighbours.height:
+        low, high = neighbours.row(0, named=True), neighbours.row(-1, named=True)
+        parts.append(
+            f"{average['area_name'][0].lower()} {figure(average['value'][0], decimals, unit)}, "
+            f"from {figure(low['value'], decimals, unit)} in {low['area_name']} to "
+            f"{figure(high['value'], decimals, unit)} in {high['area_name']}"
+        )
+    return f"{text} {'; '.join(parts)}." if parts else f"{text} no figures."

@@ -23,6 +23,7 @@ from metrics.formatting import (
     figure,
     interval,
     rag_label,
+    round_half_up,
 )
 from metrics.periods import period_label
 from metrics.store import Store, StoreAsAt
@@ -214,3 +215,49 @@ def sort_rows(rows: pl.DataFrame, order: str) -> pl.DataFrame:
     }[order]
     key = pl.col(column).replace_strict(ranks, default=len(ranks), return_dtype=pl.Int64)
     return rows.with_row_index("_n").sort(key, "_n").drop("_n")
+
+
+def indicator_download(table: pl.DataFrame, codes: list[str] | None = None) -> pl.DataFrame:
+    """The indicator table for a CSV download: figures as numbers (rounded half up to each
+    indicator's decimals, so a spreadsheet can sort and sum them), periods as codes beside
+    their labels, and a figure withheld for small numbers left blank with ``c`` in
+    ``suppressed``; only the indicators ``codes`` names, in its order, when given."""
+    if codes is not None:
+        order = pl.DataFrame({"indicator_code": codes}).with_row_index("_order")
+        table = table.join(order, on="indicator_code").sort("_order").drop("_order")
+    if "period" not in table.columns:
+        return table.select("indicator_code", "title")
+    d = pl.col("decimals")
+    figures = [
+        c
+        for c in (
+            "value",
+            "lower_95",
+            "upper_95",
+            "target",
+            "change_previous",
+            "change_year",
+            "england",
+            "neighbours",
+            "region",
+        )
+        if c in table.columns
+    ]
+    return table.select(
+        pl.col("indicator_code").alias("code"),
+        "title",
+        "outcome",
+        "period",
+        pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("period_label"),
+        *(round_half_up(pl.col(c).cast(pl.Float64), d).alias(c) for c in figures),
+        "unit",
+        "rag",
+        "direction",
+        *(c for c in ("benchmark_period", "vs_england", "vs_neighbours") if c in table.columns),
+        "measure",
+        "group",
+        pl.when(pl.col("suppression").is_not_null())
+        .then(pl.lit(SUPPRESSED))
+        .otherwise(pl.lit(""))
+        .alias("suppressed"),
+    )

@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from metrics.periods import period_label
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.helpers import csv_bytes, good_return, set_cell
 
@@ -114,7 +115,7 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
         .filter(has=page.locator("h3", has_text="YJ02"))
         .last
     )  # the innermost block: the card
-    assert re.search(rf"100\.0% in {period}", card.inner_text())
+    assert f"100.0% in {period_label(period)}" in card.inner_text()
     status = page.locator("[data-testid='stTable'] tr").filter(has_text="Youth Justice")
     assert "SUBMITTED" in status.first.inner_text()
     screenshot(page, "path_overview_after_submit")

@@ -427,3 +427,25 @@ def test_chart_tables_are_real_tables_with_captions_and_header_scopes(app_db):
         assert t["caption"] and t["rows"]
         assert t["scopes"] and set(t["scopes"]) <= {"col", "row"}
         assert t["scopes"].count("row") == len(t["rows"])  # each row has its header cell
+
+
+def test_scrutiny_compares_with_similar_authorities_on_trends(app_db, demo_db, catalogue):
+    ind = catalogue.indicator["CC01"]
+    at = page("trends", outcome=ind.outcome, code="CC01", **{"as": "scrutiny"})
+    table = next(t["frame"] for t in html_tables(at) if "similar authorities" in t["caption"])
+    areas = set(table["Area"])
+    assert "England" in areas and "Neighbours (median)" in areas
+    with Store(demo_db, read_only=True) as store:
+        named = store.frame(
+            "SELECT DISTINCT p.area_name FROM neighbours n JOIN published_values p ON "
+            "p.old_la_code = n.neighbour_old_la_code WHERE p.indicator_code = 'CC01' "
+            "AND n.old_la_code = ?",
+            [catalogue.settings.home_old_la_code],
+        )["area_name"].to_list()
+    assert len(named) == 10 and set(named) <= areas
+    said = " ".join(m.value for m in at.markdown)
+    assert "England" in said and "neighbours (median)" in said
+    # an indicator with no published equivalent says so
+    other = next(i for i in catalogue.indicators if i.published is None)
+    at = page("trends", outcome=other.outcome, code=other.code, **{"as": "scrutiny"})
+    assert any("no published equivalent" in i.value for i in at.info)
