@@ -13,7 +13,7 @@ AUTHORITY = "#0072B2"
 TARGET = "#D55E00"
 BENCHMARK = "#000000"
 BAND = "rgba(0, 114, 178, 0.18)"
-PRINT_WIDTH, PRINT_HEIGHT = 680, 300
+PRINT_WIDTH, PRINT_HEIGHT = 680, 340
 RAG_COLOURS = {"green": "#007A3D", "amber": "#B35C00", "red": "#C8102E", "no_target": "#b1b4b6"}
 """RAG colours (each with a symbol, a word and a pattern: colour never carries it alone)."""
 
@@ -90,8 +90,9 @@ def trend_figure(trend: Trend, *, printed: bool = True) -> go.Figure:
         fig.update_layout(
             width=PRINT_WIDTH,
             height=PRINT_HEIGHT,
-            margin={"l": 60, "r": 20, "t": 20, "b": 90},
-            legend={"orientation": "h", "y": -0.45},
+            margin={"l": 60, "r": 20, "t": 60, "b": 20},
+            # above the plot: the period labels under the x axis never run into it
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
             plot_bgcolor="white",
             font={"family": "sans-serif", "size": 11},
         )

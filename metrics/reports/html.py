@@ -90,6 +90,8 @@ def section_html(n: int, section: Section, authority: str, chart_id: str) -> tup
             ]
         ],
     )
+    published = {r["period"]: r for r in section.report.published.iter_rows(named=True)}
+    average = section.report.neighbour_average
     rows = [
         [
             period_label(r["period"]),
@@ -104,14 +106,25 @@ def section_html(n: int, section: Section, authority: str, chart_id: str) -> tup
             "c" if r["suppression"] else figure(r["numerator"], 0),
             figure(r["denominator"], 0),
             figure(r["target"], d, unit),
+            figure(published.get(r["period"], {}).get("england"), d, unit),
+            figure(published.get(r["period"], {}).get("neighbours"), d, unit),
         ]
         for r in section.trend.iter_rows(named=True)
     ]
     trend_table = table(
         f"{section.code} {section.title}: the figures in the chart",
-        ["Period", "Value", "95% interval", "Numerator", "Denominator", "Target"],
+        [
+            "Period",
+            "Value",
+            "95% interval",
+            "Numerator",
+            "Denominator",
+            "Target",
+            "England",
+            f"Neighbours ({average})",
+        ],
         rows,
-        numbers={1, 3, 4, 5},
+        numbers={1, 3, 4, 5, 6, 7},
     )
     curve = (
         table(
