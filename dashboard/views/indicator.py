@@ -218,13 +218,11 @@ if has_localities:
     )
     show_funnel = report.compared(ind) and centre is not None
     if show_funnel:
+        verdicts = report.locality_verdicts(local, centre, ind)
         local_table = local_table.with_columns(
             pl.Series(
                 "Against the authority (99.8% limits)",
-                [
-                    ui.COMPARISON_LABELS.get(v or "", "") or "–"
-                    for v in report.locality_verdicts(local, centre, ind)
-                ],
+                [ui.COMPARISON_LABELS.get(v or "", "") or "–" for v in verdicts],
                 dtype=pl.String,
             )
         )
@@ -274,7 +272,8 @@ if has_localities:
         local_table,
         key="localities",
         file_name=f"{code}_localities_{period}.csv",
-        caption="Where a locality's interval does not cross the authority's line, the "
+        caption=report.localities_summary(local, centre, ind, authority.name)
+        + " Where a locality's interval does not cross the authority's line, the "
         "difference is unlikely to be chance. "
         + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
     )
@@ -285,7 +284,8 @@ if has_localities:
             local_table,
             key="funnel",
             file_name=f"{code}_funnel_{period}.csv",
-            caption="A locality outside the dotted (99.8%) limits differs from "
+            caption=report.funnel_summary(local["area_name"].to_list(), verdicts)
+            + " A locality outside the dotted (99.8%) limits differs from "
             "the authority by more than chance would explain. Limits as Fingertips draws "
             "them: Wilson score limits of the authority's proportion, or exact Poisson "
             "limits of its rate, at each size.",
@@ -417,7 +417,15 @@ if others is not None and not others.is_empty():
         spine_table,
         key="spine",
         file_name=f"{code}_spine.csv",
-        caption="Rank 1 is the best; tied authorities share the best rank they span. Quartile "
+        caption=report.spine_summary(
+            place,
+            latest["value"],
+            england,
+            ind,
+            name=authority.name,
+            year=published_period,
+        )
+        + " Rank 1 is the best; tied authorities share the best rank they span. Quartile "
         "band A is the best quarter of authorities; a value equal to a cut-point falls in the "
         "quarter below. An indicator with no better direction is neither ranked nor banded "
         "(LAIT's conventions).",

@@ -68,6 +68,12 @@ for tab, summary, by, title, heading in (
             shown,
             key=f"summary_{by}",
             file_name=f"rag_by_{by}_{period}.csv",
+            caption=reports.summary_sentence(
+                summary,
+                "the outcomes"
+                if by == "outcome"
+                else "the plan priorities (an indicator under two priorities counts under each)",
+            ),
         )
         if by == "priority":
             reds = [

@@ -322,3 +322,76 @@ def similar_summary(frame: pl.DataFrame, title: str, decimals: int, unit: str) -
             f"{figure(high['value'], decimals, unit)} in {high['area_name']}"
         )
     return f"{text} {'; '.join(parts)}." if parts else f"{text} no figures."
+
+
+def localities_summary(
+    local: pl.DataFrame, centre: float | None, ind: Indicator, authority: str
+) -> str:
+    """One sentence on a localities chart: the best and worst locality shown (highest and
+    lowest without a better direction), against the authority's figure."""
+    shown = local.drop_nulls("value").sort("value")
+    d, unit = ind.decimals, ind.unit
+    if shown.is_empty():
+        return "Every locality's figure is withheld because the numbers are small."
+    low, high = shown.row(0, named=True), shown.row(-1, named=True)
+    if ind.polarity.value == "low_is_good":
+        ends = f"{low['area_name']} has the best figure ({figure(low['value'], d, unit)}) "
+        ends += f"and {high['area_name']} the worst ({figure(high['value'], d, unit)})"
+    elif ind.polarity.value == "high_is_good":
+        ends = f"{high['area_name']} has the best figure ({figure(high['value'], d, unit)}) "
+        ends += f"and {low['area_name']} the worst ({figure(low['value'], d, unit)})"
+    else:
+        ends = f"{high['area_name']} has the highest figure ({figure(high['value'], d, unit)}) "
+        ends += f"and {low['area_name']} the lowest ({figure(low['value'], d, unit)})"
+    text = f"Of {local.height} localities, {ends}"
+    if centre is not None:
+        text += f"; {authority} as a whole is {figure(centre, d, unit)}"
+    withheld = local.height - shown.height
+    if withheld:
+        text += f"; {withheld} locality figure{'s are' if withheld > 1 else ' is'} withheld"
+    return text + "."
+
+
+def funnel_summary(names: list[str], verdicts: list[str | None]) -> str:
+    """One sentence on a funnel plot: which localities lie outside the 99.8% limits."""
+    outside = [
+        f"{name} ({verdict})"
+        for name, verdict in zip(names, verdicts, strict=True)
+        if verdict not in (None, "similar", "not compared")
+    ]
+    if not outside:
+        return (
+            f"All {len(names)} localities lie within the 99.8% limits: none differs from the "
+            "authority by more than chance would explain."
+        )
+    return (
+        f"{len(outside)} of {len(names)} localities lie outside the 99.8% limits: "
+        + ", ".join(outside)
+        + "."
+    )
+
+
+def spine_summary(
+    place: Spine,
+    value: float | None,
+    england: float | None,
+    ind: Indicator,
+    *,
+    name: str,
+    year: str,
+) -> str:
+    """One sentence on a spine chart: our rank and band among all authorities, and
+    England's figure."""
+    d, unit = ind.decimals, ind.unit
+    if value is None:
+        text = f"{name}'s figure is withheld because the numbers are small"
+    elif place.rank:
+        text = (
+            f"{name}'s {figure(value, d, unit)} ranks {place.rank} of {place.count} "
+            f"authorities (1 is the best; quartile band {place.band})"
+        )
+    else:
+        text = f"{name}'s figure is {figure(value, d, unit)} (not ranked: no better direction)"
+    if england is not None:
+        text += f"; England's in {year} is {figure(england, d, unit)}"
+    return text + "."

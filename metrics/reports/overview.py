@@ -261,3 +261,21 @@ def indicator_download(table: pl.DataFrame, codes: list[str] | None = None) -> p
         .otherwise(pl.lit(""))
         .alias("suppressed"),
     )
+
+
+def summary_sentence(summary: pl.DataFrame, heading: str) -> str:
+    """One sentence on the summary chart (:func:`metrics.queries.rag_summary`): how many
+    indicators are red, amber, green and not rated, how many improve and worsen, and where
+    the most red ones are."""
+    if summary.is_empty():
+        return "No indicators have figures for this quarter."
+    total = {c: int(summary[c].sum()) for c in ("red", "amber", "green", "no_target")}
+    text = (
+        f"Across {heading}: {total['red']} red, {total['amber']} amber, {total['green']} "
+        f"green and {total['no_target']} not rated; {int(summary['improving'].sum())} "
+        f"improving and {int(summary['worsening'].sum())} worsening"
+    )
+    most = summary.sort("red", descending=True, maintain_order=True).row(0, named=True)
+    if most["red"]:
+        text += f". Most red: {most['heading']} ({most['red']})"
+    return text + "."

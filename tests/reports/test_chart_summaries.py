@@ -1,0 +1,68 @@
+"""The sentences that say what a chart shows, made from its figures."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.reports.indicator import Spine, funnel_summary, localities_summary, spine_summary
+from metrics.reports.overview import summary_sentence
+
+
+def test_localities_best_and_worst_follow_the_polarity(catalogue):
+    local = pl.DataFrame({"area_name": ["North", "South", "East"], "value": [20.0, 31.25, None]})
+    low_good = catalogue.indicator["SS01"]  # re-referrals: lower is better
+    text = localities_summary(local, 28.4, low_good, "Westmere")
+    assert text == (
+        "Of 3 localities, North has the best figure (20.0%) and South the worst (31.3%); "
+        "Westmere as a whole is 28.4%; 1 locality figure is withheld."
+    )
+    high_good = catalogue.indicator["BH01"]
+    assert "South has the best figure (31.3%)" in localities_summary(local, None, high_good, "W")
+
+
+def test_funnel_names_those_outside_the_limits():
+    assert funnel_summary(["A", "B", "C"], ["worse", "similar", None]) == (
+        "1 of 3 localities lie outside the 99.8% limits: A (worse)."
+    )
+    assert funnel_summary(["A"], ["similar"]).startswith("All 1 localities lie within")
+
+
+def test_spine_says_rank_band_and_england(catalogue):
+    place = Spine(
+        worst=40.0,
+        best=10.0,
+        lower_band=25.0,
+        upper_band=18.0,
+        rank=140,
+        count=153,
+        band="D",
+        verdict="worse",
+        judged=True,
+        low_is_good=True,
+    )
+    text = spine_summary(
+        place, 28.4, 22.6, catalogue.indicator["SS01"], name="Westmere", year="2024-25"
+    )
+    assert text == (
+        "Westmere's 28.4% ranks 140 of 153 authorities (1 is the best; quartile band D); "
+        "England's in 2024-25 is 22.6%."
+    )
+
+
+def test_summary_counts_and_the_most_red():
+    summary = pl.DataFrame(
+        {
+            "heading": ["Be healthy", "Stay safe"],
+            "indicators": [9, 8],
+            "green": [4, 1],
+            "amber": [1, 2],
+            "red": [4, 3],
+            "no_target": [0, 2],
+            "improving": [6, 3],
+            "worsening": [3, 3],
+        }
+    )
+    assert summary_sentence(summary, "the outcomes") == (
+        "Across the outcomes: 7 red, 3 amber, 5 green and 2 not rated; 9 improving and 6 "
+        "worsening. Most red: Be healthy (4)."
+    )
