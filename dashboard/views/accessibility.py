@@ -32,7 +32,8 @@ control or only a keyboard.
 ## What we have done
 
 Every chart has a table of its figures beside it (a real table, with a caption and header
-cells) and a CSV download; the trend charts also have a sentence that says what they show.
+cells) and a CSV download; most also have a sentence, made from the figures, that says what
+they show.
 The small trend lines in the overview's table are drawn from straight segments and named by
 their figures. Headings are real headings, in order; the menu is headings and links.
 We have also made the text as simple as we can. Colour never carries meaning alone: RAG
@@ -50,7 +51,9 @@ We know some parts are not fully accessible:
   download as CSV beside it); every other table is a real table with a caption and
   headers;
 - charts' hover labels are not announced by every screen reader (each chart has a table
-  instead); only the trend charts have a sentence summing them up so far;
+  instead), and a chart itself has no accessible name of its own; the trend, summary,
+  localities, funnel, spine and similar-authorities charts have a sentence summing them
+  up, the breakdown and data quality charts not yet;
 - board packs are tagged PDF files with a title, a language, headings, alternative text for
   every chart and every chart's table, but they have not been checked against PDF/UA.
 
