@@ -475,7 +475,7 @@ if ind.breakdowns:
         for n, cat in enumerate(dim.categories):
             line = rows.filter(pl.col("breakdown") == f"{dim_code}:{cat.code}")
             fig.add_scatter(
-                x=line["period"],
+                x=[period_label(p) for p in line["period"]],
                 y=line["value"],
                 mode="lines+markers",
                 name=cat.label,
@@ -498,12 +498,21 @@ if ind.breakdowns:
                 .alias(gap),
             )
             wide = wide.join(gaps, on="period", how="left")
-        shown = wide.rename({"period": "Period"})
+        shown = wide.select(
+            pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
+            pl.exclude("period"),
+        )
+        compared = (
+            tuple(next(c.label for c in dim.categories if c.code == g) for g in dim.gap)
+            if dim.gap
+            else None
+        )
         ui.chart_with_table(
             ui.base_layout(fig, title=f"By {dim.label.split(' (')[0].lower()}", y_title=y_title),
             shown,
             key=f"breakdown_{dim_code}",
             file_name=f"{code}_{dim_code}.csv",
+            caption=report.breakdown_summary(rows, compared, ind),
         )
 
 # --- commentary ----------------------------------------------------------------------------

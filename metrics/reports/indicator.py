@@ -14,8 +14,8 @@ import polars as pl
 
 from metrics import queries
 from metrics.catalogue import Catalogue, Indicator
-from metrics.formatting import figure
-from metrics.periods import period_label, previous_period, target_year
+from metrics.formatting import change, figure
+from metrics.periods import period_label, previous_period, sort_key, target_year
 from metrics.stats import (
     baseline_forecast,
     compare_to_benchmark,
@@ -394,4 +394,25 @@ def spine_summary(
         text = f"{name}'s figure is {figure(value, d, unit)} (not ranked: no better direction)"
     if england is not None:
         text += f"; England's in {year} is {figure(england, d, unit)}"
+    return text + "."
+
+
+def breakdown_summary(rows: pl.DataFrame, gap: tuple[str, str] | None, ind: Indicator) -> str:
+    """One sentence on a breakdown chart: each group's figure in the latest period, and the
+    gap between the two the catalogue compares (withheld figures said to be withheld).
+    ``rows`` has category (its label), period and value."""
+    d, unit = ind.decimals, ind.unit
+    if rows.is_empty():
+        return "No figures for these groups of children."
+    latest = max(rows["period"].to_list(), key=sort_key)
+    now = {
+        r["category"]: r["value"]
+        for r in rows.filter(pl.col("period") == latest).iter_rows(named=True)
+    }
+    parts = [f"{c} {'withheld' if v is None else figure(v, d, unit)}" for c, v in now.items()]
+    text = f"In {period_label(latest)}: " + ", ".join(parts)
+    if gap and now.get(gap[0]) is not None and now.get(gap[1]) is not None:
+        text += f"; the gap ({gap[0]} minus {gap[1]}) is " + change(
+            now[gap[0]] - now[gap[1]], d, unit
+        )
     return text + "."

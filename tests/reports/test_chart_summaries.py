@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.reports.indicator import Spine, funnel_summary, localities_summary, spine_summary
+from metrics.reports.indicator import (
+    Spine,
+    breakdown_summary,
+    funnel_summary,
+    localities_summary,
+    spine_summary,
+)
 from metrics.reports.overview import summary_sentence
 
 
@@ -65,4 +71,21 @@ def test_summary_counts_and_the_most_red():
     assert summary_sentence(summary, "the outcomes") == (
         "Across the outcomes: 7 red, 3 amber, 5 green and 2 not rated; 9 improving and 6 "
         "worsening. Most red: Be healthy (4)."
+    )
+
+
+def test_breakdown_says_the_latest_figures_and_the_gap(catalogue):
+    rows = pl.DataFrame(
+        {
+            "category": ["Disadvantaged", "All other pupils", "Disadvantaged", "All other pupils"],
+            "period": ["2023-24", "2023-24", "2024-25", "2024-25"],
+            "value": [40.0, 60.0, 45.0, 65.5],
+        }
+    )
+    text = breakdown_summary(
+        rows, ("Disadvantaged", "All other pupils"), catalogue.indicator["ED01"]
+    )
+    assert text == (
+        "In 2024-25: Disadvantaged 45.0%, All other pupils 65.5%; the gap (Disadvantaged "
+        "minus All other pupils) is −20.5 pts."
     )
