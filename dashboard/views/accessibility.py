@@ -32,8 +32,7 @@ control or only a keyboard.
 ## What we have done
 
 Every chart has a table of its figures beside it (a real table, with a caption and header
-cells) and a CSV download; most also have a sentence, made from the figures, that says what
-they show.
+cells), a sentence made from its figures that says what it shows, and a CSV download.
 The small trend lines in the overview's table are drawn from straight segments and named by
 their figures. Headings are real headings, in order; the menu is headings and links.
 We have also made the text as simple as we can. Colour never carries meaning alone: RAG
@@ -50,10 +49,10 @@ We know some parts are not fully accessible:
   for sorting by any column), which a screen reader reads only in part (the same figures
   download as CSV beside it); every other table is a real table with a caption and
   headers;
-- charts' hover labels are not announced by every screen reader (each chart has a table
-  instead), and a chart itself has no accessible name of its own; the trend, summary,
-  localities, funnel, spine and similar-authorities charts have a sentence summing them
-  up, the breakdown and data quality charts not yet;
+- charts' hover labels are not announced by every screen reader, and a chart itself has no
+  accessible name of its own (each chart has a table of its figures and a sentence, made
+  from them, saying what it shows; the spine and funnel charts' sentences do not describe
+  every authority or locality);
 - board packs are tagged PDF files with a title, a language, headings, alternative text for
   every chart and every chart's table, but they have not been checked against PDF/UA.
 

@@ -8,6 +8,8 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people
+from metrics.periods import period_label
+from metrics.reports import overview as reports
 from metrics.validation.rules import load_rules
 
 catalogue = data.catalogue()
@@ -27,7 +29,7 @@ fig = go.Figure()
 for n, (status, pattern) in enumerate((("accepted", ""), ("superseded", "/"), ("rejected", "x"))):
     if status in wide.columns:
         fig.add_bar(
-            x=wide["period"],
+            x=[period_label(p) for p in wide["period"]],
             y=wide[status],
             name=status.capitalize(),
             marker={
@@ -38,10 +40,19 @@ for n, (status, pattern) in enumerate((("accepted", ""), ("superseded", "/"), ("
 fig.update_layout(barmode="stack")
 ui.chart_with_table(
     ui.base_layout(fig, title="Submissions by quarter and status", y_title="submissions"),
-    wide.rename({"period": "Quarter"}),
+    wide.select(
+        pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Quarter"),
+        pl.exclude("period"),
+    ),
     key="by_quarter",
     file_name="submissions_by_quarter.csv",
-    caption="Superseded: replaced by a later version. Rejected: had errors or "
+    caption=reports.totals_sentence(
+        wide.with_columns(pl.col("period").map_elements(period_label, return_dtype=pl.String)),
+        "period",
+        ["accepted", "superseded", "rejected"],
+        "submissions",
+    )
+    + " Superseded: replaced by a later version. Rejected: had errors or "
     "unexplained warnings.",
 )
 
@@ -79,6 +90,12 @@ ui.chart_with_table(
     ),
     key="by_rule",
     file_name="findings_by_rule.csv",
+    caption=reports.totals_sentence(
+        by_rule.with_columns(pl.format("{} ({})", "rule", "title").alias("rule")),
+        "rule",
+        ["findings"],
+        "findings",
+    ),
 )
 
 st.subheader("By delivery group", anchor=False)
@@ -107,4 +124,10 @@ ui.chart_with_table(
     wide.rename({"group": "Group"}),
     key="by_group",
     file_name="findings_by_group.csv",
+    caption=reports.totals_sentence(
+        wide.rename({"error": "errors", "warning": "warnings"}, strict=False),
+        "group",
+        ["errors", "warnings"],
+        "findings",
+    ),
 )

@@ -99,7 +99,10 @@ with ours:
             table,
             key="trends",
             file_name=f"{code}_trends.csv",
-            caption="Small localities move more from period to period by chance: see the intervals "
+            caption=report.breakdown_summary(
+                series.select(pl.col("area_name").alias("category"), "period", "value"), None, ind
+            )
+            + " Small localities move more from period to period by chance: see the intervals "
             "in the table. "
             + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
         )

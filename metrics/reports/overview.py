@@ -279,3 +279,25 @@ def summary_sentence(summary: pl.DataFrame, heading: str) -> str:
     if most["red"]:
         text += f". Most red: {most['heading']} ({most['red']})"
     return text + "."
+
+
+def totals_sentence(frame: pl.DataFrame, label: str, columns: list[str], noun: str) -> str:
+    """One sentence on a stacked or grouped count chart: the total of each column (``noun``
+    says what is counted) and the row (named by ``label``) with the most.
+
+    >>> totals_sentence(
+    ...     pl.DataFrame({"g": ["A", "B"], "errors": [1, 4], "warnings": [2, 0]}),
+    ...     "g", ["errors", "warnings"], "findings")
+    'In all: 5 errors and 2 warnings (7 findings); the most in B (4).'
+    """
+    present = [c for c in columns if c in frame.columns]
+    if frame.is_empty() or not present:
+        return f"No {noun} yet."
+    totals = [f"{int(frame[c].sum())} {c}" for c in present]
+    said = ", ".join(totals[:-1]) + f" and {totals[-1]}" if len(totals) > 1 else totals[0]
+    each = frame.select(label, pl.sum_horizontal(present).alias("_total"))
+    top = each.sort("_total", descending=True, maintain_order=True).row(0, named=True)
+    return (
+        f"In all: {said} ({int(each['_total'].sum())} {noun}); the most in {top[label]} "
+        f"({int(top['_total'])})."
+    )
