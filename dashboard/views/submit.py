@@ -13,7 +13,7 @@ from dashboard import data, people, state
 from metrics.access import can
 from metrics.findings import by_cause
 from metrics.formatting import change, figure
-from metrics.periods import Quarter, latest_complete_quarter, quarters_between
+from metrics.periods import Quarter, latest_complete_quarter, period_label, quarters_between
 from metrics.templates import template_bytes, template_name
 
 catalogue = data.catalogue()
@@ -33,7 +33,7 @@ def show_history(group: str) -> None:
     else:
         shown = history.select(
             pl.col("id").alias("Submission"),
-            pl.col("period").alias("Quarter"),
+            pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Quarter"),
             pl.col("version").alias("Version"),
             pl.col("status").str.to_uppercase().alias("Status"),
             pl.col("submitted_at").dt.strftime("%d %b %Y %H:%M").alias("Received"),
@@ -237,7 +237,7 @@ else:
                 rows.append(
                     {
                         "Indicator": f"{ind.code} {ind.title}",
-                        "Period": r["period"],
+                        "Period": period_label(r["period"]),
                         "Figure": figure(r["value"], d, unit),
                         "Target": figure(r["target"], d, unit),
                         "RAG": ui.rag_label(r["rag"]),
