@@ -3,7 +3,6 @@ commentary. The indicator and period are in the URL, so a link opens this exact 
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -187,28 +186,7 @@ if has_localities:
         "value", descending=ind.polarity.value != "low_is_good", nulls_last=True
     )
     centre = total["value"][0] if not total.is_empty() else None
-    fig = go.Figure()
-    fig.add_bar(
-        x=local["area_name"],
-        y=local["value"],
-        name="Locality",
-        marker_color=ui.SERIES[4],
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": (local["upper_95"] - local["value"]).to_list(),
-            "arrayminus": (local["value"] - local["lower_95"]).to_list(),
-            "color": "#333333",
-        },
-    )
-    if centre is not None:
-        fig.add_hline(
-            y=centre,
-            line_dash="dash",
-            line_color=ui.AUTHORITY,
-            annotation_text=f"{authority.name} {figure(centre, d, unit)}",
-            annotation_position="top left",
-        )
+    fig = charts.localities_figure(local, centre, authority=authority.name, decimals=d, unit=unit)
     local_table = local.select(
         pl.col("area_name").alias("Locality"),
         *ui.value_columns(d, unit),
@@ -227,35 +205,8 @@ if has_localities:
             )
         )
         limits = report.funnel(centre, local["denominator"].to_list(), ind)
-        sizes = limits.sizes
-        funnel = go.Figure()
-        for level, dash in zip(report.FUNNEL_LEVELS, ("dash", "dot"), strict=True):
-            lo, hi = limits.limits[level]
-            name = f"{level * 100:g}% limits"
-            funnel.add_scatter(
-                x=sizes, y=hi, mode="lines", name=name, line={"color": "#505a5f", "dash": dash}
-            )
-            funnel.add_scatter(
-                x=sizes,
-                y=lo,
-                mode="lines",
-                name=name,
-                showlegend=False,
-                line={"color": "#505a5f", "dash": dash},
-            )
-        funnel.add_hline(
-            y=centre,
-            line_color=ui.AUTHORITY,
-            annotation_text=f"{authority.name} {figure(centre, d, unit)}",
-        )
-        funnel.add_scatter(
-            x=local["denominator"],
-            y=local["value"],
-            mode="markers+text",
-            text=local["area_name"],
-            textposition="top center",
-            name="Localities",
-            marker={"size": 11, "color": ui.SERIES[1], "symbol": "circle"},
+        funnel = charts.funnel_figure(
+            limits, local, centre, authority=authority.name, decimals=d, unit=unit
         )
         funnel_figure = ui.base_layout(
             funnel, title=f"Funnel plot, {period_label(period)}", y_title=y_title, height=420
@@ -330,51 +281,14 @@ if others is not None and not others.is_empty():
     low_good, judged = place.low_is_good, place.judged
     worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
     ours_hidden = latest.get("suppression") is not None
-    fig = go.Figure()
-    fig.add_bar(
-        y=[""],
-        x=[abs(best - worst)],
-        base=[min(worst, best)],
-        orientation="h",
-        marker_color="#dddddd",
-        name=f"{worst_label} to {best_label.lower()} authority",
-        width=0.5,
+    fig = charts.spine_figure(
+        place,
+        england=england,
+        value=latest["value"],
+        england_label=f"England {published_period}",
+        ours_label=f"{authority.name}, {period_label(latest['period'])}",
+        verdict=ui.COMPARISON_LABELS.get(place.verdict or "", ""),
     )
-    fig.add_bar(
-        y=[""],
-        x=[abs(q75 - q25)],
-        base=[min(q25, q75)],
-        orientation="h",
-        marker_color="#a6a6a6",
-        name="25th to 75th percentile",
-        width=0.5,
-    )
-    if england is not None:
-        fig.add_scatter(
-            y=[""],
-            x=[england],
-            mode="markers",
-            name=f"England {published_period}",
-            marker={
-                "symbol": "line-ns-open",
-                "size": 36,
-                "color": ui.BENCHMARK,
-                "line": {"width": 3, "color": ui.BENCHMARK},
-            },
-        )
-    if latest["value"] is not None:
-        fig.add_scatter(
-            y=[""],
-            x=[latest["value"]],
-            mode="markers+text",
-            name=f"{authority.name}, {period_label(latest['period'])}",
-            text=[ui.COMPARISON_LABELS.get(place.verdict or "", "")],
-            textposition="top center",
-            marker={"symbol": "diamond", "size": 18, "color": ui.AUTHORITY},
-        )
-    fig.update_layout(barmode="overlay")
-    if low_good:
-        fig.update_xaxes(autorange="reversed")
     spine_table = pl.DataFrame(
         {
             "Measure": [
@@ -471,16 +385,11 @@ if ind.breakdowns:
         if rows.is_empty():
             continue
         st.subheader(dim.label, anchor=False)
-        fig = go.Figure()
-        for n, cat in enumerate(dim.categories):
-            line = rows.filter(pl.col("breakdown") == f"{dim_code}:{cat.code}")
-            fig.add_scatter(
-                x=[period_label(p) for p in line["period"]],
-                y=line["value"],
-                mode="lines+markers",
-                name=cat.label,
-                line={"color": ui.SERIES[n + 1], "dash": ["solid", "dash", "dot"][n % 3]},
-            )
+        order = {cat.label: n for n, cat in enumerate(dim.categories)}
+        fig = charts.lines_figure(
+            rows.sort(pl.col("category").replace_strict(order, default=99), "period_order"),
+            by="category",
+        )
         shown = rows.with_columns(ui.figure_column("value", d, unit, own=True).alias("shown"))
         wide = shown.pivot(on="category", index="period", values="shown")
         if dim.gap:

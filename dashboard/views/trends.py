@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -71,21 +70,14 @@ with ours:
         st.info("No figures have been accepted for this indicator yet.")
     else:
         d, unit = ind.decimals, ind.unit
-        fig = go.Figure()
-        for n, area in enumerate(areas):
-            line = series.filter(pl.col("area_code") == area)
-            authority = area == catalogue.authority.code
-            fig.add_scatter(
-                x=[period_label(p) for p in line["period"]],
-                y=line["value"],
-                mode="lines+markers",
-                name=catalogue.area[area].name,
-                line={
-                    "color": ui.AUTHORITY if authority else ui.SERIES[(n % 7) + 1],
-                    "width": 4 if authority else 2,
-                    "dash": "solid" if authority else ["dash", "dot", "dashdot"][n % 3],
-                },
-            )
+        fig = charts.lines_figure(
+            series.filter(pl.col("area_code").is_in(areas)).sort(
+                pl.col("area_code").replace_strict({a: n for n, a in enumerate(areas)}),
+                "period",
+            ),
+            by="area_name",
+            emphasise=catalogue.authority.name,
+        )
         table = series.select(
             pl.col("area_name").alias("Area"),
             pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from metrics.formatting import figure
 from metrics.periods import period_label
 from metrics.reports.indicator import Trend
 
@@ -175,6 +176,169 @@ def similar_figure(frame: pl.DataFrame, *, title: str, unit: str) -> go.Figure:
             line=style,
         )
     fig.update_layout(title={"text": title}, yaxis_title=y_title(unit))
+    return fig
+
+
+LOCALITY = "#56B4E9"
+MARKER = "#E69F00"
+
+
+def localities_figure(
+    local: pl.DataFrame, centre: float | None, *, authority: str, decimals: int, unit: str
+) -> go.Figure:
+    """Each locality's figure as a bar with its 95% interval, against the authority's line."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=local["area_name"].to_list(),
+        y=local["value"].to_list(),
+        name="Locality",
+        marker_color=LOCALITY,
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": (local["upper_95"] - local["value"]).to_list(),
+            "arrayminus": (local["value"] - local["lower_95"]).to_list(),
+            "color": "#333333",
+        },
+    )
+    if centre is not None:
+        fig.add_hline(
+            y=centre,
+            line_dash="dash",
+            line_color=AUTHORITY,
+            annotation_text=f"{authority} {figure(centre, decimals, unit)}",
+            annotation_position="top left",
+        )
+    return fig
+
+
+def funnel_figure(
+    limits, local: pl.DataFrame, centre: float, *, authority: str, decimals: int, unit: str
+) -> go.Figure:
+    """A funnel plot: the control limits (:func:`metrics.reports.indicator.funnel`) around
+    the authority's figure, and each locality by its size."""
+    fig = go.Figure()
+    for level, dash in zip(sorted(limits.limits), ("dash", "dot"), strict=True):
+        lo, hi = limits.limits[level]
+        name = f"{level * 100:g}% limits"
+        fig.add_scatter(
+            x=list(limits.sizes),
+            y=list(hi),
+            mode="lines",
+            name=name,
+            line={"color": "#505a5f", "dash": dash},
+        )
+        fig.add_scatter(
+            x=list(limits.sizes),
+            y=list(lo),
+            mode="lines",
+            name=name,
+            showlegend=False,
+            line={"color": "#505a5f", "dash": dash},
+        )
+    fig.add_hline(
+        y=centre,
+        line_color=AUTHORITY,
+        annotation_text=f"{authority} {figure(centre, decimals, unit)}",
+    )
+    fig.add_scatter(
+        x=local["denominator"].to_list(),
+        y=local["value"].to_list(),
+        mode="markers+text",
+        text=local["area_name"].to_list(),
+        textposition="top center",
+        name="Localities",
+        marker={"size": 11, "color": MARKER, "symbol": "circle"},
+    )
+    fig.update_xaxes(title="denominator (size)")
+    return fig
+
+
+def spine_figure(
+    place,
+    *,
+    england: float | None,
+    value: float | None,
+    england_label: str,
+    ours_label: str,
+    verdict: str,
+) -> go.Figure:
+    """A spine chart (:class:`metrics.reports.indicator.Spine`): the range of all
+    authorities, their middle half, England and our figure; worst on the left where the
+    indicator has a better direction."""
+    worst, best, q25, q75 = place.worst, place.best, place.lower_band, place.upper_band
+    worst_label, best_label = ("Worst", "Best") if place.judged else ("Lowest", "Highest")
+    fig = go.Figure()
+    fig.add_bar(
+        y=[""],
+        x=[abs(best - worst)],
+        base=[min(worst, best)],
+        orientation="h",
+        marker_color="#dddddd",
+        name=f"{worst_label} to {best_label.lower()} authority",
+        width=0.5,
+    )
+    fig.add_bar(
+        y=[""],
+        x=[abs(q75 - q25)],
+        base=[min(q25, q75)],
+        orientation="h",
+        marker_color="#a6a6a6",
+        name="25th to 75th percentile",
+        width=0.5,
+    )
+    if england is not None:
+        fig.add_scatter(
+            y=[""],
+            x=[england],
+            mode="markers",
+            name=england_label,
+            marker={
+                "symbol": "line-ns-open",
+                "size": 36,
+                "color": BENCHMARK,
+                "line": {"width": 3, "color": BENCHMARK},
+            },
+        )
+    if value is not None:
+        fig.add_scatter(
+            y=[""],
+            x=[value],
+            mode="markers+text",
+            name=ours_label,
+            text=[verdict],
+            textposition="top center",
+            marker={"symbol": "diamond", "size": 18, "color": AUTHORITY},
+        )
+    fig.update_layout(barmode="overlay")
+    if place.low_is_good:
+        fig.update_xaxes(autorange="reversed")
+    return fig
+
+
+SERIES = ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
+
+
+def lines_figure(frame: pl.DataFrame, *, by: str, emphasise: str | None = None) -> go.Figure:
+    """One line per value of column ``by`` (groups of children, or areas) over the periods
+    of ``frame`` (period, value), in the order they first appear; the line named
+    ``emphasise`` (the authority) drawn thick in the authority's colour."""
+    fig = go.Figure()
+    names = list(dict.fromkeys(frame[by].to_list()))
+    for n, name in enumerate(names):
+        line = frame.filter(pl.col(by) == name)
+        own = name == emphasise
+        fig.add_scatter(
+            x=[period_label(p) for p in line["period"]],
+            y=line["value"].to_list(),
+            mode="lines+markers",
+            name=name,
+            line={
+                "color": AUTHORITY if own else SERIES[n % len(SERIES)],
+                "width": 4 if own else 2,
+                "dash": "solid" if own else ["dash", "dot", "dashdot", "solid"][n % 4],
+            },
+        )
     return fig
 
 
