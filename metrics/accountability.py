@@ -514,6 +514,30 @@ def board_pack(
 
 # --- accountability health -----------------------------------------------------------------
 
+HEALTH_ORDERS = {
+    "group": "Group, A to Z",
+    "returns": "Returns late or missing, most first",
+    "commentary": "Commentary needed, most first",
+    "challenges": "Challenges overdue, most first",
+    "actions": "Actions overdue or at risk, most first",
+}
+"""The orders the board may read the accountability health table in."""
+
+
+def sort_health(record: pl.DataFrame, order: str) -> pl.DataFrame:
+    """The health table (:func:`health`) in one of :data:`HEALTH_ORDERS` (ties by group)."""
+    keys = {
+        "group": [],
+        "returns": [pl.col("returns_late") + pl.col("returns_missing")],
+        "commentary": [pl.col("commentary_needed")],
+        "challenges": [pl.col("challenges_overdue")],
+        "actions": [pl.col("actions_overdue") + pl.col("actions_at_risk")],
+    }[order]
+    if not keys:
+        return record.sort("group")
+    return record.sort([*keys, pl.col("group")], descending=[True] * len(keys) + [False])
+
+
 ON_TIME = ("submitted", "nothing due")
 
 

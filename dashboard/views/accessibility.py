@@ -31,8 +31,9 @@ control or only a keyboard.
 
 ## What we have done
 
-Every chart has a table of its figures beside it (a real table, with a caption and header
-cells), a sentence made from its figures that says what it shows, and a CSV download.
+Every table is a real table, with a caption and header cells; wide ones scroll in a region
+a keyboard can reach. Every chart has a table of its figures beside it, a sentence made
+from its figures that says what it shows, and a CSV download.
 The small trend lines in the overview's table are drawn from straight segments and named by
 their figures. Headings are real headings, in order; the menu is headings and links.
 We have also made the text as simple as we can. Colour never carries meaning alone: RAG
@@ -45,10 +46,6 @@ and tabs included, so nobody has to repeat many clicks.
 
 We know some parts are not fully accessible:
 
-- the board's table of accountability health by group is drawn as a grid on a canvas (kept
-  for sorting by any column), which a screen reader reads only in part (the same figures
-  download as CSV beside it); every other table is a real table with a caption and
-  headers;
 - charts' hover labels are not announced by every screen reader, and a chart itself has no
   accessible name of its own (each chart has a table of its figures and a sentence, made
   from them, saying what it shows; the spine and funnel charts' sentences do not describe
@@ -91,9 +88,10 @@ The content listed below is non-accessible for the following reasons.
 
 **Non-compliance with the accessibility regulations**
 
-- The accountability health table, drawn as a canvas grid, does not expose every cell and
-  header to assistive technology. This fails WCAG 2.2 success criterion 1.3.1 (info and
-  relationships). We plan to replace it with a real table with its own sorting.
+- Charts (drawn with Plotly) have no accessible name of their own and their hover labels
+  are not announced by every screen reader. This fails WCAG 2.2 success criterion 1.1.1
+  (non-text content) for the chart itself; the same figures are in the table and the
+  sentence beside each chart.
 
 **Disproportionate burden**: we are not claiming disproportionate burden for anything.
 

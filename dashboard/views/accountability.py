@@ -12,7 +12,7 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.access import NotPermitted, can
-from metrics.accountability import ACTION_STATUSES, MEETING_KINDS
+from metrics.accountability import ACTION_STATUSES, HEALTH_ORDERS, MEETING_KINDS, sort_health
 from metrics.reports.deep_dive import AUDIENCES
 from metrics.reports.pdf import PrintError
 
@@ -90,8 +90,11 @@ st.header("Each group's record", divider="gray")
 record = data.accountability_health(me, on=date.today())
 if chosen:
     record = record.filter(pl.col("group_code") == chosen)
-st.dataframe(
-    record.select(
+order = state.choice(
+    "health_sort", list(HEALTH_ORDERS), label="Sort by", format_func=HEALTH_ORDERS.get
+)
+ui.table(
+    sort_health(record, order).select(
         pl.col("group").alias("Group"),
         pl.format("{} of {}", "returns_on_time", "returns_due").alias("Returns on time"),
         pl.col("returns_late").alias("Returns late"),
@@ -105,13 +108,11 @@ st.dataframe(
         pl.col("actions_at_risk").alias("Actions at risk or off track"),
         pl.col("actions_overdue").alias("Actions overdue"),
     ),
-    hide_index=True,
-    key="health",
+    "Each delivery group's accountability record",
 )
 st.caption(
     "Returns over the last four quarters due; commentary still needed on the group's "
-    "indicators on the board's exception list; challenges and actions as they stand. "
-    "Sort by any column."
+    "indicators on the board's exception list; challenges and actions as they stand."
 )
 owing = record.filter(pl.col("owes") != "")
 coming = record["next_meeting"][0] if record.height else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from metrics.store import Store
 from tests.dashboard.test_pages import frame_with, page
+from tests.helpers import html_tables
 
 
 def form_button(at, label):
@@ -134,3 +135,15 @@ def test_the_board_writes_a_deep_dive(app_db):
     assert not at.exception, at.exception
     assert "Care leavers" in set(frame_with(at, "Deep dive")["Deep dive"])
     assert any(b.label == "Make the deep dive" for b in at.button)
+
+
+def test_the_health_table_is_a_real_table_sorted_as_the_link_asks(app_db, catalogue):
+    at = page("accountability", health_sort="returns", **{"as": "board"})
+    table = next(t for t in html_tables(at) if t["caption"].endswith("accountability record"))
+    frame = table["frame"]
+    assert len(frame) == len(catalogue.groups) and set(table["scopes"]) == {"col", "row"}
+    behind = (frame["Returns late"] + frame["Returns missing"]).to_list()
+    assert behind == sorted(behind, reverse=True) and behind[0] > 0
+    names = page("accountability", health_sort="group", **{"as": "board"})
+    shown = next(t for t in html_tables(names) if t["caption"].endswith("accountability record"))
+    assert list(shown["frame"]["Group"]) == sorted(g.name for g in catalogue.groups)
