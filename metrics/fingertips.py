@@ -20,8 +20,8 @@ from metrics.published import (
     PublishedDataError,
     authorities,
     period_end,
+    published_frame,
 )
-from metrics.reading import parse_numbers
 
 REQUIRED = {
     "indicatorid": "IndicatorID",
@@ -168,17 +168,4 @@ def read_fingertips(
             f"{path.name}: no England, region or upper-tier authority rows for indicator "
             f"{indicator_id} (export 'Counties & UAs' with their England and region values)"
         )
-    out = pl.DataFrame(
-        rows,
-        schema_overrides={
-            "numerator_text": pl.String,
-            "denominator_text": pl.String,
-            "old_la_code": pl.String,
-            "symbol": pl.String,
-        },
-    )
-    return out.with_columns(
-        value=parse_numbers("value_text"),
-        numerator=parse_numbers("numerator_text"),
-        denominator=parse_numbers("denominator_text"),
-    ).drop("value_text", "numerator_text", "denominator_text")
+    return published_frame(rows)

@@ -197,6 +197,13 @@ def _map_rows(
                 "symbol": raw.lower() if raw.lower() in SYMBOLS else None,
             }
         )
+    return published_frame(rows)
+
+
+def published_frame(rows: list[dict]) -> pl.DataFrame:
+    """Published rows read from any layout (period, time_period, level, area_code,
+    old_la_code, area_name, value_text, numerator_text, denominator_text, symbol) as the
+    frame the store takes, their figures parsed as numbers."""
     out = pl.DataFrame(
         rows,
         schema_overrides={

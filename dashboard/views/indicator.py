@@ -346,30 +346,26 @@ if others is not None and not others.is_empty():
     )
     st.subheader("Statistical neighbours", anchor=False)
     near = report.named_neighbours(
-        others,
-        data.neighbour_list(me),
-        latest["value"],
-        polarity=ind.polarity.value,
-        method=method,
+        others, data.neighbour_list(me), latest["value"], polarity=ind.polarity.value
     )
-    st.table(
-        near.table.select(
+    ui.table(
+        near.select(
             pl.col("neighbour").alias("Neighbour"),
             pl.col("authority").alias("Authority"),
             ui.figure_column("value", d, unit).alias(f"Value ({published_period})"),
             pl.col("rank").cast(pl.String).fill_null("–").alias("Rank among authorities"),
             pl.col("band").fill_null("–").alias("Quartile band"),
-        )
-        .to_pandas()
-        .set_index("Neighbour")
+        ),
+        f"{authority.name}'s statistical neighbours, {published_period}",
     )
     st.caption(
-        f"The {len(near.table)} authorities most like {authority.name} in DfE's statistical "
-        f"neighbour model, nearest first. Their average is the {near.method} of the "
-        f"{near.with_value} with a published figure: {figure(near.average, d, unit)}"
+        f"The {near.height} authorities most like {authority.name} in DfE's statistical "
+        f"neighbour model, nearest first. Their average is the {method} of the "
+        f"{bench.get('neighbours_n') or 0} with a published figure: "
+        f"{figure(bench.get('neighbours'), d, unit)}"
         + (
             " (the middle value, so one unusual neighbour does not move it)."
-            if near.method == "median"
+            if method == "median"
             else " (the mean)."
         )
     )

@@ -122,45 +122,32 @@ def spine(
     )
 
 
-@dataclass(frozen=True)
-class Neighbours:
-    """The authority's statistical neighbours on one indicator, named."""
-
-    table: pl.DataFrame
-    """One row per neighbour in the model's order: model rank, authority, published value,
-    rank among all authorities, quartile band."""
-    average: float | None
-    method: str
-    """median or mean (the catalogue's ``neighbour_average``)."""
-    with_value: int
-
-
 def named_neighbours(
-    others: pl.DataFrame, neighbours: list[str], value: float | None, *, polarity: str, method: str
-) -> Neighbours:
+    others: pl.DataFrame, neighbours: list[str], value: float | None, *, polarity: str
+) -> pl.DataFrame:
     """Each of the authority's neighbours (old codes, in the model's order) with its value in
-    ``others`` (every authority's published figures: old_la_code, area_name, value), its rank
-    and quartile band among all authorities and the authority itself (as the spine chart
-    ranks), and the neighbours' average by ``method``."""
+    ``others`` (every authority's published figures: old_la_code, area_name, value), and its
+    rank and quartile band among all authorities and the authority itself (as the spine chart
+    ranks): neighbour, authority, value, rank, band. The neighbours' average is the
+    benchmarks' (:func:`metrics.queries.benchmark_series`), not worked out again here."""
     everyone = [*others["value"].to_list(), value]
     all_ranks = ranks(everyone, polarity=polarity)
     cuts = quartile_cut_points(everyone)
-    by_code = {r["old_la_code"]: r for r in others.iter_rows(named=True)}
+    found = {r["old_la_code"]: (n, r) for n, r in enumerate(others.iter_rows(named=True))}
     rows = []
     for number, code in enumerate(neighbours, start=1):
-        found = by_code.get(code)
-        shown = found["value"] if found else None
-        position = others["old_la_code"].to_list().index(code) if found else None
+        position, row = found.get(code, (None, None))
+        shown = row["value"] if row else None
         rows.append(
             {
                 "neighbour": number,
-                "authority": found["area_name"] if found else f"authority {code}",
+                "authority": row["area_name"] if row else f"authority {code}",
                 "value": shown,
                 "rank": all_ranks[position] if position is not None else None,
-                "band": quartile_band(shown, cuts, polarity=polarity) if found else None,
+                "band": quartile_band(shown, cuts, polarity=polarity) if row else None,
             }
         )
-    table = pl.DataFrame(
+    return pl.DataFrame(
         rows,
         schema={
             "neighbour": pl.Int64,
@@ -170,11 +157,6 @@ def named_neighbours(
             "band": pl.String,
         },
     )
-    values = [v for v in table["value"].to_list() if v is not None]
-    average = None
-    if values:
-        average = float(np.median(values)) if method == "median" else float(np.mean(values))
-    return Neighbours(table=table, average=average, method=method, with_value=len(values))
 
 
 def turn_the_curve(series: pl.DataFrame, ind: Indicator, *, ahead: int = 4) -> pl.DataFrame:
