@@ -673,30 +673,23 @@ def similar_authorities(store: Store, catalogue: Catalogue, indicator: str) -> p
     }
     if not home:
         return pl.DataFrame(schema=columns)
-    frame = store.frame(
-        "SELECT p.period, p.area_name, p.value, 'neighbour' AS role, n.rank "
+    # the average is worked out in SQL by the catalogue's method, as neighbour_average does
+    neighbours = (
         "FROM neighbours n JOIN published_values p "
         "ON p.old_la_code = n.neighbour_old_la_code AND p.level = 'local authority' "
-        "WHERE n.old_la_code = ? AND p.indicator_code = ? "
+        "WHERE n.old_la_code = ? AND p.indicator_code = ?"
+    )
+    frame = store.frame(
+        f"SELECT p.period, p.area_name, p.value, 'neighbour' AS role, n.rank {neighbours} "
+        f"UNION ALL SELECT p.period, 'Neighbours ({method})', {method}(p.value), 'average', "
+        f"11 {neighbours} GROUP BY p.period "
         "UNION ALL SELECT period, 'England', value, 'england', 0 FROM published_values "
         "WHERE indicator_code = ? AND level = 'national' ORDER BY period, rank",
-        [home, indicator, indicator],
+        [home, indicator, home, indicator, indicator],
     )
     if frame.is_empty():
         return pl.DataFrame(schema=columns)
-    frame = frame.cast(columns)
-    average = (
-        frame.filter(pl.col("role") == "neighbour")
-        .group_by("period")
-        .agg(getattr(pl.col("value"), method)().alias("value"))
-        .with_columns(
-            area_name=pl.lit(f"Neighbours ({method})"),
-            role=pl.lit("average"),
-            rank=pl.lit(11, dtype=pl.Int64),
-        )
-        .select(list(columns))
-    )
-    return pl.concat([frame, average.cast(columns)]).sort("period", "rank")
+    return frame.cast(columns)
 
 
 def published_series(

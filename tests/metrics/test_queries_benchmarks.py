@@ -141,3 +141,15 @@ def test_comparisons_with_england_at_both_levels_and_with_neighbours(demo_db, ca
             assert row[column] == expected, (row["indicator_code"], column)
             seen.add(expected)
     assert {"similar", "worse"} <= seen  # the demo has both kinds of answer
+
+
+def test_similar_authorities_average_is_the_neighbours_median_each_year(demo_db, catalogue):
+    import statistics
+
+    with Store(demo_db, read_only=True) as store:
+        frame = queries.similar_authorities(store, catalogue, "CC01")
+    for (period,), year in frame.group_by("period"):
+        named = year.filter(pl.col("role") == "neighbour")["value"].drop_nulls().to_list()
+        average = year.filter(pl.col("role") == "average")["value"].to_list()
+        assert average == [pytest.approx(statistics.median(named))], period
+        assert year.filter(pl.col("role") == "england").height == 1
