@@ -6,8 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import people
+from dashboard import components, people
 from metrics.access import Role, can
+from metrics.services import StoreError
 
 st.set_page_config(
     page_title="Partnership Outcomes",
@@ -79,8 +80,19 @@ PAGES = {
 # The sidebar's navigation comes first; Streamlit's own sectioned menu puts its list items
 # inside other elements, which screen readers cannot follow as a list (axe: list,
 # listitem), so the menu here is headings and links.
+
+
+def database_failed(exc: StoreError) -> None:
+    """The database file itself failed (damaged, or its disk full): say so, and stop."""
+    st.error(f"The page could not be shown. {components.plain(exc)}")
+    st.stop()
+
+
 menu = st.sidebar.container()
-me = people.establish()  # who is using the app (or a page saying why no one may)
+try:
+    me = people.establish()  # who is using the app (or a page saying why no one may)
+except StoreError as exc:
+    database_failed(exc)
 # each person is offered the pages their role can use (each page checks again for itself)
 hidden = {
     "submit": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
@@ -99,4 +111,7 @@ with menu:
             st.subheader(section, anchor=False)
             for page in pages:
                 st.page_link(page)
-current.run()
+try:
+    current.run()
+except StoreError as exc:
+    database_failed(exc)

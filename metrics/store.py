@@ -71,11 +71,15 @@ def _is_app(pid: int) -> bool:
     return b"streamlit" in command
 
 
+_FULL = ("no space left", "disk full", "not enough space")
+_DAMAGED = ("corrupt", "checksum", "invalid database", "not a valid")
+
+
 def describe_error(exc: duckdb.Error, path: Path) -> str:
     """A DuckDB failure as a person can act on it (the library's text kept at the end)."""
     text = str(exc).split("\n")[0]
     lower = text.lower()
-    if "no space left" in lower or "disk full" in lower or "not enough space" in lower:
+    if any(word in lower for word in _FULL):
         return (
             f"The disk holding {path} is full, so the change was not saved (nothing was "
             "changed). Free some space and try again."
@@ -90,12 +94,25 @@ def describe_error(exc: duckdb.Error, path: Path) -> str:
             "(or the other command) and run this again, or do the same in the app "
             "(Submit a return checks and stores a return; every table has a CSV download)."
         )
-    if any(word in lower for word in ("corrupt", "checksum", "invalid database", "not a valid")):
+    if any(word in lower for word in _DAMAGED):
         return (
             f"The database {path} is damaged ({text}). Restore it from the latest backup; "
             "nothing was changed."
         )
     return f"The database {path} could not complete the change ({text}); nothing was changed."
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """A read from the database file: a fault of the file itself (a damaged block, a full
+    disk) becomes a :class:`StoreError` that says what to do, as it does for a write. Any
+    other DuckDB error is a fault in this program and is raised as it is."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        if any(word in str(exc).lower() for word in _FULL + _DAMAGED):
+            raise StoreError(describe_error(exc, path)) from exc
+        raise
 
 
 class UnexplainedWarnings(StoreError):
@@ -456,14 +473,16 @@ class Store:
         """Run a read query and return a Polars frame."""
         cur = self._con.cursor()
         try:
-            return cur.sql(query, params=params or []).pl()
+            with reading(self.path):
+                return cur.sql(query, params=params or []).pl()
         finally:
             cur.close()
 
     def scalar(self, query: str, params: list[Any] | None = None) -> Any:
         cur = self._con.cursor()
         try:
-            row = cur.execute(query, params or []).fetchone()
+            with reading(self.path):
+                row = cur.execute(query, params or []).fetchone()
             return None if row is None else row[0]
         finally:
             cur.close()
@@ -576,7 +595,8 @@ class Store:
         (so the newest wins)."""
         cur = self._con.cursor()
         try:
-            return self._previous_explanations(cur, group, period)
+            with reading(self.path):
+                return self._previous_explanations(cur, group, period)
         finally:
             cur.close()
 
@@ -1274,7 +1294,8 @@ class StoreAsAt:
         try:
             for name, relation in self._relations.items():
                 cur.register(name, relation)
-            return cur.sql(query, params=params or []).pl()
+            with reading(self.path):
+                return cur.sql(query, params=params or []).pl()
         finally:
             cur.close()
 

@@ -84,6 +84,12 @@ def test_two_sessions_checking_at_once_each_get_their_own_verdict(server, catalo
                 )
                 page.get_by_text("Checked:").wait_for(timeout=120_000)
                 wait_for_app(page)
+                # the verdict's own element, drawn once its part of the page's script loads
+                verdict = {
+                    "clean": page.get_by_text("No problems found"),
+                    "leaky": page.locator("[data-testid='stTable']"),
+                }[name]
+                verdict.first.wait_for(timeout=60_000)
                 seen[name] = page.locator("body").inner_text()
                 screenshot(page, f"concurrent_{name}")
                 browser.close()
@@ -112,6 +118,7 @@ def test_warnings_of_one_rule_are_explained_once_or_one_by_one(server, page, cat
     open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={period}")
     upload(page, path, "Checked: 0 errors, 2 warnings")
     boxes = page.locator("textarea")
+    boxes.first.wait_for(timeout=60_000)
     assert boxes.count() == 1  # one explanation for both rows
     assert "W01 on 2 rows" in page.get_by_text("W01 on 2 rows").first.inner_text()
     page.get_by_text("Explain each W01 warning separately").click()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import duckdb
 import pytest
@@ -248,3 +248,89 @@ def test_a_second_command_waits_for_the_first_then_runs(tmp_path, catalogue):
     assert any("in use by another command; waiting" in line for line in said), said
     assert second.returncode == 0, "".join(said) + rest
     assert "Return accepted" in out
+
+
+def cli_in_process(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real filesystem of 8 MiB (tmpfs, mounted for the test), so the disk really fills."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small filesystem here: {mounted.stderr.decode()[:200]}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_really_full_disk_is_a_clear_error_with_exit_3_and_loses_nothing(
+    small_disk, tmp_path, catalogue, capsys
+):
+    db = small_disk / "outcomes.duckdb"
+    first, second = tmp_path / "q1.csv", tmp_path / "q2.csv"
+    first.write_bytes(csv_bytes(good_return(catalogue, GROUP, "2025-26-Q1")))
+    second.write_bytes(csv_bytes(good_return(catalogue, GROUP, "2025-26-Q2")))
+    args = ["--group", GROUP, "--db", str(db)]
+    assert cli_in_process(capsys, "ingest", str(first), *args, "--period", "2025-26-Q1")[0] == 0
+    with Store(db) as s:
+        before = snapshot(s)
+    filler = small_disk / "filler"
+    with filler.open("wb", buffering=0) as out, suppress(OSError):  # fill the disk
+        while True:
+            out.write(b"\0" * 65536)
+    code, err = cli_in_process(capsys, "ingest", str(second), *args, "--period", "2025-26-Q2")
+    assert code == 3, err
+    assert "is full" in err and "Free some space" in err and "Traceback" not in err
+    filler.unlink()
+    with Store(db) as s:  # nothing half-written, and the next try goes through
+        assert same(before, snapshot(s))
+    assert cli_in_process(capsys, "ingest", str(second), *args, "--period", "2025-26-Q2")[0] == 0
+
+
+def damaged_copies(db, folder):
+    """Copies of ``db`` with 64 bytes overwritten at the start of each of its headers and
+    blocks (DuckDB writes three 4 KiB headers, then blocks of 256 KiB)."""
+    with duckdb.connect(str(db)) as con:  # everything written is in the file, not its log
+        con.execute("CHECKPOINT")
+    data = db.read_bytes()
+    starts = [0, 4096, 8192, *range(12288, len(data), 262144)]
+    for start in starts:
+        copy = bytearray(data)
+        copy[start + 8 : start + 72] = bytes((i * 37 + 11) % 256 for i in range(64))
+        path = folder / f"damaged-at-{start}.duckdb"
+        path.write_bytes(bytes(copy))
+        yield start, path
+
+
+def test_a_damaged_block_anywhere_is_a_clear_error_with_exit_3(tmp_path, catalogue, capsys):
+    """Whichever header or block is damaged, a command either works (the block was not
+    needed) or says the database is damaged and exits 3: never a fault, never a traceback."""
+    db = tmp_path / "outcomes.duckdb"
+    path = tmp_path / "q1.csv"
+    path.write_bytes(csv_bytes(good_return(catalogue, GROUP, "2025-26-Q1")))
+    assert (
+        main(["ingest", str(path), "--group", GROUP, "--period", "2025-26-Q1", "--db", str(db)])
+        == 0
+    )
+    capsys.readouterr()
+    outcomes = {}
+    for start, damaged in damaged_copies(db, tmp_path):
+        code, err = cli_in_process(
+            capsys, "export", "--db", str(damaged), "--out", str(tmp_path / "x.csv")
+        )
+        outcomes[start] = code
+        assert code in (0, 3), (start, err)
+        assert "Traceback" not in err and "fault in this program" not in err
+        if code == 3:
+            assert f"The database {damaged} is damaged" in err and "backup" in err
+    # the file's headers are always read; damage in a data block is found when it is read
+    assert outcomes[0] == outcomes[4096] == 3
+    assert any(code == 3 for start, code in outcomes.items() if start > 12288), outcomes

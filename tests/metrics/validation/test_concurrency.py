@@ -1,61 +1,79 @@
 """Validations running at once in threads (as Streamlit sessions do) each get exactly the
-verdict they would get alone."""
+verdict they would get alone: clean and faulty returns, a child's identifier, warnings
+against the group's history, and a workbook (read in its child process)."""
 
 from __future__ import annotations
 
 import threading
 
+import polars as pl
+
 from metrics.findings import Finding
+from metrics.periods import Quarter
+from metrics.templates import template_bytes
 from tests.helpers import check, csv_bytes, good_return, set_cell
+from tests.metrics.validation.test_rules import _history
 
 THREADS = 4
-ROUNDS = 3
+ROUNDS = 8
+"""Each case is validated ROUNDS times in all, spread over the threads."""
 
 
 def verdict(findings: list[Finding]) -> list[tuple]:
     return [(f.rule, f.severity.value, f.row, f.column, f.value, f.message) for f in findings]
 
 
-def returns(catalogue) -> list[tuple[str, str, bytes]]:
-    hcp = good_return(catalogue, "HCP", "2025-26-Q2")
+def cases(catalogue) -> list[tuple[str, str, bytes, pl.DataFrame | None]]:
+    """(group, period, file, history)."""
+    hcp = good_return(catalogue, "HCP", "2025-26-Q3")
     yjs = good_return(catalogue, "YJS", "2025-26-Q2")
+    jumped = _history(hcp, "2025-26-Q2", 0.5)  # BH01 was half as high last quarter: W01
+    blank_book = template_bytes(catalogue, "HCP", Quarter.parse("2025-26-Q3"), "xlsx")
     return [
-        ("HCP", "2025-26-Q2", csv_bytes(hcp)),
-        ("HCP", "2025-26-Q2", csv_bytes(set_cell(hcp, 1, "commentary", "UPN A123456789012"))),
-        ("HCP", "2025-26-Q2", csv_bytes(set_cell(hcp, 2, "numerator", "abc"))),
-        ("YJS", "2025-26-Q2", csv_bytes(yjs)),
-        ("YJS", "2025-26-Q2", csv_bytes(set_cell(yjs, 0, "area_code", "E05999999"))),
+        ("HCP", "2025-26-Q3", csv_bytes(hcp), None),
+        ("HCP", "2025-26-Q3", csv_bytes(set_cell(hcp, 1, "commentary", "UPN A123456789012")), None),
+        ("HCP", "2025-26-Q3", csv_bytes(set_cell(hcp, 2, "numerator", "abc")), None),
+        ("HCP", "2025-26-Q3", csv_bytes(hcp), jumped),
+        ("YJS", "2025-26-Q2", csv_bytes(yjs), None),
+        ("YJS", "2025-26-Q2", csv_bytes(set_cell(yjs, 0, "area_code", "E05999999")), None),
+        ("HCP", "2025-26-Q3", blank_book, None),
     ]
 
 
 def test_concurrent_validations_match_sequential(catalogue):
-    cases = returns(catalogue)
-    alone = [
-        verdict(check(catalogue, data, group, period).findings) for group, period, data in cases
-    ]
-    assert alone[0] == [] and alone[3] == []  # the clean ones are clean
+    work = cases(catalogue)
+
+    def run(index: int) -> list[tuple]:
+        group, period, data, history = work[index]
+        return verdict(check(catalogue, data, group, period, history=history).findings)
+
+    alone = [run(i) for i in range(len(work))]
+    # each case gets the verdict it should, so a difference below means interference
+    assert alone[0] == [] and alone[4] == []
     assert {v[0] for v in alone[1]} == {"C17"} and {v[0] for v in alone[2]} == {"C08"}
+    assert {v[0] for v in alone[3]} == {"W01"} and {v[0] for v in alone[5]} == {"C04", "C16"}
+    assert {v[0] for v in alone[6]} == {"C10"}  # the blank template: figures missing
 
     results: list[tuple[int, list[tuple]]] = []
     failures: list[BaseException] = []
     start = threading.Barrier(THREADS)
+    total = ROUNDS * len(work)
 
-    def work(offset: int) -> None:
+    def worker(offset: int) -> None:
         start.wait()
-        for n in range(ROUNDS * len(cases) // THREADS + 1):
-            index = (offset + n) % len(cases)
-            group, period, data = cases[index]
+        for n in range(offset, total, THREADS):
+            index = n % len(work)
             try:
-                results.append((index, verdict(check(catalogue, data, group, period).findings)))
+                results.append((index, run(index)))
             except BaseException as exc:  # recorded, then asserted below
                 failures.append(exc)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(THREADS)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=600)
+        thread.join(timeout=900)
     assert not failures, failures[:3]
-    assert len(results) >= ROUNDS * len(cases)
+    assert len(results) == total
     differing = [index for index, found in results if found != alone[index]]
     assert differing == [], f"{len(differing)} of {len(results)} verdicts differed"
