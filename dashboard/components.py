@@ -20,15 +20,11 @@ from metrics.formatting import (  # noqa: F401  (labels re-exported for pages)
     interval,
     rag_label,
 )
+
+# One accessible palette (Okabe-Ito), defined once in metrics.reports.charts. Colour never
+# carries meaning alone: RAG has a symbol and a word, lines have labels and dash styles.
 from metrics.reports.charts import RAG_COLOURS  # noqa: F401  (for pages)
 from metrics.reports.tables import frame_table
-
-# One accessible palette (Okabe-Ito), defined once. Colour never carries meaning alone:
-# RAG has a symbol and a word, lines have labels and dash styles.
-AUTHORITY = "#0072B2"
-TARGET = "#D55E00"
-BENCHMARK = "#000000"
-SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442"]
 
 
 def _withheld() -> pl.Expr:
@@ -190,17 +186,27 @@ def chart_with_table(
     *,
     key: str,
     file_name: str,
-    caption: str | None = None,
+    summary: str,
+    note: str | None = None,
 ) -> None:
-    """A chart, with the same figures as an accessible table and a CSV download beside it."""
+    """A chart, with the same figures as an accessible table and a CSV download beside it.
+
+    ``summary`` is one sentence made from the chart's figures: with the title it is the
+    chart's accessible name, and it stands under the chart for everyone, followed by
+    ``note`` (how to read the chart, where it needs saying)."""
     title = fig.layout.title.text or "Chart"
     chart_tab, table_tab = st.tabs(["Chart", "Table"])
     with chart_tab:
-        st.plotly_chart(fig, key=f"{key}_chart", theme=None, config={"displaylogo": False})
+        st.plotly_chart(
+            fig,
+            key=f"{key}_chart",
+            theme=None,
+            config={"displaylogo": False},
+            alt=f"{title}. {summary}",
+        )
     with table_tab:
         table(table_, f"{title}: the figures")
-    if caption:
-        st.caption(caption)
+    st.caption(f"{summary} {note}" if note else summary)
     download(table_, file_name=file_name, key=f"{key}_download")
 
 

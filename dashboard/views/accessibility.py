@@ -32,8 +32,9 @@ control or only a keyboard.
 ## What we have done
 
 Every table is a real table, with a caption and header cells; wide ones scroll in a region
-a keyboard can reach. Every chart has a table of its figures beside it, a sentence made
-from its figures that says what it shows, and a CSV download.
+a keyboard can reach. Every chart is announced as a figure, named by its title and a
+sentence made from its figures that says what it shows; the same sentence stands under the
+chart, with a table of its figures beside it and a CSV download.
 The small trend lines in the overview's table are drawn from straight segments and named by
 their figures. Headings are real headings, in order; the menu is headings and links.
 We have also made the text as simple as we can. Colour never carries meaning alone: RAG
@@ -46,10 +47,9 @@ and tabs included, so nobody has to repeat many clicks.
 
 We know some parts are not fully accessible:
 
-- charts' hover labels are not announced by every screen reader, and a chart itself has no
-  accessible name of its own (each chart has a table of its figures and a sentence, made
-  from them, saying what it shows; the spine and funnel charts' sentences do not describe
-  every authority or locality);
+- charts' hover labels and the points inside a chart are not announced by every screen
+  reader (each chart's name says what it shows and its table holds every figure; the spine
+  and funnel charts' sentences do not describe every authority or locality);
 - board packs are tagged PDF files with a title, a language, headings, alternative text for
   every chart and every chart's table, but they have not been checked against PDF/UA.
 
@@ -88,10 +88,11 @@ The content listed below is non-accessible for the following reasons.
 
 **Non-compliance with the accessibility regulations**
 
-- Charts (drawn with Plotly) have no accessible name of their own and their hover labels
-  are not announced by every screen reader. This fails WCAG 2.2 success criterion 1.1.1
-  (non-text content) for the chart itself; the same figures are in the table and the
-  sentence beside each chart.
+- The points inside a chart (drawn with Plotly) and its hover labels can only be reached
+  with a mouse and are not announced by every screen reader. Each chart is named by its
+  title and a sentence saying what it shows, and its table (a keyboard and a screen reader
+  can reach it) holds every figure; we have not had this judged against WCAG 2.2 success
+  criteria 1.1.1 (non-text content) and 2.1.1 (keyboard) by an auditor.
 
 **Disproportionate burden**: we are not claiming disproportionate burden for anything.
 

@@ -96,8 +96,8 @@ ui.chart_with_table(
     trend_table,
     key="trend",
     file_name=f"{code}_trend.csv",
-    caption=trend.summary
-    + " The shaded band is the 95% confidence interval: the range the true figure is "
+    summary=trend.summary,
+    note="The shaded band is the 95% confidence interval: the range the true figure is "
     "likely to lie in, given the numbers involved. England and neighbour lines show the "
     "published year each period falls in, or the latest published year where that year "
     "is not yet out (the table says which).",
@@ -136,7 +136,8 @@ if curve.height:
         ),
         key="curve",
         file_name=f"{code}_baseline_forecast.csv",
-        caption="The baseline: a straight line fitted (least squares) through the last "
+        summary=report.forecast_summary(ind.title, trend.curve, d, unit),
+        note="The baseline: a straight line fitted (least squares) through the last "
         "eight figures shown (at least five), carried on four periods, with its 95% "
         "prediction interval. It says where the figure is heading if nothing changes; the "
         "gap to the target is the curve to turn.",
@@ -223,8 +224,8 @@ if has_localities:
         local_table,
         key="localities",
         file_name=f"{code}_localities_{period}.csv",
-        caption=report.localities_summary(local, centre, ind, authority.name)
-        + " Where a locality's interval does not cross the authority's line, the "
+        summary=report.localities_summary(local, centre, ind, authority.name),
+        note="Where a locality's interval does not cross the authority's line, the "
         "difference is unlikely to be chance. "
         + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
     )
@@ -235,8 +236,8 @@ if has_localities:
             local_table,
             key="funnel",
             file_name=f"{code}_funnel_{period}.csv",
-            caption=report.funnel_summary(local["area_name"].to_list(), verdicts)
-            + " A locality outside the dotted (99.8%) limits differs from "
+            summary=report.funnel_summary(local["area_name"].to_list(), verdicts),
+            note="A locality outside the dotted (99.8%) limits differs from "
             "the authority by more than chance would explain. Limits as Fingertips draws "
             "them: Wilson score limits of the authority's proportion, or exact Poisson "
             "limits of its rate, at each size.",
@@ -331,15 +332,15 @@ if others is not None and not others.is_empty():
         spine_table,
         key="spine",
         file_name=f"{code}_spine.csv",
-        caption=report.spine_summary(
+        summary=report.spine_summary(
             place,
             latest["value"],
             england,
             ind,
             name=authority.name,
             year=published_period,
-        )
-        + " Rank 1 is the best; tied authorities share the best rank they span. Quartile "
+        ),
+        note="Rank 1 is the best; tied authorities share the best rank they span. Quartile "
         "band A is the best quarter of authorities; a value equal to a cut-point falls in the "
         "quarter below. An indicator with no better direction is neither ranked nor banded "
         "(LAIT's conventions).",
@@ -417,7 +418,7 @@ if ind.breakdowns:
             shown,
             key=f"breakdown_{dim_code}",
             file_name=f"{code}_{dim_code}.csv",
-            caption=report.breakdown_summary(rows, compared, ind),
+            summary=report.breakdown_summary(rows, compared, ind),
         )
 
 # --- commentary ----------------------------------------------------------------------------

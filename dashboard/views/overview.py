@@ -68,7 +68,7 @@ for tab, summary, by, title, heading in (
             shown,
             key=f"summary_{by}",
             file_name=f"rag_by_{by}_{period}.csv",
-            caption=reports.summary_sentence(
+            summary=reports.summary_sentence(
                 summary,
                 "the outcomes"
                 if by == "outcome"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people
 from metrics.periods import period_label
+from metrics.reports import charts
 from metrics.reports import overview as reports
 from metrics.validation.rules import load_rules
 
@@ -25,19 +25,7 @@ st.write(
 st.header("Submissions by quarter", divider="gray")
 by_quarter = quality["by_quarter"]
 wide = by_quarter.pivot(on="status", index="period", values="submissions").fill_null(0)
-fig = go.Figure()
-for n, (status, pattern) in enumerate((("accepted", ""), ("superseded", "/"), ("rejected", "x"))):
-    if status in wide.columns:
-        fig.add_bar(
-            x=[period_label(p) for p in wide["period"]],
-            y=wide[status],
-            name=status.capitalize(),
-            marker={
-                "color": ui.SERIES[[0, 4, 5][n]],
-                "pattern": {"shape": pattern, "fillmode": "overlay"},
-            },
-        )
-fig.update_layout(barmode="stack")
+fig = charts.submissions_figure(wide)
 ui.chart_with_table(
     ui.base_layout(fig, title="Submissions by quarter and status", y_title="submissions"),
     wide.select(
@@ -46,33 +34,20 @@ ui.chart_with_table(
     ),
     key="by_quarter",
     file_name="submissions_by_quarter.csv",
-    caption=reports.totals_sentence(
+    summary=reports.totals_sentence(
         wide.with_columns(pl.col("period").map_elements(period_label, return_dtype=pl.String)),
         "period",
         ["accepted", "superseded", "rejected"],
         "submissions",
-    )
-    + " Superseded: replaced by a later version. Rejected: had errors or "
-    "unexplained warnings.",
+    ),
+    note="Superseded: replaced by a later version. Rejected: had errors or unexplained warnings.",
 )
 
 st.header("Most frequent findings", divider="gray")
 by_rule = quality["by_rule"].with_columns(
     title=pl.col("rule").replace_strict({c: r.title for c, r in rules.items()}, default="")
 )
-fig = go.Figure()
-fig.add_bar(
-    y=by_rule["rule"] + " " + by_rule["title"],
-    x=by_rule["findings"],
-    orientation="h",
-    marker_color=[
-        ui.RAG_COLOURS["red"] if s == "error" else ui.RAG_COLOURS["amber"]
-        for s in by_rule["severity"]
-    ],
-    text=by_rule["severity"],
-    textposition="auto",
-)
-fig.update_yaxes(autorange="reversed")
+fig = charts.findings_by_rule_figure(by_rule)
 ui.chart_with_table(
     ui.base_layout(
         fig,
@@ -90,7 +65,7 @@ ui.chart_with_table(
     ),
     key="by_rule",
     file_name="findings_by_rule.csv",
-    caption=reports.totals_sentence(
+    summary=reports.totals_sentence(
         by_rule.with_columns(pl.format("{} ({})", "rule", "title").alias("rule")),
         "rule",
         ["findings"],
@@ -105,26 +80,13 @@ by_group = quality["by_group"].with_columns(
     )
 )
 wide = by_group.pivot(on="severity", index="group", values="findings").fill_null(0)
-fig = go.Figure()
-for severity, pattern in (("error", "x"), ("warning", "")):
-    if severity in wide.columns:
-        fig.add_bar(
-            y=wide["group"],
-            x=wide[severity],
-            name=severity.capitalize() + "s",
-            orientation="h",
-            marker={
-                "color": ui.RAG_COLOURS["red" if severity == "error" else "amber"],
-                "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
-            },
-        )
-fig.update_layout(barmode="stack")
+fig = charts.findings_by_group_figure(wide)
 ui.chart_with_table(
     ui.base_layout(fig, title="Findings by delivery group", height=420, left=330),
     wide.rename({"group": "Group"}),
     key="by_group",
     file_name="findings_by_group.csv",
-    caption=reports.totals_sentence(
+    summary=reports.totals_sentence(
         wide.rename({"error": "errors", "warning": "warnings"}, strict=False),
         "group",
         ["errors", "warnings"],

@@ -91,10 +91,10 @@ with ours:
             table,
             key="trends",
             file_name=f"{code}_trends.csv",
-            caption=report.breakdown_summary(
+            summary=report.breakdown_summary(
                 series.select(pl.col("area_name").alias("category"), "period", "value"), None, ind
-            )
-            + " Small localities move more from period to period by chance: see the intervals "
+            ),
+            note="Small localities move more from period to period by chance: see the intervals "
             "in the table. "
             + ui.suppression_caption(ind.suppression_threshold, concealed=data.conceals(me)),
         )
@@ -109,7 +109,6 @@ with similar:
     else:
         d, unit = ind.decimals, ind.unit
         summary = report.similar_summary(compared, ind.title, d, unit)
-        st.write(summary)
         ui.chart_with_table(
             ui.base_layout(
                 charts.similar_figure(
@@ -126,7 +125,8 @@ with similar:
             ),
             key="similar",
             file_name=f"{code}_similar_authorities.csv",
-            caption=f"Published figures for England and {catalogue.authority.name}'s "
+            summary=summary,
+            note=f"Published figures for England and {catalogue.authority.name}'s "
             "statistical neighbours (the authorities most like it in DfE's model), and the "
             f"neighbours' {catalogue.settings.neighbour_average}. Our own figures are on the "
             "other tab and on the indicator's page.",

@@ -385,3 +385,67 @@ def rag_summary_figure(summary: pl.DataFrame, title: str) -> go.Figure:
     fig.update_xaxes(range=[0, widest * 1.6], title="Indicators")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
+
+
+# --- data quality (how returns arrive) -------------------------------------------------------
+
+STATUS_STYLES = {
+    "accepted": (AUTHORITY, ""),
+    "superseded": (SERIES[3], "/"),
+    "rejected": (SERIES[4], "x"),
+}
+"""Colour and pattern of each submission status (a pattern as well as a colour)."""
+
+
+def submissions_figure(wide: pl.DataFrame) -> go.Figure:
+    """Submissions each quarter, stacked by status (columns ``period`` and one per status)."""
+    fig = go.Figure()
+    for status, (colour, pattern) in STATUS_STYLES.items():
+        if status in wide.columns:
+            fig.add_bar(
+                x=[period_label(p) for p in wide["period"]],
+                y=wide[status],
+                name=status.capitalize(),
+                marker={"color": colour, "pattern": {"shape": pattern, "fillmode": "overlay"}},
+            )
+    fig.update_layout(barmode="stack")
+    return fig
+
+
+def findings_by_rule_figure(by_rule: pl.DataFrame) -> go.Figure:
+    """Findings by rule, most frequent first, red for errors and amber for warnings, each
+    bar labelled with its severity (columns ``rule``, ``title``, ``severity``, ``findings``)."""
+    fig = go.Figure()
+    fig.add_bar(
+        y=by_rule["rule"] + " " + by_rule["title"],
+        x=by_rule["findings"],
+        orientation="h",
+        marker_color=[
+            RAG_COLOURS["red"] if s == "error" else RAG_COLOURS["amber"]
+            for s in by_rule["severity"]
+        ],
+        text=by_rule["severity"],
+        textposition="auto",
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def findings_by_group_figure(wide: pl.DataFrame) -> go.Figure:
+    """Errors and warnings by delivery group, stacked (columns ``group``, ``error``,
+    ``warning``); errors carry a pattern as well as their colour."""
+    fig = go.Figure()
+    for severity, pattern in (("error", "x"), ("warning", "")):
+        if severity in wide.columns:
+            fig.add_bar(
+                y=wide["group"],
+                x=wide[severity],
+                name=severity.capitalize() + "s",
+                orientation="h",
+                marker={
+                    "color": RAG_COLOURS["red" if severity == "error" else "amber"],
+                    "pattern": {"shape": pattern, "fgcolor": "white", "fillmode": "overlay"},
+                },
+            )
+    fig.update_layout(barmode="stack")
+    return fig

@@ -191,6 +191,23 @@ def turn_the_curve(series: pl.DataFrame, ind: Indicator, *, ahead: int = 4) -> p
     )
 
 
+def forecast_summary(title: str, curve: pl.DataFrame, decimals: int, unit: str) -> str:
+    """One sentence on the baseline forecast: where the figure is heading by the last period
+    forecast, with its 95% prediction interval and the target for that period."""
+    if curve.is_empty():
+        return f"{title}: too few figures to forecast."
+    ahead = curve.row(-1, named=True)
+    text = (
+        f"If nothing changes, {title[:1].lower() + title[1:]} will be about "
+        f"{figure(ahead['forecast'], decimals, unit)} by {period_label(ahead['period'])} "
+        f"(95% prediction interval {figure(ahead['lower'], decimals, unit)} to "
+        f"{figure(ahead['upper'], decimals, unit)})"
+    )
+    if ahead["target"] is None:
+        return text + "; no target is set for then."
+    return text + f"; the target then is {figure(ahead['target'], decimals, unit)}."
+
+
 def trend_summary(
     title: str,
     trend: pl.DataFrame,

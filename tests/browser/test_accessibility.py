@@ -17,6 +17,8 @@ pytestmark = pytest.mark.browser
 AXE = next((ROOT / ".tools").glob("axe-core-*/axe.min.js"), None)
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 SIZES = [(1366, 768), (1920, 1080)]
+CHARTED = {"", "indicator", "quality", "trends"}
+"""Pages that draw charts (their first view shows at least one)."""
 EXTRA = [
     "?summary=By+plan+priority&priority=best_start&rag=red",  # a filtered view from a link
     "indicator?code=SS02",
@@ -34,15 +36,27 @@ def axe_violations(page) -> list[dict]:
     )
 
 
+def chart_names(page) -> list[tuple[str | None, str | None]]:
+    """The role and accessible name of every chart drawn on the page."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+            .map(e => [e.getAttribute('role'), e.getAttribute('aria-label')])"""
+    )
+
+
 @pytest.mark.skipif(AXE is None, reason="axe-core is fetched by `make test` (make axe)")
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=lambda v: str(v))
 def test_every_page_has_no_serious_accessibility_violation(server, page, width, height):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": width, "height": height})
-    report = {}
+    report, charts = {}, {}
     for path in [*PAGES, *EXTRA]:
         page.goto(f"{server['url']}/{path}")
         wait_for_app(page)
+        if path.split("?")[0] in CHARTED:  # charts are drawn once Plotly's script has loaded
+            page.locator("[data-testid='stPlotlyChart']").first.wait_for(
+                state="attached", timeout=60_000
+            )
         found = axe_violations(page)
         name = (path.split("?")[0] or "overview") + ("_filtered" if path.startswith("?") else "")
         report[path or "/"] = [
@@ -50,6 +64,7 @@ def test_every_page_has_no_serious_accessibility_violation(server, page, width, 
             for v in found
         ]
         page.screenshot(path=str(SHOTS / f"{width}x{height}_{name}.png"))  # the first screen
+        charts[path or "/"] = chart_names(page)
         # nothing is cut off to the right: the page never scrolls sideways
         assert page.evaluate(
             "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
@@ -60,6 +75,11 @@ def test_every_page_has_no_serious_accessibility_violation(server, page, width, 
         for path, found in report.items()
     }
     assert not any(serious.values()), {p: v for p, v in serious.items() if v}
+    # every chart is a figure named by its title and a sentence made from its figures
+    assert all(charts[p or "/"] for p in [*PAGES, *EXTRA] if p.split("?")[0] in CHARTED), charts
+    for path, names in charts.items():
+        for role, label in names:
+            assert role == "figure" and label and label.endswith("."), (path, role, label)
     screenshot(page, f"{width}x{height}_last_full")
 
 

@@ -443,7 +443,7 @@ def test_scrutiny_compares_with_similar_authorities_on_trends(app_db, demo_db, c
             [catalogue.settings.home_old_la_code],
         )["area_name"].to_list()
     assert len(named) == 10 and set(named) <= areas
-    said = " ".join(m.value for m in at.markdown)
+    said = " ".join(c.value for c in at.caption)  # the sentence under the chart
     assert "England" in said and "neighbours (median)" in said
     # an indicator with no published equivalent says so
     other = next(i for i in catalogue.indicators if i.published is None)

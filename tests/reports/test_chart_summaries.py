@@ -7,6 +7,7 @@ import polars as pl
 from metrics.reports.indicator import (
     Spine,
     breakdown_summary,
+    forecast_summary,
     funnel_summary,
     localities_summary,
     spine_summary,
@@ -88,4 +89,27 @@ def test_breakdown_says_the_latest_figures_and_the_gap(catalogue):
     assert text == (
         "In 2024-25: Disadvantaged 45.0%, All other pupils 65.5%; the gap (Disadvantaged "
         "minus All other pupils) is −20.5 pts."
+    )
+
+
+def test_forecast_says_where_the_figure_is_heading_against_the_target():
+    curve = pl.DataFrame(
+        {
+            "period": ["2026-27-Q3", "2026-27-Q4"],
+            "forecast": [24.0, 25.5],
+            "lower": [20.0, 20.25],
+            "upper": [28.0, 30.75],
+            "target": [19.0, 19.0],
+        }
+    )
+    assert forecast_summary("Re-referrals", curve, 1, "%") == (
+        "If nothing changes, re-referrals will be about 25.5% by 2026-27 Q4 (Jan–Mar) "
+        "(95% prediction interval 20.3% to 30.8%); the target then is 19.0%."
+    )
+    no_target = curve.with_columns(pl.lit(None, dtype=pl.Float64).alias("target"))
+    assert forecast_summary("Re-referrals", no_target, 1, "%").endswith(
+        "; no target is set for then."
+    )
+    assert forecast_summary("Re-referrals", curve.clear(), 1, "%") == (
+        "Re-referrals: too few figures to forecast."
     )
