@@ -15,7 +15,7 @@ from tests.helpers import check, csv_bytes, good_return, set_cell
 from tests.metrics.validation.test_rules import _history
 
 THREADS = 4
-ROUNDS = 8
+ROUNDS = 4
 """Each case is validated ROUNDS times in all, spread over the threads."""
 
 
