@@ -77,10 +77,6 @@ PAGES = {
     ],
 }
 
-# The sidebar's navigation comes first; Streamlit's own sectioned menu puts its list items
-# inside other elements, which screen readers cannot follow as a list (axe: list,
-# listitem), so the menu here is headings and links.
-
 
 def database_failed(exc: StoreError) -> None:
     """The database file itself failed (damaged, or its disk full): say so, and stop."""
@@ -88,6 +84,9 @@ def database_failed(exc: StoreError) -> None:
     st.stop()
 
 
+# The sidebar's navigation comes first; Streamlit's own sectioned menu puts its list items
+# inside other elements, which screen readers cannot follow as a list (axe: list,
+# listitem), so the menu here is headings and links.
 menu = st.sidebar.container()
 try:
     me = people.establish()  # who is using the app (or a page saying why no one may)
