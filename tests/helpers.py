@@ -48,6 +48,25 @@ def check(
     )
 
 
+def bh01_history(base: pl.DataFrame, previous: str, scale: float) -> pl.DataFrame:
+    """The group's accepted BH01 figures for ``previous``, as history for the cross-period
+    checks: the return's own numerators times ``scale``, over the same denominators."""
+    rows = base.filter(pl.col("indicator_code") == "BH01")
+    num = rows["numerator"].cast(pl.Float64) * scale
+    den = rows["denominator"].cast(pl.Float64)
+    return pl.DataFrame(
+        {
+            "indicator_code": rows["indicator_code"],
+            "period": [previous] * rows.height,
+            "area_code": rows["area_code"],
+            "breakdown": rows["breakdown"],
+            "numerator": num,
+            "denominator": den,
+            "value": num / den * 100,
+        }
+    )
+
+
 def rules(report: ValidationReport) -> set[str]:
     return {f.rule for f in report.findings}
 

@@ -6,24 +6,16 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.cli import main
 from metrics.store import Store, StoreError
 from tests.dashboard.conftest import APP
-from tests.helpers import csv_bytes, good_return
-from tests.metrics.test_store_writers import damaged_copies
+from tests.metrics.test_store_writers import damaged_copies, one_return_db
 
 
 @pytest.fixture
 def damaged_db(tmp_path, catalogue, monkeypatch):
     """A database that opens (its headers are sound) but one of whose blocks of figures is
     damaged, so the first page that reads its figures meets the damage."""
-    db = tmp_path / "outcomes.duckdb"
-    path = tmp_path / "q1.csv"
-    path.write_bytes(csv_bytes(good_return(catalogue, "HCP", "2025-26-Q1")))
-    assert (
-        main(["ingest", str(path), "--group", "HCP", "--period", "2025-26-Q1", "--db", str(db)])
-        == 0
-    )
+    db = one_return_db(tmp_path, catalogue)
     with Store(db) as store:  # shown as the demo is: with the role switcher, no sign-in
         store.set_info("demo", "true", actor="test")
     for _, damaged in damaged_copies(db, tmp_path):

@@ -295,6 +295,17 @@ def test_a_really_full_disk_is_a_clear_error_with_exit_3_and_loses_nothing(
     assert cli_in_process(capsys, "ingest", str(second), *args, "--period", "2025-26-Q2")[0] == 0
 
 
+def one_return_db(folder, catalogue):
+    """A real database holding one accepted return (HCP 2025-26 Q1), stored by the CLI."""
+    db = folder / "outcomes.duckdb"
+    path = folder / "q1.csv"
+    path.write_bytes(csv_bytes(good_return(catalogue, GROUP, "2025-26-Q1")))
+    command = ["ingest", str(path), "--group", GROUP, "--period", "2025-26-Q1", "--db", str(db)]
+    if main(command) != 0:
+        raise RuntimeError("the test database's return was not accepted")
+    return db
+
+
 def damaged_copies(db, folder):
     """Copies of ``db`` with 64 bytes overwritten at the start of each of its headers and
     blocks (DuckDB writes three 4 KiB headers, then blocks of 256 KiB)."""
@@ -313,13 +324,7 @@ def damaged_copies(db, folder):
 def test_a_damaged_block_anywhere_is_a_clear_error_with_exit_3(tmp_path, catalogue, capsys):
     """Whichever header or block is damaged, a command either works (the block was not
     needed) or says the database is damaged and exits 3: never a fault, never a traceback."""
-    db = tmp_path / "outcomes.duckdb"
-    path = tmp_path / "q1.csv"
-    path.write_bytes(csv_bytes(good_return(catalogue, GROUP, "2025-26-Q1")))
-    assert (
-        main(["ingest", str(path), "--group", GROUP, "--period", "2025-26-Q1", "--db", str(db)])
-        == 0
-    )
+    db = one_return_db(tmp_path, catalogue)
     capsys.readouterr()
     outcomes = {}
     for start, damaged in damaged_copies(db, tmp_path):

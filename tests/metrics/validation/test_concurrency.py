@@ -11,8 +11,7 @@ import polars as pl
 from metrics.findings import Finding
 from metrics.periods import Quarter
 from metrics.templates import template_bytes
-from tests.helpers import check, csv_bytes, good_return, set_cell
-from tests.metrics.validation.test_rules import _history
+from tests.helpers import bh01_history, check, csv_bytes, good_return, set_cell
 
 THREADS = 4
 ROUNDS = 4
@@ -27,7 +26,7 @@ def cases(catalogue) -> list[tuple[str, str, bytes, pl.DataFrame | None]]:
     """(group, period, file, history)."""
     hcp = good_return(catalogue, "HCP", "2025-26-Q3")
     yjs = good_return(catalogue, "YJS", "2025-26-Q2")
-    jumped = _history(hcp, "2025-26-Q2", 0.5)  # BH01 was half as high last quarter: W01
+    jumped = bh01_history(hcp, "2025-26-Q2", 0.5)  # BH01 was half as high last quarter: W01
     blank_book = template_bytes(catalogue, "HCP", Quarter.parse("2025-26-Q3"), "xlsx")
     return [
         ("HCP", "2025-26-Q3", csv_bytes(hcp), None),

@@ -12,7 +12,7 @@ import pytest
 from metrics.findings import Severity
 from metrics.reading import column_letter
 from metrics.validation.rules import load_rules, load_suite
-from tests.helpers import check, good_return, rules, set_cell
+from tests.helpers import bh01_history, check, good_return, rules, set_cell
 
 GROUP, PERIOD = "HCP", "2025-26-Q3"  # quarterly, annual-with-breakdowns and locality rows
 
@@ -226,39 +226,22 @@ def test_header_rules(catalogue, base):
     assert check(catalogue, renamed, GROUP, PERIOD).findings == []
 
 
-def _history(base: pl.DataFrame, previous: str, scale: float) -> pl.DataFrame:
-    rows = base.filter(pl.col("indicator_code") == "BH01")
-    num = rows["numerator"].cast(pl.Float64) * scale
-    den = rows["denominator"].cast(pl.Float64)
-    return pl.DataFrame(
-        {
-            "indicator_code": rows["indicator_code"],
-            "period": [previous] * rows.height,
-            "area_code": rows["area_code"],
-            "breakdown": rows["breakdown"],
-            "numerator": num,
-            "denominator": den,
-            "value": num / den * 100,
-        }
-    )
-
-
 def test_w01_large_change(catalogue, base):
-    report = check(catalogue, base, GROUP, PERIOD, history=_history(base, "2025-26-Q2", 0.5))
+    report = check(catalogue, base, GROUP, PERIOD, history=bh01_history(base, "2025-26-Q2", 0.5))
     found = _one(report, "W01")
     assert all(f.severity is Severity.WARNING and f.column == "value" for f in found)
     assert {f.row for f in found} <= set(range(2, 2 + 7))
     assert report.exit_code == 1
-    steady = check(catalogue, base, GROUP, PERIOD, history=_history(base, "2025-26-Q2", 0.99))
+    steady = check(catalogue, base, GROUP, PERIOD, history=bh01_history(base, "2025-26-Q2", 0.99))
     assert "W01" not in rules(steady)
 
 
 def test_w02_identical_figures(catalogue, base):
-    report = check(catalogue, base, GROUP, PERIOD, history=_history(base, "2025-26-Q2", 1.0))
+    report = check(catalogue, base, GROUP, PERIOD, history=bh01_history(base, "2025-26-Q2", 1.0))
     found = _one(report, "W02")
     assert len(found) == 7 and found[0].subject.startswith("BH01 ")
     small = set_cell(set_cell(base, 0, "numerator", "3"), 0, "denominator", "8")
-    hist = _history(small, "2025-26-Q2", 1.0).slice(0, 1)
+    hist = bh01_history(small, "2025-26-Q2", 1.0).slice(0, 1)
     assert "W02" not in rules(check(catalogue, small, GROUP, PERIOD, history=hist))
 
 
