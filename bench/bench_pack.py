@@ -13,7 +13,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -54,10 +54,10 @@ def main() -> None:
             meeting = acc.add_meeting(
                 operator,
                 store,
-                held_on=date.today(),
+                held_on=store.clock.today(),
                 kind="ordinary",
                 title="Bench",
-                cut_off=datetime.now() - timedelta(minutes=1),
+                cut_off=store.clock.now() - timedelta(minutes=1),
             )
             record = acc.meeting(operator, store, meeting)
 

@@ -50,6 +50,11 @@ def store() -> Store:
         st.stop()
 
 
+def today() -> date:
+    """Today, by the store's clock (the one clock the services use too)."""
+    return store().clock.today()
+
+
 def version() -> tuple:
     """Changes whenever anything is written; the key for every cached query (with the
     database it describes, so two databases in one process never share a cache entry)."""
@@ -114,11 +119,11 @@ def _periods(reader: str, version: tuple, meeting: int | None) -> list[str]:
 
 
 def default_period(actor: Actor, *, meeting: int | None = None) -> str | None:
-    return _default_period(*_as(actor), meeting)
+    return _default_period(*_as(actor), meeting, today())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _default_period(reader: str, version: tuple, meeting: int | None) -> str | None:
+def _default_period(reader: str, version: tuple, meeting: int | None, on: date) -> str | None:
     return services.default_period(_reader(reader), _source(meeting, version))
 
 
@@ -126,7 +131,7 @@ def overview(actor: Actor, period: str, *, meeting: int | None = None) -> Overvi
     """The board overview for a quarter (figures, summaries, exceptions, returns), as the
     person may see it: now, or as it stood at a meeting's data cut-off (late returns and
     overdue actions judged on the meeting's day)."""
-    on = accountability.meeting(actor, store(), meeting)["held_on"] if meeting else date.today()
+    on = accountability.meeting(actor, store(), meeting)["held_on"] if meeting else today()
     return _overview(*_as(actor), meeting, period, on)
 
 

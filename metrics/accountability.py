@@ -13,7 +13,7 @@ child's details, as explanations are.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
@@ -38,10 +38,6 @@ class NotFound(LookupError):
 
 class CannotChange(ValueError):
     """The change does not fit the item as it stands (e.g. answering a resolved challenge)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _text(value: str, what: str) -> str:
@@ -114,7 +110,6 @@ def raise_challenge(
     priority: str | None = None,
     owner: str | None = None,
     due_on: date | None = None,
-    today: date | None = None,
 ) -> str:
     """Challenge a delivery group on an indicator or a plan priority. The owner defaults to
     the group's lead, the due date to the next meeting (or six weeks on)."""
@@ -130,7 +125,7 @@ def raise_challenge(
     question = _text(question, "question")
     owner = (owner or "").strip() or catalogue.group[group].lead
     refuse_identifying({"question": question, "owner": owner})
-    today = today or date.today()
+    today = store.clock.today()
     if due_on is None:
         coming = next_meeting(store, today)
         due_on = coming["held_on"] if coming else today + DEFAULT_NOTICE
@@ -145,7 +140,7 @@ def raise_challenge(
             "due_on": due_on,
             "status": "open",
             "raised_by": actor.name,
-            "raised_at": _now(),
+            "raised_at": store.clock.now(),
         },
         actor=actor.id,
         actor_name=actor.name,
@@ -204,7 +199,6 @@ def carry_forward(
     *,
     note: str = "",
     due_on: date | None = None,
-    today: date | None = None,
 ) -> date:
     """Carry an unresolved challenge, or an unfinished action, to the next meeting (or to
     ``due_on``): same reference, a new due date, a line in its log. Returns the new date."""
@@ -219,7 +213,7 @@ def carry_forward(
         raise CannotChange(f"{reference} is finished: there is nothing to carry forward")
     refuse_identifying({"note": note})
     if due_on is None:
-        coming = next_meeting(store, max(today or date.today(), item["due_on"]))
+        coming = next_meeting(store, max(store.clock.today(), item["due_on"]))
         if coming is None:
             raise CannotChange("there is no later meeting: add it first, or give a date")
         due_on = coming["held_on"]
@@ -384,7 +378,7 @@ def record_action(
             "due_on": due_on,
             "status": "not started",
             "recorded_by": actor.name,
-            "recorded_at": _now(),
+            "recorded_at": store.clock.now(),
         },
         actor=actor.id,
         actor_name=actor.name,

@@ -23,6 +23,7 @@ import yaml
 
 from metrics.access import Actor, Role
 from metrics.catalogue import Catalogue, Kind, Polarity
+from metrics.core.clock import FixedClock
 from metrics.periods import Quarter, parse_year, quarters_between, target_year
 from metrics.services import (
     check_return,
@@ -322,10 +323,12 @@ def build_demo(
         leftover.unlink(missing_ok=True)
     submissions = demo_submissions(catalogue)
     counts: dict[str, int] = {}
-    store = Store(partial)
+    clock = FixedClock(DEMO_CREATED)
+    store = Store(partial, clock=clock)
     try:
         for number, sub in enumerate(submissions, start=1):
             lead = demo_lead(catalogue, sub.group)
+            clock.set(sub.submitted_at)  # each return checked and stored on its own day
             checked = check_return(
                 lead,
                 store,
@@ -334,7 +337,6 @@ def build_demo(
                 period=sub.quarter.code,
                 data=sub.data,
                 file_name=sub.file_name,
-                today=sub.submitted_at.date(),
             )
             result = submit_return(
                 lead,
@@ -342,7 +344,6 @@ def build_demo(
                 catalogue,
                 checked,
                 explanations=EXPLANATIONS,
-                submitted_at=sub.submitted_at,
             )
             counts[result.status] = counts.get(result.status, 0) + 1
             if progress:

@@ -126,7 +126,7 @@ def default_period(store: Store, today: date | None = None) -> str | None:
     periods = periods_available(store)
     if not periods:
         return None
-    cutoff = latest_complete_quarter(today or date.today())
+    cutoff = latest_complete_quarter(today or store.clock.today())
     eligible = [p for p in periods if Quarter.parse(p) <= cutoff]
     return eligible[-1] if eligible else periods[-1]
 
@@ -441,7 +441,7 @@ def returns_status(
         [quarter],
     )
     by_group = {r["group_code"]: r for r in subs.to_dicts()}
-    today = today or date.today()
+    today = today or store.clock.today()
     rows = []
     for g in catalogue.groups:
         due = bool(catalogue.due_rows(g.code, q))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ import polars as pl
 from metrics import queries
 from metrics.access import Actor, NotPermitted, Role, can, require
 from metrics.catalogue import Catalogue
+from metrics.core.clock import clock_from_environment
 from metrics.reports.indicator import Trend, build_trend
 from metrics.store import IngestResult, Store
 from metrics.store import StoreError as StoreError  # for the app, which never imports the store
@@ -79,14 +80,14 @@ def check_return(
     period: str,
     data: bytes,
     file_name: str | None,
-    today: date | None = None,
 ) -> CheckedReturn:
     """Check a return against the rules and the group's accepted history (none without a
     store: then the cross-period warnings cannot be checked); stores nothing. A quarter
     that has not ended yet is refused with the date its return can be checked from."""
     require(actor, "submit-return", group)
     quarter = check_context(catalogue, group, period)
-    if quarter.end >= (today or date.today()):
+    today = (store.clock if store else clock_from_environment()).today()
+    if quarter.end >= today:
         raise ReturnContextError(
             f"{quarter.label} has not ended yet: its return can be checked from "
             f"{quarter.end + timedelta(days=1):%d %B %Y}, once the quarter's figures are in."
@@ -111,7 +112,6 @@ def submit_return(
     checked: CheckedReturn,
     *,
     explanations: dict[str, str] | None = None,
-    submitted_at: datetime | None = None,
     on_wait: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Store a checked return: accepted, or recorded as rejected without its figures (see
@@ -130,7 +130,6 @@ def submit_return(
         file_name=checked.file_name,
         submitted_by=actor.name,
         explanations=explanations,
-        submitted_at=submitted_at,
         based_on=checked.based_on,
         on_wait=on_wait,
     )

@@ -93,6 +93,12 @@ SETTINGS: dict[str, Setting] = {
             "the protective marking printed at the head of every page of a board pack",
         ),
         Setting(
+            "OUTCOMES_CLOCK",
+            "",
+            "fix the time the app and the CLI run at (an ISO date or date-time, e.g. "
+            "2026-11-20T10:00), for demonstrations and tests; empty: the wall clock",
+        ),
+        Setting(
             "OUTCOMES_WRITE_WAIT_SECONDS",
             30,
             "how long a write waits for another write in progress before giving up, in seconds",

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import duckdb
 import polars as pl
 
 from metrics.catalogue import COMMENTARY_PARTS, Catalogue
+from metrics.core.clock import Clock, clock_from_environment
 from metrics.findings import Finding, Severity
 from metrics.settings import setting
 from metrics.transforms import compute_indicator_values
@@ -431,15 +432,19 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 class Store:
     """A DuckDB database file holding returns, findings, indicator values and the audit log."""
 
-    def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        read_only: bool = False,
+        clock: Clock | None = None,
+    ):
         self.path = Path(path) if path else default_db_path()
+        self.clock: Clock = clock or clock_from_environment()
+        """The one clock: every time this store records, and every "today" above it."""
         self.read_only = read_only
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -538,7 +543,7 @@ class Store:
         cur.execute(
             "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
             "VALUES (?, ?, ?, ?, ?)",
-            [_now(), actor, action, submission_id, json.dumps(detail or {}, default=str)],
+            [self.clock.now(), actor, action, submission_id, json.dumps(detail or {}, default=str)],
         )
 
     # --- schema ---------------------------------------------------------------------
@@ -568,7 +573,8 @@ class Store:
             with self.transaction() as cur:
                 cur.execute(sql)
                 cur.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, _now()]
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [version, description, self.clock.now()],
                 )
                 self._audit(
                     cur,
@@ -619,7 +625,6 @@ class Store:
         file_name: str | None,
         submitted_by: str,
         explanations: dict[str, str] | None = None,
-        submitted_at: datetime | None = None,
         based_on: int | object | None = ANY_VERSION,
         on_step: Callable[[str], None] | None = None,
         on_wait: Callable[[str], None] | None = None,
@@ -637,7 +642,7 @@ class Store:
         fault-injection tests); ``on_wait`` with a message if another write is in progress.
         """
         digest = sha256_of(data)
-        when = submitted_at or _now()
+        when = self.clock.now()
         from metrics.validation import explain
 
         with self.transaction(on_wait=on_wait) as cur:
@@ -1026,7 +1031,7 @@ class Store:
                 "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                 "name = excluded.name, email = excluded.email, roles = excluded.roles, "
                 "groups = excluded.groups, updated_at = excluded.updated_at",
-                [user_id, name, email, roles, groups, _now(), _now()],
+                [user_id, name, email, roles, groups, self.clock.now(), self.clock.now()],
             )
             self._audit(
                 cur,
@@ -1111,7 +1116,7 @@ class Store:
             (meeting_id,) = cur.execute(
                 "INSERT INTO meetings (held_on, kind, title, reports_to, cut_off, created_by, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                [held_on, kind, title, reports_to, cut_off, actor, _now()],
+                [held_on, kind, title, reports_to, cut_off, actor, self.clock.now()],
             ).fetchone()
             self._audit(
                 cur,
@@ -1161,7 +1166,7 @@ class Store:
 
     def add_deep_dive(self, fields: dict[str, Any], *, actor: str) -> int:
         """Save a deep dive's topic, audience and narrative; returns its number."""
-        row = {**fields, "created_at": _now()}
+        row = {**fields, "created_at": self.clock.now()}
         with self.transaction() as cur:
             (number,) = cur.execute(
                 f"INSERT INTO deep_dives ({', '.join(row)}) VALUES "
@@ -1179,7 +1184,7 @@ class Store:
             cur.execute(
                 "INSERT INTO group_forecasts (indicator_code, period, value, reason, set_by, "
                 "set_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [indicator, period, value, reason, name, _now()],
+                [indicator, period, value, reason, name, self.clock.now()],
             )
             self._audit(
                 cur,
@@ -1204,7 +1209,7 @@ class Store:
             cur.execute(
                 "INSERT INTO exception_decisions (period, indicator_code, decision, reason, "
                 "decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [period, indicator, decision, reason, actor_name, _now()],
+                [period, indicator, decision, reason, actor_name, self.clock.now()],
             )
             self._audit(
                 cur,
@@ -1218,7 +1223,7 @@ class Store:
         cur.execute(
             "INSERT INTO item_events (reference, changed_at, actor, actor_name, change, detail) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [reference, _now(), actor, actor_name, change, text],
+            [reference, self.clock.now(), actor, actor_name, change, text],
         )
         self._audit(cur, actor=actor, action=change, detail={"reference": reference, **detail})
 
@@ -1263,6 +1268,7 @@ class StoreAsAt:
 
     def __init__(self, store: Store, cut_off: datetime, catalogue: Catalogue):
         self.store, self.cut_off, self.path = store, cut_off, store.path
+        self.clock = store.clock
         submissions = store.frame(
             """
             SELECT * REPLACE (

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+TEST_CLOCK = "2026-11-23T10:00"
+"""Every store a test opens without a clock of its own, and every app a test serves, tells
+this time (a Monday): no test depends on the day it runs. The clock tier of ``make test``
+runs the suite with the process clock moved years either way to prove it."""
+os.environ["OUTCOMES_CLOCK"] = TEST_CLOCK
 REFERENCE = Path(os.environ.get("OUTCOMES_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
 
 
@@ -26,27 +35,49 @@ def catalogue():
     return load_catalogue()
 
 
+DEMO_CACHE = ROOT / ".cache" / "demo"
+DEMO_INPUTS = ("metrics", "data/catalogue", "data/demo", "expectations")
+
+
+def demo_key() -> str:
+    """A hash of everything the demo database is built from: the code, the catalogue, the demo
+    inputs and the validation rules. A cached demo is reused only while this is unchanged."""
+    digest = hashlib.sha256()
+    for top in DEMO_INPUTS:
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cached_demo(catalogue) -> Path:
+    """The demo database for the code as it stands, built through the real pipeline the first
+    time and kept in ``.cache/demo/`` under its inputs' hash (test workers take turns)."""
+    DEMO_CACHE.mkdir(parents=True, exist_ok=True)
+    target = DEMO_CACHE / f"demo-{demo_key()}.duckdb"
+    with open(DEMO_CACHE / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.is_file():
+            from metrics.demo import build_demo
+
+            for old in DEMO_CACHE.glob("demo-*.duckdb"):
+                old.unlink()  # built from inputs that have changed since
+            build_demo(target, catalogue)
+    return target
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory, catalogue) -> Path:
-    """The demo database, built once per test run through the real pipeline."""
-    from metrics.demo import build_demo
-
+    """A copy of the demo database for this test session (read it; copy it again to write)."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    prebuilt = os.environ.get("OUTCOMES_TEST_DEMO_DB")  # a developer's shortcut; CI builds it
-    if prebuilt and Path(prebuilt).is_file():
-        import shutil
-
-        shutil.copy(prebuilt, path)
-        return path
-    build_demo(path, catalogue)
+    shutil.copy(cached_demo(catalogue), path)
     return path
 
 
 @pytest.fixture
 def demo_copy(demo_db, tmp_path) -> Path:
     """A private copy of the demo database, for tests that write."""
-    import shutil
-
     target = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, target)
     return target

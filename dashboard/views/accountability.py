@@ -4,7 +4,7 @@ challenges and updates its actions; everyone can read them and each one's log.""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import polars as pl
 import streamlit as st
@@ -87,7 +87,7 @@ chosen = None if group == "all" else group
 # --- each group's record --------------------------------------------------------------------
 
 st.header("Each group's record", divider="gray")
-record = data.accountability_health(me, on=date.today())
+record = data.accountability_health(me, on=data.today())
 if chosen:
     record = record.filter(pl.col("group_code") == chosen)
 order = state.choice(
@@ -211,10 +211,10 @@ if can(me, "raise-challenge"):
         )
         question = st.text_area("The board's question")
         owner = st.text_input("Owner (blank: the group's lead)")
-        coming = data.next_meeting_date(date.today())
+        coming = data.next_meeting_date(data.today())
         due = st.date_input(
             "Answer due by",
-            value=coming or date.today() + timedelta(weeks=6),
+            value=coming or data.today() + timedelta(weeks=6),
             help="The next meeting, if one is planned.",
             format="DD/MM/YYYY",
         )
@@ -239,7 +239,7 @@ agreed = data.actions(me, chosen)
 if agreed.is_empty():
     st.write("No actions yet.")
 else:
-    overdue = (pl.col("due_on") < date.today()) & ~pl.col("status").is_in(["done", "dropped"])
+    overdue = (pl.col("due_on") < data.today()) & ~pl.col("status").is_in(["done", "dropped"])
     ui.table(
         agreed.with_columns(overdue=overdue).select(
             pl.col("reference").alias("Reference"),
@@ -295,9 +295,9 @@ if can(me, "record-action"):
         )
         owner = st.text_input("Owner (a post or a person)")
         starts, due = st.columns(2)
-        starts_on = starts.date_input("Starts", value=date.today(), format="DD/MM/YYYY")
+        starts_on = starts.date_input("Starts", value=data.today(), format="DD/MM/YYYY")
         due_on = due.date_input(
-            "Due", value=date.today() + timedelta(weeks=12), format="DD/MM/YYYY"
+            "Due", value=data.today() + timedelta(weeks=12), format="DD/MM/YYYY"
         )
         linked = st.selectbox(
             "From a challenge (optional)",
@@ -377,7 +377,7 @@ if can(me, "manage-meetings"):
         st.subheader("Add a meeting", anchor=False)
         title = st.text_input("Title", placeholder="e.g. Partnership board, March")
         held_on = st.date_input(
-            "Date", value=date.today() + timedelta(weeks=4), format="DD/MM/YYYY"
+            "Date", value=data.today() + timedelta(weeks=4), format="DD/MM/YYYY"
         )
         kind = st.selectbox("Kind", MEETING_KINDS, index=MEETING_KINDS.index("ordinary"))
         reports_to = st.text_input(

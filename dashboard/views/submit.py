@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 import polars as pl
 import streamlit as st
@@ -82,7 +81,7 @@ with col_group:
         label="Delivery group",
         format_func=lambda g: catalogue.group[g].name,
     )
-last = latest_complete_quarter(date.today())
+last = latest_complete_quarter(data.today())
 # only quarters that have ended: a return describes a whole quarter
 quarters = [q.code for q in quarters_between(catalogue.first_demo_quarter(), last)]
 with col_period:

@@ -54,7 +54,7 @@ def build_deep_dive(
     codes = list(record["indicators"]) or [
         i.code for i in catalogue.indicators if record["priority"] in i.priorities
     ]
-    period = queries.default_period(store, today=made_on or date.today())
+    period = queries.default_period(store, today=made_on or store.clock.today())
     table = (
         queries.indicator_table(store, catalogue, period, concealed=concealed)
         if period
@@ -86,7 +86,7 @@ def build_deep_dive(
         record=record,
         partnership=catalogue.settings.partnership,
         authority=catalogue.authority.name,
-        made_on=made_on or date.today(),
+        made_on=made_on or store.clock.today(),
         marking=marking,
         concealed=concealed,
         topics=topics,

@@ -70,7 +70,7 @@ def build_overview(
 ) -> Overview:
     """The overview for ``period`` as a reader who may (or, ``concealed``, may not) see
     small numbers sees it."""
-    on = on or date.today()
+    on = on or source.clock.today()
     table = queries.indicator_table(source, catalogue, period, concealed=concealed)
     table = queries.with_benchmarks(table, source, catalogue, period, concealed=concealed)
     return Overview(

@@ -138,7 +138,7 @@ def build_pack(
         period=period or "",
         period_label=period_label(period) if period and is_period(period) else "",
         cut_off=meeting["cut_off"],
-        made_on=made_on or date.today(),
+        made_on=made_on or live.clock.today(),
         marking=marking,
         concealed=concealed,
         overview=overview,

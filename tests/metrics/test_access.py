@@ -11,6 +11,7 @@ import pytest
 from metrics import accountability as acc
 from metrics import services
 from metrics.access import ACTIONS, ANY_GROUP, Actor, NotPermitted, Role, can, require
+from metrics.core.clock import FixedClock
 from metrics.services import TextRefused, check_return, submit_return
 from metrics.store import Store
 from tests.helpers import csv_bytes, good_return, set_cell
@@ -89,7 +90,7 @@ def test_refusals_say_why():
 
 @pytest.fixture
 def store(tmp_path):
-    with Store(tmp_path / "s.duckdb") as s:
+    with Store(tmp_path / "s.duckdb", clock=FixedClock(date(2026, 11, 23))) as s:
         yield s
 
 
@@ -157,6 +158,7 @@ def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue)
     from metrics.validation import ReturnContextError
 
     data = csv_bytes(good_return(catalogue, OWN, "2025-26-Q3"))
+    store.clock.set(date(2025, 12, 15))
     with pytest.raises(ReturnContextError, match=r"has not ended yet.*01 January 2026"):
         check_return(
             person(Role.LEAD),
@@ -166,8 +168,8 @@ def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue)
             period="2025-26-Q3",
             data=data,
             file_name="r.csv",
-            today=date(2025, 12, 15),
         )
+    store.clock.set(date(2026, 1, 1))
     checked = check_return(
         person(Role.LEAD),
         store,
@@ -176,7 +178,6 @@ def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue)
         period="2025-26-Q3",
         data=data,
         file_name="r.csv",
-        today=date(2026, 1, 1),
     )
     assert checked.report.findings == []
 
@@ -220,9 +221,7 @@ CHAIR = Actor(id="https://idp.test|chair", name="Chair", roles=frozenset({Role.B
 
 def _challenge(store, catalogue) -> str:
     """A challenge to the OWN group, raised by the board, for the role under test to act on."""
-    return acc.raise_challenge(
-        CHAIR, store, catalogue, group=OWN, indicator="BH01", question="Q", today=TODAY
-    )
+    return acc.raise_challenge(CHAIR, store, catalogue, group=OWN, indicator="BH01", question="Q")
 
 
 def _action(store, catalogue) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from metrics import accountability as acc
 from metrics.access import Actor, NotPermitted, Role
+from metrics.core.clock import FixedClock
 from metrics.services import TextRefused
 from metrics.store import Store
 
@@ -35,7 +36,7 @@ SCRUTINY = person(Role.SCRUTINY)
 
 @pytest.fixture
 def store(tmp_path):
-    with Store(tmp_path / "a.duckdb") as s:
+    with Store(tmp_path / "a.duckdb", clock=FixedClock(TODAY)) as s:
         yield s
 
 
@@ -64,7 +65,6 @@ def test_a_full_cycle(store, catalogue, meetings):
         group=GROUP,
         indicator="YJ01",
         question="First-time entrants rose again: what is the plan?",
-        today=TODAY,
     )
     assert ref == "C-0001"
     row = acc.challenges(SCRUTINY, store).row(0, named=True)  # anyone may read it
@@ -98,7 +98,7 @@ def test_a_full_cycle(store, catalogue, meetings):
     acc.update_action(LEAD, store, action, status="at risk", note="Recruitment delayed")
     with pytest.raises(NotPermitted):
         acc.update_action(OTHER_LEAD, store, action, status="done")
-    moved = acc.carry_forward(BOARD, store, action, note="Carried to March", today=TODAY)
+    moved = acc.carry_forward(BOARD, store, action, note="Carried to March")
     assert moved == date(2027, 3, 18)
     shown = acc.actions(SCRUTINY, store).row(0, named=True)
     assert (shown["reference"], shown["status"], shown["due_on"]) == (
@@ -141,7 +141,7 @@ def test_a_full_cycle(store, catalogue, meetings):
 
 def test_a_scrutiny_member_is_refused_every_write(store, catalogue, meetings):
     ref = acc.raise_challenge(
-        BOARD, store, catalogue, group=GROUP, priority="youth", question="Why?", today=TODAY
+        BOARD, store, catalogue, group=GROUP, priority="youth", question="Why?"
     )
     action = acc.record_action(
         BOARD,
@@ -216,13 +216,12 @@ def test_what_does_not_fit_is_refused_with_a_reason(store, catalogue, meetings):
         )
     # with no meeting ahead, a challenge is due six weeks on
     late = date(2027, 6, 1)
-    ref = acc.raise_challenge(
-        BOARD, store, catalogue, group=GROUP, indicator="YJ01", question="Q", today=late
-    )
+    store.clock.set(late)
+    ref = acc.raise_challenge(BOARD, store, catalogue, group=GROUP, indicator="YJ01", question="Q")
     due = acc.challenges(BOARD, store).filter(acc.pl.col("reference") == ref)["due_on"][0]
     assert due == late + acc.DEFAULT_NOTICE
     with pytest.raises(acc.CannotChange, match="no later meeting"):
-        acc.carry_forward(BOARD, store, ref, today=late)
+        acc.carry_forward(BOARD, store, ref)
 
 
 def test_the_lead_answers_a_challenge_with_the_next_return(store, catalogue, meetings):
@@ -240,7 +239,6 @@ def test_the_lead_answers_a_challenge_with_the_next_return(store, catalogue, mee
         group="HCP",
         indicator="BH01",
         question="Why the fall?",
-        today=TODAY,
     )
     lead = person(Role.LEAD, "HCP")
     frame = good_return(catalogue, "HCP", "2025-26-Q1")
@@ -257,7 +255,6 @@ def test_the_lead_answers_a_challenge_with_the_next_return(store, catalogue, mee
         period="2025-26-Q1",
         data=csv_bytes(first),
         file_name="r.csv",
-        today=TODAY,
     )
     assert submit_return(lead, store, catalogue, checked).status == "accepted"
     row = acc.challenges(BOARD, store).row(0, named=True)
@@ -299,7 +296,6 @@ def test_commentary_in_results_based_accountability_parts(store, catalogue):
         period="2025-26-Q1",
         data=csv_bytes(told),
         file_name="r.csv",
-        today=TODAY,
     )
     assert not checked.report.errors
     assert submit_return(lead, store, catalogue, checked).status == "accepted"
@@ -320,7 +316,6 @@ def test_commentary_in_results_based_accountability_parts(store, catalogue):
         period="2025-26-Q1",
         data=csv_bytes(leaked),
         file_name="r.csv",
-        today=TODAY,
     ).report
     assert [(f.rule, f.row) for f in report.errors] == [("C17", 2)]
     assert "Partners with a role" in report.errors[0].column

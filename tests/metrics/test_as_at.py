@@ -11,6 +11,7 @@ import pytest
 from metrics import accountability as acc
 from metrics import queries
 from metrics.access import Actor, Role
+from metrics.core.clock import FixedClock
 from metrics.services import check_return, submit_return
 from metrics.store import Store
 from tests.helpers import csv_bytes, good_return, set_cell
@@ -21,6 +22,7 @@ BOARD = Actor(id="t|board", name="Board", roles=frozenset({Role.BOARD}))
 
 
 def submit(store, catalogue, frame, when: datetime):
+    store.clock.set(when)  # the return is checked and stored on that day
     checked = check_return(
         LEAD,
         store,
@@ -29,9 +31,8 @@ def submit(store, catalogue, frame, when: datetime):
         period=PERIOD,
         data=csv_bytes(frame),
         file_name="r.csv",
-        today=date(2026, 11, 23),
     )
-    result = submit_return(LEAD, store, catalogue, checked, submitted_at=when)
+    result = submit_return(LEAD, store, catalogue, checked)
     assert result.status == "accepted", result.message
 
 
@@ -48,7 +49,7 @@ def test_a_meeting_sees_the_figures_as_they_stood_at_its_cut_off(tmp_path, catal
         if r["indicator_code"] == CODE and r["area_code"] == catalogue.localities[0].code
     )
     second = set_cell(first, row, "numerator", str(int(first["numerator"][row]) + 9))
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(tmp_path / "s.duckdb", clock=FixedClock(date(2025, 7, 20))) as store:
         submit(store, catalogue, first, datetime(2025, 7, 20, 9))
         meeting = acc.add_meeting(
             BOARD,

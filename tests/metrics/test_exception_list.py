@@ -14,6 +14,7 @@ import pytest
 from metrics import accountability as acc
 from metrics import queries, services
 from metrics.access import Actor, NotPermitted, Role
+from metrics.core.clock import FixedClock
 from metrics.periods import period_label
 from metrics.reports.overview import commentary_note
 from metrics.store import Store
@@ -25,7 +26,7 @@ SCRUTINY = Actor(id="t|scrutiny", name="Councillor", roles=frozenset({Role.SCRUT
 @pytest.fixture
 def store(demo_db, tmp_path):
     shutil.copy(demo_db, tmp_path / "d.duckdb")
-    with Store(tmp_path / "d.duckdb") as s:
+    with Store(tmp_path / "d.duckdb", clock=FixedClock(date(2026, 11, 23))) as s:
         yield s
 
 
@@ -104,6 +105,7 @@ def test_an_overdue_action_puts_its_indicator_on_the_list(store, catalogue):
 def test_accountability_health_per_group(store, catalogue):
     on = date(2026, 11, 23)
     lead = Actor(id="t|lead", name="Lead", roles=frozenset({Role.LEAD}), groups=frozenset({"YJS"}))
+    store.clock.set(date(2026, 10, 1))  # both challenges raised on 1 October
     late = acc.raise_challenge(
         BOARD,
         store,
@@ -112,7 +114,6 @@ def test_accountability_health_per_group(store, catalogue):
         indicator="YJ01",
         question="Why?",
         due_on=date(2026, 11, 1),
-        today=date(2026, 10, 1),
     )
     kept = acc.raise_challenge(
         BOARD,
@@ -122,8 +123,8 @@ def test_accountability_health_per_group(store, catalogue):
         indicator="YJ02",
         question="And this?",
         due_on=date(2026, 12, 1),
-        today=date(2026, 10, 1),
     )
+    store.clock.set(date(2026, 11, 20))  # answered before its due date, 1 December
     acc.answer_challenge(lead, store, kept, answer="Because.")
     acc.record_action(
         BOARD,

@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from metrics import accountability as acc
 from metrics import queries
 from metrics.access import Actor, Role
+from metrics.core.clock import FixedClock
 from metrics.formatting import figure
 from metrics.services import check_return, submit_return
 from metrics.store import Store
@@ -51,12 +52,12 @@ def pack(demo_db, catalogue, tmp_path_factory):
     folder = tmp_path_factory.mktemp("pack")
     db = folder / "demo.duckdb"
     shutil.copy(demo_db, db)
-    with Store(db) as store:
-        cut_off = datetime.now() - timedelta(minutes=1)
+    with Store(db, clock=FixedClock(datetime(2026, 11, 23, 10))) as store:
+        cut_off = store.clock.now() - timedelta(minutes=1)
         meeting = acc.add_meeting(
             BOARD,
             store,
-            held_on=date.today(),
+            held_on=store.clock.today(),
             kind="mid-year review",
             title="Partnership board",
             reports_to=["Health and Wellbeing Board"],
@@ -64,7 +65,9 @@ def pack(demo_db, catalogue, tmp_path_factory):
         )
         then = queries.indicator_table(store, catalogue, _period(store), concealed=False)
         then = queries.with_benchmarks(then, store, catalogue, _period(store), concealed=False)
-        listed = queries.exception_list(store, catalogue, then, _period(store), on=date.today())
+        listed = queries.exception_list(
+            store, catalogue, then, _period(store), on=store.clock.today()
+        )
         exceptions = listed.filter(pl.col("listed"))
         # after the cut-off, a group resubmits the quarter of one of its exception indicators
         changed = exceptions.filter(pl.col("period").str.contains("Q")).row(0, named=True)
@@ -89,6 +92,7 @@ def pack(demo_db, catalogue, tmp_path_factory):
             file_name="again.csv",
         )
         explanations = {f.key: "Checked with the service." for f in checked.report.warnings}
+        store.clock.advance(minutes=5)  # resubmitted after the cut-off
         result = submit_return(lead, store, catalogue, checked, explanations=explanations)
         assert result.status == "accepted", result.message
         now = queries.indicator_table(store, catalogue, _period(store), concealed=False)
@@ -105,7 +109,7 @@ def pack(demo_db, catalogue, tmp_path_factory):
 
 
 def _period(store) -> str:
-    return queries.default_period(store, today=date.today())
+    return queries.default_period(store)
 
 
 def text_of(path) -> str:
