@@ -60,22 +60,29 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	    $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
-# axe-core (Deque's accessibility engine), from the npm registry, checked against the
-# registry's published integrity hash: the browser tests inject it into every page.
+# axe-core (Deque's accessibility engine), fetched by package name with the npm client
+# (Node.js and npm from Debian's packages where the machine has none) and checked against
+# the integrity hash the registry publishes for that version: the browser tests inject it
+# into every page.
 AXE_VERSION := 4.14.1
 AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
 AXE := .tools/axe-core-$(AXE_VERSION)/axe.min.js
 axe: $(AXE)
 
 $(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "Installing Node.js and npm from Debian's packages ..."; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 	mkdir -p $(dir $@)
-	curl -fsSL -o $(dir $@)package.tgz https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz
+	cd $(dir $@) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
 	$(PYTHON) -c "import base64,hashlib,sys; d=open(sys.argv[1],'rb').read(); \
 	  h='sha512-'+base64.b64encode(hashlib.sha512(d).digest()).decode(); \
-	  sys.exit(0 if h==sys.argv[2] else 'axe-core: the download does not match its published hash')" \
-	  $(dir $@)package.tgz '$(AXE_INTEGRITY)'
-	tar -xzf $(dir $@)package.tgz -C $(dir $@) --strip-components=1 package/axe.min.js
-	rm $(dir $@)package.tgz
+	  sys.exit(0 if h==sys.argv[2] else 'axe-core: the package does not match its published hash')" \
+	  $(dir $@)axe-core-$(AXE_VERSION).tgz '$(AXE_INTEGRITY)'
+	tar -xzf $(dir $@)axe-core-$(AXE_VERSION).tgz -C $(dir $@) --strip-components=1 package/axe.min.js
+	rm $(dir $@)axe-core-$(AXE_VERSION).tgz
 
 clean:
 	rm -rf $(VENV) .tools test-artifacts .pytest_cache .ruff_cache

@@ -24,12 +24,13 @@ import numpy as np
 import polars as pl
 import yaml
 
-from metrics.catalogue import DEFAULT_CATALOGUE_DIR, load_catalogue
-from metrics.periods import Quarter
-from metrics.reading import ReadLimits, read_return
-from metrics.store import Store
-from metrics.templates import template_frame
-from metrics.validation import polars_checks, prepare, validate_return
+from metrics.core.catalogue import DEFAULT_CATALOGUE_DIR, load_catalogue
+from metrics.core.limits import ReadLimits
+from metrics.core.periods import Quarter
+from metrics.returns.reading import read_return
+from metrics.returns.templates import template_frame
+from metrics.returns.validation import polars_checks, prepare, validate_return
+from metrics.store.connection import Store
 
 GROUP, PERIOD = "HCP", "2025-26-Q1"  # three quarterly indicators reported by locality
 

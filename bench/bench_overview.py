@@ -52,8 +52,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db
         if db is None:
-            from metrics.catalogue import load_catalogue
-            from metrics.demo import build_demo
+            from metrics.core.catalogue import load_catalogue
+            from metrics.demo.build import build_demo
 
             db = Path(tmp) / "demo.duckdb"
             print("Building the demo database ...", flush=True)

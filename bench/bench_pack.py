@@ -32,12 +32,12 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None, help="demo database (else built)")
     args = parser.parse_args()
 
-    from metrics import accountability as acc
-    from metrics.access import Actor
-    from metrics.catalogue import load_catalogue
+    from metrics import services as acc
+    from metrics.core.access import Actor
+    from metrics.core.catalogue import load_catalogue
     from metrics.reports.html import render
     from metrics.reports.pack import build_pack
-    from metrics.store import Store
+    from metrics.store.connection import Store
 
     catalogue = load_catalogue()
     operator = Actor.operator("bench")
@@ -46,7 +46,7 @@ def main() -> None:
         if args.db:
             shutil.copy(args.db, db)
         else:
-            from metrics.demo import build_demo
+            from metrics.demo.build import build_demo
 
             print("Building the demo database ...", flush=True)
             build_demo(db, catalogue)

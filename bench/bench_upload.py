@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from metrics.catalogue import load_catalogue  # noqa: E402
-from metrics.periods import Quarter  # noqa: E402
-from metrics.reading import read_return  # noqa: E402
-from metrics.templates import template_bytes  # noqa: E402
-from metrics.validation import polars_checks, prepare, validate_return  # noqa: E402
+from metrics.core.catalogue import load_catalogue  # noqa: E402
+from metrics.core.periods import Quarter  # noqa: E402
+from metrics.returns.reading.base import read_return  # noqa: E402
+from metrics.returns.templates import template_bytes  # noqa: E402
+from metrics.returns.validation import polars_checks, prepare, validate_return  # noqa: E402
 from tests.helpers import csv_bytes, good_return  # noqa: E402
 from tests.metrics.test_hostile_files import xlsx_of_rows, xlsx_with_cell_at  # noqa: E402
 
@@ -45,8 +45,8 @@ BOUND_MB = 1024
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from metrics.catalogue import load_catalogue
-from metrics.validation import validate_return
+from metrics.core.catalogue import load_catalogue
+from metrics.returns.validation import validate_return
 catalogue = load_catalogue()
 for _ in range(2):  # warm: GX imported, every suite run once, on a normal return
     validate_return(Path(sys.argv[4]).read_bytes(), catalogue=catalogue,
@@ -69,7 +69,7 @@ print(json.dumps({
 READER = """
 import resource, subprocess, sys
 with open(sys.argv[1], "rb") as book:
-    subprocess.run([sys.executable, "-m", "metrics.xlsx", "1024", "60", "return"],
+    subprocess.run([sys.executable, "-m", "metrics.returns.reading.xlsx", "1024", "60", "return"],
                    stdin=book, stdout=subprocess.DEVNULL, check=False)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 """

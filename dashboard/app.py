@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import components, people
-from metrics.access import Role, can
+from metrics.core.access import Role, can
 from metrics.services import StoreError
 
 st.set_page_config(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
-from metrics.access import Actor
+from metrics.core.access import Actor
 
 NOW = "now"
 

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from metrics.disclosure import FOOTNOTES
-from metrics.formatting import (  # noqa: F401  (labels re-exported for pages)
+from metrics.core.disclosure import FOOTNOTES
+from metrics.core.formatting import (  # noqa: F401  (labels re-exported for pages)
     COMPARISON_LABELS,
     DIRECTION_LABELS,
     RAG_LABELS,

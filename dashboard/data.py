@@ -16,9 +16,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard import components
-from metrics import accountability, services
-from metrics.access import Actor
-from metrics.catalogue import Catalogue, load_catalogue
+from metrics import services
+from metrics.core.access import Actor
+from metrics.core.catalogue import Catalogue, load_catalogue
 from metrics.reports.indicator import Trend
 from metrics.reports.overview import Overview
 from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
@@ -87,7 +87,7 @@ def _as(actor: Actor) -> tuple[str, tuple]:
 def _as_at(meeting: int, version: tuple):
     """The store as it stood at a meeting's data cut-off (reconstructed once per version)."""
     reader = services.READERS["unsuppressed"]
-    return accountability.as_at_meeting(reader, store(), catalogue(), meeting)[1]
+    return services.as_at_meeting(reader, store(), catalogue(), meeting)[1]
 
 
 def _source(meeting: int | None, version: tuple):
@@ -97,7 +97,7 @@ def _source(meeting: int | None, version: tuple):
 
 def meeting(actor: Actor, meeting_id: int) -> dict:
     """A meeting's record (date, kind, data cut-off), without reconstructing its figures."""
-    return accountability.meeting(actor, store(), meeting_id)
+    return services.meeting(actor, store(), meeting_id)
 
 
 def _reader(reader_id: str) -> Actor:
@@ -131,15 +131,13 @@ def overview(actor: Actor, period: str, *, meeting: int | None = None) -> Overvi
     """The board overview for a quarter (figures, summaries, exceptions, returns), as the
     person may see it: now, or as it stood at a meeting's data cut-off (late returns and
     overdue actions judged on the meeting's day)."""
-    on = accountability.meeting(actor, store(), meeting)["held_on"] if meeting else today()
+    on = services.meeting(actor, store(), meeting)["held_on"] if meeting else today()
     return _overview(*_as(actor), meeting, period, on)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _overview(reader: str, version: tuple, meeting: int | None, period: str, on) -> Overview:
-    return accountability.overview(
-        _reader(reader), _source(meeting, version), catalogue(), period, on=on
-    )
+    return services.overview(_reader(reader), _source(meeting, version), catalogue(), period, on=on)
 
 
 def trend(actor: Actor, code: str, *, meeting: int | None = None) -> Trend:
@@ -333,61 +331,61 @@ def preview_return(actor: Actor, checked: CheckedReturn) -> pl.DataFrame:
 
 
 def meetings(actor: Actor) -> pl.DataFrame:
-    return accountability.meetings(actor, store())
+    return services.meetings(actor, store())
 
 
 def add_meeting(actor: Actor, **fields) -> int:
-    return accountability.add_meeting(actor, store(), **fields)
+    return services.add_meeting(actor, store(), **fields)
 
 
 def challenges(actor: Actor, group: str | None = None) -> pl.DataFrame:
-    return accountability.challenges(actor, store(), group=group)
+    return services.challenges(actor, store(), group=group)
 
 
 def raise_challenge(actor: Actor, **fields) -> str:
-    return accountability.raise_challenge(actor, store(), catalogue(), **fields)
+    return services.raise_challenge(actor, store(), catalogue(), **fields)
 
 
 def answer_challenge(actor: Actor, reference: str, answer: str) -> None:
-    accountability.answer_challenge(actor, store(), reference, answer=answer)
+    services.answer_challenge(actor, store(), reference, answer=answer)
 
 
 def resolve_challenge(actor: Actor, reference: str, note: str) -> None:
-    accountability.resolve_challenge(actor, store(), reference, note=note)
+    services.resolve_challenge(actor, store(), reference, note=note)
 
 
 def carry_forward(actor: Actor, reference: str, note: str) -> object:
-    return accountability.carry_forward(actor, store(), reference, note=note)
+    return services.carry_forward(actor, store(), reference, note=note)
 
 
 def actions(actor: Actor, group: str | None = None) -> pl.DataFrame:
-    return accountability.actions(actor, store(), group=group)
+    return services.actions(actor, store(), group=group)
 
 
 def record_action(actor: Actor, **fields) -> str:
-    return accountability.record_action(actor, store(), catalogue(), **fields)
+    return services.record_action(actor, store(), catalogue(), **fields)
 
 
 def update_action(actor: Actor, reference: str, status: str, note: str) -> None:
-    accountability.update_action(actor, store(), reference, status=status, note=note)
+    services.update_action(actor, store(), reference, status=status, note=note)
 
 
 def item_log(actor: Actor, reference: str) -> pl.DataFrame:
-    return accountability.item_log(actor, store(), reference)
+    return services.item_log(actor, store(), reference)
 
 
 def next_meeting_date(after) -> object:
-    coming = accountability.next_meeting(store(), after)
+    coming = services.next_meeting(store(), after)
     return coming["held_on"] if coming else None
 
 
 def board_pack(actor: Actor, meeting: int, *, format: str = "pdf") -> bytes:
     """The board pack for a meeting, as the person may see it (made on request: not cached)."""
-    return accountability.board_pack(actor, store(), catalogue(), meeting, format=format)
+    return services.board_pack(actor, store(), catalogue(), meeting, format=format)
 
 
 def decide_exception(actor: Actor, period: str, indicator: str, *, include: bool, reason: str):
-    accountability.decide_exception(
+    services.decide_exception(
         actor,
         store(),
         catalogue(),
@@ -406,24 +404,24 @@ def accountability_health(actor: Actor, *, on) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _accountability_health(reader: str, version: tuple, on) -> pl.DataFrame:
-    return accountability.health(_reader(reader), store(), catalogue(), on=on)
+    return services.health(_reader(reader), store(), catalogue(), on=on)
 
 
 def deep_dives(actor: Actor) -> pl.DataFrame:
-    return accountability.deep_dives(actor, store())
+    return services.deep_dives(actor, store())
 
 
 def add_deep_dive(actor: Actor, **fields) -> int:
-    return accountability.add_deep_dive(actor, store(), catalogue(), **fields)
+    return services.add_deep_dive(actor, store(), catalogue(), **fields)
 
 
 def deep_dive_report(actor: Actor, dive: int) -> bytes:
-    return accountability.deep_dive_report(actor, store(), catalogue(), dive)
+    return services.deep_dive_report(actor, store(), catalogue(), dive)
 
 
 def group_forecasts(actor: Actor, indicator: str) -> pl.DataFrame:
-    return accountability.group_forecasts(actor, store(), indicator)
+    return services.group_forecasts(actor, store(), indicator)
 
 
 def set_forecast(actor: Actor, **fields) -> None:
-    accountability.set_forecast(actor, store(), catalogue(), **fields)
+    services.set_forecast(actor, store(), catalogue(), **fields)

@@ -21,8 +21,8 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
-from metrics.access import Actor, Role
-from metrics.settings import setting
+from metrics.core.access import Actor, Role
+from metrics.core.settings import setting
 
 PUBLIC = Actor(id="public|visitor", name="Visitor", roles=frozenset({Role.PUBLIC}))
 """Whoever has not signed in, where the public view is on."""

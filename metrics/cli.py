@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from metrics.access import Actor
-from metrics.catalogue import CatalogueError, load_catalogue
-from metrics.findings import Finding
+from metrics.core.access import Actor
+from metrics.core.catalogue import CatalogueError, load_catalogue
+from metrics.core.findings import Finding
 
 USAGE_EXIT = 3
 FAULT_EXIT = 4
@@ -89,8 +89,8 @@ def _print_findings(findings: list[Finding]) -> None:
 def _open_store(db: Path | None, *, read_only: bool = False):
     """Open the store. Held by another command, it is tried again for a bounded time;
     held by the app (which keeps it open), the command says so at once."""
-    from metrics.settings import setting
-    from metrics.store import Store, StoreError, StoreInUse, default_db_path
+    from metrics.core.settings import setting
+    from metrics.store.connection import Store, StoreError, StoreInUse, default_db_path
 
     path = db or default_db_path()
     if read_only and not path.exists():
@@ -214,8 +214,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from metrics.demo import build_demo, write_demo_returns
-    from metrics.store import default_db_path
+    from metrics.demo.build import build_demo, write_demo_returns
+    from metrics.store.connection import default_db_path
 
     catalogue = load_catalogue()
     if args.write_returns:
@@ -242,8 +242,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from metrics.templates import write_templates
-    from metrics.validation import check_context
+    from metrics.returns.templates import write_templates
+    from metrics.returns.validation import check_context
 
     catalogue = load_catalogue()
     quarter = check_context(catalogue, args.group, args.period)
@@ -256,8 +256,8 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_board_pack(args: argparse.Namespace) -> int:
-    from metrics import accountability
-    from metrics.access import Role
+    from metrics import services
+    from metrics.core.access import Role
     from metrics.reports.pdf import PrintError
 
     store = _open_store(args.db, read_only=True)
@@ -271,7 +271,7 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     )
     try:
         if args.meeting == "latest":
-            meeting = accountability.latest_meeting(store)
+            meeting = services.latest_meeting(store)
         elif args.meeting.isdigit():
             meeting = int(args.meeting)
         else:
@@ -279,8 +279,8 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
                 f"--meeting takes a meeting's number or latest, not {args.meeting!r}"
             )
         started = time.monotonic()
-        pack = accountability.board_pack(reader, store, catalogue, meeting, format=args.format)
-    except (accountability.NotFound, PrintError) as exc:
+        pack = services.board_pack(reader, store, catalogue, meeting, format=args.format)
+    except (services.NotFound, PrintError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
@@ -323,8 +323,9 @@ def _filters(items: list[str]) -> dict[str, str]:
 
 
 def cmd_import_published(args: argparse.Namespace) -> int:
-    from metrics.catalogue import PublishedSource
-    from metrics.published import PublishedDataError, read_source
+    from metrics.benchmarks import read_source
+    from metrics.benchmarks.base import PublishedDataError
+    from metrics.core.catalogue import PublishedSource
     from metrics.services import import_all_published, import_published
 
     operator = Actor.operator("command line")
@@ -378,7 +379,8 @@ def cmd_import_published(args: argparse.Namespace) -> int:
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:
-    from metrics.published import PublishedDataError, read_neighbours
+    from metrics.benchmarks.base import PublishedDataError
+    from metrics.benchmarks.neighbours import read_neighbours
     from metrics.services import import_neighbours
 
     try:
@@ -397,7 +399,7 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
 
 
 def cmd_neighbour_averages(args: argparse.Namespace) -> int:
-    from metrics.queries import neighbour_averages
+    from metrics.store.reads.figures import neighbour_averages
 
     store = _open_store(args.db, read_only=True)
     if store is None:
@@ -617,11 +619,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from metrics.access import NotPermitted
+    from metrics.core.access import NotPermitted
+    from metrics.core.settings import SettingError
+    from metrics.returns.validation import ReturnContextError
     from metrics.services import TextRefused
-    from metrics.settings import SettingError
-    from metrics.store import StoreError
-    from metrics.validation import ReturnContextError
+    from metrics.store.connection import StoreError
 
     try:
         return args.func(args)

@@ -30,7 +30,7 @@ def reference_file(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def catalogue():
-    from metrics.catalogue import load_catalogue
+    from metrics.core.catalogue import load_catalogue
 
     return load_catalogue()
 
@@ -59,7 +59,7 @@ def cached_demo(catalogue) -> Path:
     with open(DEMO_CACHE / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not target.is_file():
-            from metrics.demo import build_demo
+            from metrics.demo.build import build_demo
 
             for old in DEMO_CACHE.glob("demo-*.duckdb"):
                 old.unlink()  # built from inputs that have changed since

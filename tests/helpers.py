@@ -6,10 +6,11 @@ from html.parser import HTMLParser
 
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.demo import generate_return, load_profiles
-from metrics.periods import Quarter
-from metrics.validation import ValidationReport, validate_return
+from metrics.core.catalogue import Catalogue
+from metrics.core.periods import Quarter
+from metrics.demo.build import generate_return
+from metrics.demo.profiles import load_profiles
+from metrics.returns.validation import ValidationReport, validate_return
 
 
 def good_return(catalogue: Catalogue, group: str, period: str) -> pl.DataFrame:

@@ -11,10 +11,10 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people, state
-from metrics.access import NotPermitted, can
-from metrics.accountability import ACTION_STATUSES, HEALTH_ORDERS, MEETING_KINDS, sort_health
+from metrics.core.access import NotPermitted, can
 from metrics.reports.deep_dive import AUDIENCES
 from metrics.reports.pdf import PrintError
+from metrics.services import ACTION_STATUSES, HEALTH_ORDERS, MEETING_KINDS, sort_health
 
 catalogue = data.catalogue()
 me = people.actor()

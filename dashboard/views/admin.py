@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people
-from metrics.access import NotPermitted, Role, can
+from metrics.core.access import NotPermitted, Role, can
 
 me = people.actor()
 st.title("People and roles")

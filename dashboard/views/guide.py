@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data
-from metrics.reading import ReadLimits
-from metrics.validation.rules import load_rules
+from metrics.core.limits import ReadLimits
+from metrics.returns.validation.rules import load_rules
 
 catalogue = data.catalogue()
 

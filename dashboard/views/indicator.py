@@ -8,9 +8,9 @@ import streamlit as st
 
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
-from metrics.access import NotPermitted, can
-from metrics.formatting import figure
-from metrics.periods import is_period, period_label, sort_key
+from metrics.core.access import NotPermitted, can
+from metrics.core.formatting import figure
+from metrics.core.periods import is_period, period_label, sort_key
 from metrics.reports import charts
 from metrics.reports import indicator as report
 

@@ -7,9 +7,9 @@ import streamlit as st
 
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
-from metrics.access import NotPermitted, can
-from metrics.formatting import SUPPRESSED, change, figure
-from metrics.periods import Quarter, period_label
+from metrics.core.access import NotPermitted, can
+from metrics.core.formatting import SUPPRESSED, change, figure
+from metrics.core.periods import Quarter, period_label
 from metrics.reports import charts
 from metrics.reports import overview as reports
 

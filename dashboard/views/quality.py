@@ -7,10 +7,10 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people
-from metrics.periods import period_label
+from metrics.core.periods import period_label
 from metrics.reports import charts
 from metrics.reports import overview as reports
-from metrics.validation.rules import load_rules
+from metrics.returns.validation.rules import load_rules
 
 catalogue = data.catalogue()
 quality = data.data_quality(people.actor())

@@ -9,11 +9,12 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people, state
-from metrics.access import can
-from metrics.findings import by_cause
-from metrics.formatting import change, figure
-from metrics.periods import Quarter, latest_complete_quarter, period_label, quarters_between
-from metrics.templates import template_bytes, template_name
+from metrics.core.access import can
+from metrics.core.findings import by_cause
+from metrics.core.formatting import change, figure
+from metrics.core.periods import Quarter, latest_complete_quarter, period_label, quarters_between
+from metrics.returns.templates import template_bytes, template_name
+from metrics.services import StoreError, TextRefused
 
 catalogue = data.catalogue()
 TABLE_LIMIT = 200
@@ -291,8 +292,6 @@ else:
             st.caption(f"Submitted as {ui.plain(me.name)}; recorded with the return.")
             sent = st.form_submit_button("Submit return", type="primary")
         if sent:
-            from metrics.services import StoreError, TextRefused
-
             missing = [k for k, text in explanations.items() if not text.strip()]
             if missing:
                 st.error(

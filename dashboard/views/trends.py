@@ -7,8 +7,8 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people, state
-from metrics.access import can
-from metrics.periods import period_label
+from metrics.core.access import can
+from metrics.core.periods import period_label
 from metrics.reports import charts
 from metrics.reports import indicator as report
 

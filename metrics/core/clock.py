@@ -20,7 +20,7 @@ import threading
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from metrics.settings import setting
+from metrics.core.settings import setting
 
 
 class Clock(Protocol):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from metrics.formatting import figure
-from metrics.periods import period_label
+from metrics.core.formatting import figure
+from metrics.core.periods import period_label
 from metrics.reports.indicator import Trend
 
 AUTHORITY = "#0072B2"

@@ -12,11 +12,11 @@ from html import escape
 
 import polars as pl
 
-from metrics import queries
-from metrics.catalogue import Catalogue
-from metrics.formatting import figure
+from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import figure
 from metrics.reports import html as layout
 from metrics.reports.pack import Section, period_label, section_for
+from metrics.store.reads import figures as queries
 
 AUDIENCES = ("Health and Wellbeing Board", "Safeguarding Children Partnership", "Scrutiny")
 

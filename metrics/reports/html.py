@@ -15,7 +15,7 @@ from html import escape
 import polars as pl
 from plotly.offline import get_plotlyjs
 
-from metrics.formatting import figure
+from metrics.core.formatting import figure
 from metrics.reports.charts import trend_figure
 from metrics.reports.pack import BoardPack, Section, period_label
 from metrics.reports.tables import table

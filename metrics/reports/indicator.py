@@ -12,11 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from metrics import queries
-from metrics.catalogue import Catalogue, Indicator
-from metrics.formatting import change, figure
-from metrics.periods import period_label, previous_period, sort_key, target_year
-from metrics.stats import (
+from metrics.core.catalogue import Catalogue, Indicator
+from metrics.core.formatting import change, figure
+from metrics.core.periods import period_label, previous_period, sort_key, target_year
+from metrics.core.stats import (
     baseline_forecast,
     compare_to_benchmark,
     compare_to_control_limits,
@@ -25,6 +24,7 @@ from metrics.stats import (
     quartile_cut_points,
     ranks,
 )
+from metrics.store.reads import figures as queries
 
 FUNNEL_LEVELS = (0.95, 0.998)
 

@@ -13,9 +13,8 @@ from datetime import date
 
 import polars as pl
 
-from metrics import queries
-from metrics.catalogue import Catalogue
-from metrics.formatting import (
+from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import (
     COMPARISON_LABELS,
     DIRECTION_LABELS,
     SUPPRESSED,
@@ -25,8 +24,9 @@ from metrics.formatting import (
     rag_label,
     round_half_up,
 )
-from metrics.periods import period_label
-from metrics.store import Store, StoreAsAt
+from metrics.core.periods import period_label
+from metrics.store.connection import Store, StoreAsAt
+from metrics.store.reads import figures as queries
 
 
 @dataclass(frozen=True)

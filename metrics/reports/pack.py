@@ -13,13 +13,13 @@ from datetime import date, datetime
 
 import polars as pl
 
-from metrics import queries
-from metrics.catalogue import Catalogue
-from metrics.formatting import change, figure
-from metrics.periods import is_period, period_label
+from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import change, figure
+from metrics.core.periods import is_period, period_label
 from metrics.reports.indicator import Trend, build_trend, trend_summary  # noqa: F401
 from metrics.reports.overview import Overview, build_overview, commentary_note
-from metrics.store import Store, StoreAsAt
+from metrics.store.connection import Store, StoreAsAt
+from metrics.store.reads import figures as queries
 
 POLARITY = {
     "high_is_good": "higher is better",

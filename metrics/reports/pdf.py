@@ -16,7 +16,7 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from metrics.settings import setting
+from metrics.core.settings import setting
 
 SECONDS = 180
 

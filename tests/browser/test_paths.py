@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from metrics.periods import period_label
+from metrics.core.periods import period_label
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.helpers import csv_bytes, good_return, set_cell
 

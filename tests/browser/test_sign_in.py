@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
 
-from metrics.access import Actor
-from metrics.catalogue import load_catalogue
-from metrics.periods import period_label
+from metrics.core.access import Actor
+from metrics.core.catalogue import load_catalogue
+from metrics.core.periods import period_label
 from metrics.services import add_user, grant
-from metrics.store import Store
+from metrics.store.connection import Store
 from tests.browser.conftest import _free_port, screenshot, serve, wait_for_app
 from tests.helpers import csv_bytes, good_return
 

@@ -4,7 +4,7 @@ board resolves; a scrutiny member reads it all and is offered no form."""
 
 from __future__ import annotations
 
-from metrics.store import Store
+from metrics.store.connection import Store
 from tests.dashboard.test_pages import frame_with, page
 from tests.helpers import html_tables
 
@@ -82,8 +82,8 @@ def test_the_overview_as_at_a_meeting_shows_what_it_saw(app_db, catalogue):
     return current then, and the latest figures show the one received since."""
     from datetime import datetime
 
-    from metrics import accountability
-    from metrics.access import Actor, Role
+    from metrics import services
+    from metrics.core.access import Actor, Role
 
     board = Actor(id="t|board", name="Board", roles=frozenset({Role.BOARD}))
     with Store(app_db) as store:
@@ -92,7 +92,7 @@ def test_the_overview_as_at_a_meeting_shows_what_it_saw(app_db, catalogue):
             "SELECT group_code, period, version, submitted_at FROM submissions "
             "WHERE status = 'accepted' AND version > 1 ORDER BY submitted_at DESC LIMIT 1"
         ).row(0)
-        meeting = accountability.add_meeting(
+        meeting = services.add_meeting(
             board,
             store,
             held_on=received.date(),

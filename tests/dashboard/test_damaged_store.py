@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.store import Store, StoreError
+from metrics.store.connection import Store, StoreError
 from tests.dashboard.conftest import APP
 from tests.metrics.test_store_writers import damaged_copies, one_return_db
 

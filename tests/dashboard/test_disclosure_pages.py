@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import components
-from metrics.periods import period_label
-from metrics.store import Store
+from metrics.core.periods import period_label
+from metrics.store.connection import Store
 from tests.dashboard.conftest import APP
 from tests.helpers import html_tables
 

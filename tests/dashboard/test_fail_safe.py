@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.cli import main
-from metrics.store import Store
+from metrics.store.connection import Store
 from tests.dashboard.conftest import APP
 
 EXTREMES = [1e300, float("inf"), float("-inf"), float("nan"), 1e28, -1e28, 0.0, 5e-324]

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from metrics.periods import Quarter, period_label
-from metrics.store import Store
+from metrics.core.periods import Quarter, period_label
+from metrics.store.connection import Store
 from tests.conftest import ROOT
 from tests.dashboard.conftest import APP
 from tests.helpers import html_tables

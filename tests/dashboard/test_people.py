@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from metrics.store import Store
+from metrics.store.connection import Store
 from tests.dashboard.test_pages import frame_with, page
 from tests.helpers import html_tables
 

@@ -8,12 +8,12 @@ from datetime import date
 import polars as pl
 import pytest
 
-from metrics import accountability as acc
 from metrics import services
-from metrics.access import ACTIONS, ANY_GROUP, Actor, NotPermitted, Role, can, require
+from metrics import services as acc
+from metrics.core.access import ACTIONS, ANY_GROUP, Actor, NotPermitted, Role, can, require
 from metrics.core.clock import FixedClock
 from metrics.services import TextRefused, check_return, submit_return
-from metrics.store import Store
+from metrics.store.connection import Store
 from tests.helpers import csv_bytes, good_return, set_cell
 
 B, L, S, A, P = Role.BOARD, Role.LEAD, Role.SCRUTINY, Role.ADMIN, Role.PUBLIC
@@ -155,7 +155,7 @@ def test_explanations_that_identify_a_child_are_refused(store, catalogue):
 def test_a_quarter_that_has_not_ended_is_refused_with_a_reason(store, catalogue):
     from datetime import date
 
-    from metrics.validation import ReturnContextError
+    from metrics.returns.validation import ReturnContextError
 
     data = csv_bytes(good_return(catalogue, OWN, "2025-26-Q3"))
     store.clock.set(date(2025, 12, 15))

@@ -6,15 +6,16 @@ every write."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+import polars as pl
 import pytest
 
-from metrics import accountability as acc
-from metrics.access import Actor, NotPermitted, Role
+from metrics import services as acc
+from metrics.core.access import Actor, NotPermitted, Role
 from metrics.core.clock import FixedClock
 from metrics.services import TextRefused
-from metrics.store import Store
+from metrics.store.connection import Store
 
 GROUP, OTHER = "YJS", "HCP"
 TODAY = date(2026, 11, 23)
@@ -212,13 +213,13 @@ def test_what_does_not_fit_is_refused_with_a_reason(store, catalogue, meetings):
             held_on=date(2027, 1, 1),
             kind="ordinary",
             title="x",
-            cut_off=acc.datetime(2027, 1, 2),
+            cut_off=datetime(2027, 1, 2),
         )
     # with no meeting ahead, a challenge is due six weeks on
     late = date(2027, 6, 1)
     store.clock.set(late)
     ref = acc.raise_challenge(BOARD, store, catalogue, group=GROUP, indicator="YJ01", question="Q")
-    due = acc.challenges(BOARD, store).filter(acc.pl.col("reference") == ref)["due_on"][0]
+    due = acc.challenges(BOARD, store).filter(pl.col("reference") == ref)["due_on"][0]
     assert due == late + acc.DEFAULT_NOTICE
     with pytest.raises(acc.CannotChange, match="no later meeting"):
         acc.carry_forward(BOARD, store, ref)
@@ -274,8 +275,8 @@ def test_commentary_in_results_based_accountability_parts(store, catalogue):
     and read under their headings, in order; a child's details in any part are refused."""
     import polars as pl
 
-    from metrics import queries
     from metrics.services import check_return, submit_return
+    from metrics.store.reads import figures as queries
     from tests.helpers import csv_bytes, good_return
 
     lead = person(Role.LEAD, "HCP")

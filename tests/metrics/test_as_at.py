@@ -8,12 +8,12 @@ from datetime import date, datetime
 import polars as pl
 import pytest
 
-from metrics import accountability as acc
-from metrics import queries
-from metrics.access import Actor, Role
+from metrics import services as acc
+from metrics.core.access import Actor, Role
 from metrics.core.clock import FixedClock
 from metrics.services import check_return, submit_return
-from metrics.store import Store
+from metrics.store.connection import Store
+from metrics.store.reads import figures as queries
 from tests.helpers import csv_bytes, good_return, set_cell
 
 GROUP, PERIOD, CODE = "HCP", "2025-26-Q1", "BH01"

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from metrics.stats import (
+from metrics.core.stats import (
     chi_square_for_trend,
     compare_to_benchmark,
     quartile_band,

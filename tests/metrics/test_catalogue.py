@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from metrics.catalogue import DEFAULT_CATALOGUE_DIR, CatalogueError, load_catalogue
+from metrics.core.catalogue import DEFAULT_CATALOGUE_DIR, CatalogueError, load_catalogue
 
 
 def test_shipped_catalogue_covers_the_plan(catalogue):

@@ -188,9 +188,9 @@ def _with_func(parser, command, func):
 def test_board_pack_as_html_for_the_latest_meeting(capsys, tmp_path):
     from datetime import date
 
-    from metrics import accountability
-    from metrics.access import Actor
-    from metrics.store import Store
+    from metrics import services
+    from metrics.core.access import Actor
+    from metrics.store.connection import Store
 
     db = tmp_path / "s.duckdb"
     out = tmp_path / "pack.html"
@@ -198,7 +198,7 @@ def test_board_pack_as_html_for_the_latest_meeting(capsys, tmp_path):
     assert main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)]) == 3
     assert "no meeting has been added yet" in capsys.readouterr().err
     with Store(db) as store:
-        accountability.add_meeting(
+        services.add_meeting(
             Actor.operator("t"), store, held_on=date(2026, 6, 1), kind="ordinary", title="June <b>"
         )
     code = main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)])

@@ -7,9 +7,9 @@ import os
 import subprocess
 import sys
 
-from metrics.demo import LATE_GROUP
-from metrics.periods import quarters_between
-from metrics.store import Store
+from metrics.core.periods import quarters_between
+from metrics.demo.build import LATE_GROUP
+from metrics.store.connection import Store
 
 
 def test_every_group_has_twelve_or_more_quarters(demo_db, catalogue):
@@ -50,8 +50,8 @@ def test_failures_resubmission_and_late_group(demo_db, catalogue):
 
 def test_demo_is_deterministic_across_processes():
     script = (
-        "import hashlib; from metrics.catalogue import load_catalogue; "
-        "from metrics.demo import demo_submissions; h = hashlib.sha256(); "
+        "import hashlib; from metrics.core.catalogue import load_catalogue; "
+        "from metrics.demo.build import demo_submissions; h = hashlib.sha256(); "
         "[h.update(s.data) for s in demo_submissions(load_catalogue())]; print(h.hexdigest())"
     )
     digests = set()
@@ -75,7 +75,7 @@ def test_demo_spans_the_configured_quarters(catalogue):
 
 
 def test_shipped_demo_published_files_are_the_generated_ones(tmp_path, catalogue):
-    from metrics.demo_published import DEMO_PUBLISHED, write_demo_published
+    from metrics.demo.published import DEMO_PUBLISHED, write_demo_published
 
     for path in write_demo_published(catalogue, tmp_path):
         assert path.read_bytes() == (DEMO_PUBLISHED / path.name).read_bytes(), path.name

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.disclosure import conceal, public_table, suppress
-from metrics.transforms import compute_indicator_values
+from metrics.core.disclosure import conceal, public_table, suppress
+from metrics.core.values import compute_indicator_values
 from tests.metrics.test_transforms import obs
 
 
@@ -127,9 +127,9 @@ def test_conceal_judges_secondary_suppression_on_the_whole_set(catalogue):
 
 def test_a_reader_without_view_unsuppressed_never_gets_a_small_number(tmp_path, catalogue):
     """Through the services, as each role: the same store, different figures."""
-    from metrics.access import Actor, Role
+    from metrics.core.access import Actor, Role
     from metrics.services import area_values, export_values, indicator_series
-    from metrics.store import Store
+    from metrics.store.connection import Store
     from tests.helpers import check, csv_bytes, good_return, set_cell
 
     group, period = "HCP", "2025-26-Q1"

@@ -11,13 +11,14 @@ from datetime import date
 import polars as pl
 import pytest
 
-from metrics import accountability as acc
-from metrics import queries, services
-from metrics.access import Actor, NotPermitted, Role
+from metrics import services
+from metrics import services as acc
+from metrics.core.access import Actor, NotPermitted, Role
 from metrics.core.clock import FixedClock
-from metrics.periods import period_label
+from metrics.core.periods import period_label
 from metrics.reports.overview import commentary_note
-from metrics.store import Store
+from metrics.store.connection import Store
+from metrics.store.reads import figures as queries
 
 BOARD = Actor(id="t|board", name="Chair", roles=frozenset({Role.BOARD}))
 SCRUTINY = Actor(id="t|scrutiny", name="Councillor", roles=frozenset({Role.SCRUTINY}))
@@ -152,7 +153,7 @@ def test_accountability_health_per_group(store, catalogue):
 
 
 def test_commentary_repeated_while_the_figure_moved_is_stale(catalogue):
-    from metrics.queries import _stale
+    from metrics.store.reads.figures import _stale
 
     said = {("BH01", "2025-26-Q1"): "On track; no concerns."}
     row = {

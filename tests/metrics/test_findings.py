@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics.findings import by_cause
+from metrics.core.findings import by_cause
 from tests.helpers import check, good_return, set_cell
 
 

@@ -9,11 +9,12 @@ import sys
 import polars as pl
 import pytest
 
-from metrics.catalogue import PublishedSource
-from metrics.fingertips import period, read_fingertips
-from metrics.formatting import round_half_up
-from metrics.published import PublishedDataError, layout, read_source
-from metrics.store import Store
+from metrics.benchmarks import layout, read_source
+from metrics.benchmarks.base import PublishedDataError
+from metrics.benchmarks.fingertips import period, read_fingertips
+from metrics.core.catalogue import PublishedSource
+from metrics.core.formatting import round_half_up
+from metrics.store.connection import Store
 from tests.conftest import ROOT
 
 EXPORT = ROOT / "tests" / "files" / "fingertips" / "indicators-CountyUA4-23.data.csv"

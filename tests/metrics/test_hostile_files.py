@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from metrics.findings import Severity
+from metrics.core.findings import Severity
 from tests.helpers import check, csv_bytes, good_return, set_cell
 
 GROUP, PERIOD = "HCP", "2025-26-Q2"
@@ -127,7 +127,8 @@ def test_reading_the_worst_files_stays_under_a_gigabyte(tmp_path):
         f"""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
-        from metrics.reading import ReadError, read_return
+        from metrics.returns.reading.base import ReadError
+        from metrics.returns.reading import read_return
         for n in range({len(cases)}):
             try:
                 read_return({str(tmp_path)!r} + f"/{{n}}.bin", file_name=f"{{n}}.xlsx"

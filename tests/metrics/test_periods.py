@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from metrics.periods import (
+from metrics.core.periods import (
     PeriodError,
     PeriodType,
     Quarter,

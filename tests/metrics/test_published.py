@@ -7,10 +7,12 @@ import statistics
 import polars as pl
 import pytest
 
-from metrics.formatting import round_half_up
-from metrics.published import PublishedDataError, period_code, read_neighbours, read_published
-from metrics.queries import neighbour_average
-from metrics.store import Store
+from metrics.benchmarks.base import PublishedDataError
+from metrics.benchmarks.ees import period_code, read_published
+from metrics.benchmarks.neighbours import read_neighbours
+from metrics.core.formatting import round_half_up
+from metrics.store.connection import Store
+from metrics.store.reads.figures import neighbour_average
 from tests.conftest import REFERENCE, reference_file
 
 CLA_FILTER = {"population_type": "Children looked after on 31 March each year"}
@@ -112,7 +114,7 @@ def test_neighbour_median_for_every_authority(cla_store):
 
 
 def test_neighbour_averages_for_every_authority_in_one_table(cla_store):
-    from metrics.queries import neighbour_averages
+    from metrics.store.reads.figures import neighbour_averages
 
     store, _ = cla_store
     table = neighbour_averages(store, "CC01", "2024-25")
@@ -225,7 +227,7 @@ def test_old_codes_resolve_to_the_authority_operating_at_the_time(tmp_path):
 
 
 def _real_sources():
-    from metrics.catalogue import load_catalogue
+    from metrics.core.catalogue import load_catalogue
 
     return [
         pytest.param(i, id=i.code)
@@ -239,8 +241,8 @@ def test_the_demo_ships_the_real_file_and_every_authority_row_recomputes(ind):
     """The demo's real published files are DfE's as published (the same bytes as the copy
     under ../shared/reference/dfe/); where a file gives counts, every authority's figure
     recomputed from them rounds half up to the published figure."""
-    from metrics.demo_published import DEMO_PUBLISHED
-    from metrics.published import read_source
+    from metrics.benchmarks import read_source
+    from metrics.demo.published import DEMO_PUBLISHED
 
     shipped = DEMO_PUBLISHED / ind.published.file
     original = REFERENCE / "dfe" / ind.published.file

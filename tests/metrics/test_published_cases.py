@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.stats import (
+from metrics.core.stats import (
     chi_square_for_trend,
     compare_to_benchmark,
     compare_to_control_limits,

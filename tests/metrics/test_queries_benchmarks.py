@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from metrics import queries
-from metrics.periods import matching_year
-from metrics.store import Store
+from metrics.core.periods import matching_year
+from metrics.store.connection import Store
+from metrics.store.reads import figures as queries
 
 
 def _published(store: Store, code: str, period: str, level: str, area: str | None = None):

@@ -9,7 +9,10 @@ import zipfile
 import polars as pl
 import pytest
 
-from metrics.reading import ReadError, ReadLimits, canonical, parse_numbers, read_return
+from metrics.core.limits import ReadLimits
+from metrics.core.numbers import parse_numbers
+from metrics.returns.reading import read_return
+from metrics.returns.reading.base import ReadError, canonical
 
 CSV = "indicator_code,area_code,numerator,commentary\nBH01,E05099001,1234,Café opened\n"
 

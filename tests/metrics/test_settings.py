@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from metrics.settings import SETTINGS, SettingError, setting
+from metrics.core.settings import SETTINGS, SettingError, setting
 from tests.conftest import ROOT
 
 

@@ -8,7 +8,7 @@ import math
 import polars as pl
 import pytest
 
-from metrics import stats
+from metrics.core import stats
 from tests.conftest import reference_file
 
 TOL = 1e-9
@@ -140,7 +140,7 @@ def test_undefined_inputs_give_nan():
 
 
 def test_baseline_forecast_against_values_worked_by_hand():
-    from metrics.stats import baseline_forecast
+    from metrics.core.stats import baseline_forecast
 
     # y = 10, 12, 11, 13, 14 at t = 0..4: t-bar 2, y-bar 12, Sxx 10, Sxy 9, so the line is
     # 10.2 + 0.9t; residuals -0.2, 0.9, -1.0, 0.1, 0.2 give SSE 1.9 and s^2 = 1.9 / 3.
@@ -157,7 +157,7 @@ def test_baseline_forecast_against_values_worked_by_hand():
 
 
 def test_baseline_forecast_keeps_time_across_a_missing_figure():
-    from metrics.stats import baseline_forecast
+    from metrics.core.stats import baseline_forecast
 
     # 5, -, 7, 8, 9, 10 lie on y = 5 + t exactly (t = 0, 2, 3, 4, 5): no scatter
     f = baseline_forecast([5, None, 7, 8, 9, 10], ahead=2)

@@ -9,7 +9,7 @@ import textwrap
 import polars as pl
 import pytest
 
-from metrics.store import MIGRATIONS, Store
+from metrics.store.connection import MIGRATIONS, Store
 from tests.helpers import check, csv_bytes, good_return, set_cell
 
 GROUP = "HCP"
@@ -168,8 +168,8 @@ def test_process_killed_mid_ingest_leaves_store_as_before(tmp_path, catalogue):
         before = snapshot(store)
     script = textwrap.dedent(f"""
         import os, signal
-        from metrics.catalogue import load_catalogue
-        from metrics.store import Store
+        from metrics.core.catalogue import load_catalogue
+        from metrics.store.connection import Store
         from tests.helpers import check, csv_bytes, good_return
         cat = load_catalogue()
         store = Store({str(path)!r})
@@ -197,17 +197,19 @@ def test_process_killed_mid_ingest_leaves_store_as_before(tmp_path, catalogue):
 def test_a_demo_built_before_migration_3_is_still_known_as_a_demo(tmp_path, monkeypatch):
     """Databases from earlier versions of `outcomes demo` carry no demo mark; the migration
     that adds it reads the audit log, so the app still serves them with the role switcher."""
-    import metrics.store
+    import metrics.store.connection
 
     every = list(MIGRATIONS)
     for built_by_demo in (True, False):
         path = tmp_path / f"old_{built_by_demo}.duckdb"
-        monkeypatch.setattr(metrics.store, "MIGRATIONS", every[:2])  # as version 2 made it
+        monkeypatch.setattr(
+            metrics.store.connection, "MIGRATIONS", every[:2]
+        )  # as version 2 made it
         with Store(path) as store:
             assert store.schema_version() == 2
             if built_by_demo:
                 store.record_event(actor="demo", action="demo built")
-        monkeypatch.setattr(metrics.store, "MIGRATIONS", every)
+        monkeypatch.setattr(metrics.store.connection, "MIGRATIONS", every)
         with Store(path) as store:
             assert store.schema_version() == max(v for v, _, _ in every)
             assert (store.info("demo") == "true") is built_by_demo

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from metrics.cli import main
-from metrics.store import Store, StoreBusy, StoreError
+from metrics.store.connection import Store, StoreBusy, StoreError
 from tests.helpers import check, csv_bytes, good_return, set_cell
 from tests.metrics.test_store import GROUP, TABLES, same, snapshot
 
@@ -169,7 +169,7 @@ def holding(db, *, seconds: float | None, as_app: bool):
     when ``seconds`` is None, when the caller calls what this yields."""
     wait = f"time.sleep({seconds})" if seconds is not None else "sys.stdin.readline()"
     script = (
-        f"import sys, time; from metrics.store import Store; s = Store({str(db)!r}); "
+        f"import sys, time; from metrics.store.connection import Store; s = Store({str(db)!r}); "
         f"print('ready', flush=True); {wait}; s.close()"
     )
     holder = subprocess.Popen(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from metrics.formatting import round_half_up
-from metrics.transforms import compute_indicator_values, gaps
+from metrics.core.formatting import round_half_up
+from metrics.core.values import compute_indicator_values, gaps
 
 AUTH = "E06099001"
 

@@ -15,13 +15,13 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
-from metrics import accountability as acc
-from metrics import queries
-from metrics.access import Actor, Role
+from metrics import services as acc
+from metrics.core.access import Actor, Role
 from metrics.core.clock import FixedClock
-from metrics.formatting import figure
+from metrics.core.formatting import figure
 from metrics.services import check_return, submit_return
-from metrics.store import Store
+from metrics.store.connection import Store
+from metrics.store.reads import figures as queries
 from tests.conftest import ROOT
 from tests.helpers import csv_bytes, good_return
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from metrics.formatting import round_half_up
-from metrics.queries import default_period
+from metrics.core.formatting import round_half_up
 from metrics.reports import overview as reports
-from metrics.store import Store
+from metrics.store.connection import Store
+from metrics.store.reads.figures import default_period
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from metrics.core.clock import ClockSettingError, FixedClock, SystemClock, clock_from_environment
-from metrics.store import Store
+from metrics.store.connection import Store
 
 
 def test_the_environment_fixes_the_clock_of_a_process(monkeypatch):

@@ -8,9 +8,9 @@ import threading
 
 import polars as pl
 
-from metrics.findings import Finding
-from metrics.periods import Quarter
-from metrics.templates import template_bytes
+from metrics.core.findings import Finding
+from metrics.core.periods import Quarter
+from metrics.returns.templates import template_bytes
 from tests.helpers import bh01_history, check, csv_bytes, good_return, set_cell
 
 THREADS = 4

@@ -19,9 +19,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.identifiers import POSTCODE_AREAS, find, nhs_number_valid
-from metrics.templates import template_bytes
-from metrics.validation.rules import load_rules
+from metrics.core.identifiers import POSTCODE_AREAS, find, nhs_number_valid
+from metrics.returns.templates import template_bytes
+from metrics.returns.validation.rules import load_rules
 from tests.helpers import check, csv_bytes, good_return
 
 EXAMPLES = int(os.environ.get("OUTCOMES_FUZZ_EXAMPLES", "40"))
@@ -120,7 +120,7 @@ _CACHE: dict[str, pl.DataFrame] = {}
 
 def good_return_cache() -> pl.DataFrame:
     if "frame" not in _CACHE:
-        from metrics.catalogue import load_catalogue
+        from metrics.core.catalogue import load_catalogue
 
         _CACHE["frame"] = good_return(load_catalogue(), GROUP, PERIOD)
     return _CACHE["frame"]
@@ -136,8 +136,8 @@ def test_returns_with_hostile_cells_get_a_sound_report(catalogue, data):
 def template_workbook() -> bytes:
     """One template workbook for the whole run (a new one carries a new timestamp, and the
     fuzzer must see the same bytes each time it replays an example)."""
-    from metrics.catalogue import load_catalogue
-    from metrics.periods import Quarter
+    from metrics.core.catalogue import load_catalogue
+    from metrics.core.periods import Quarter
 
     return template_bytes(load_catalogue(), GROUP, Quarter.parse(PERIOD), "xlsx")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.periods import Quarter
-from metrics.reading import read_return
-from metrics.validation import polars_checks, prepare
+from metrics.core.periods import Quarter
+from metrics.returns.reading import read_return
+from metrics.returns.validation import polars_checks, prepare
 from tests.helpers import check, csv_bytes, good_return
 from tests.metrics.validation.test_rules import CASES, GROUP, PERIOD
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from metrics.findings import Severity
-from metrics.reading import column_letter
-from metrics.validation.rules import load_rules, load_suite
+from metrics.core.findings import Severity
+from metrics.returns.reading.base import column_letter
+from metrics.returns.validation.rules import load_rules, load_suite
 from tests.helpers import bh01_history, check, good_return, rules, set_cell
 
 GROUP, PERIOD = "HCP", "2025-26-Q3"  # quarterly, annual-with-breakdowns and locality rows

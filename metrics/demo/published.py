@@ -21,11 +21,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.formatting import round_half_up
-from metrics.published import LAS_FILE
+from metrics.benchmarks.base import LAS_FILE
+from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import round_half_up
+from metrics.core.settings import ROOT
+from metrics.demo.profiles import load_profiles
 
-DEMO_PUBLISHED = Path(__file__).resolve().parent.parent / "data" / "demo" / "published"
+DEMO_PUBLISHED = ROOT / "data" / "demo" / "published"
 NEIGHBOURS_FILE = "sn_model_demo.csv"
 YEARS = [2021, 2022, 2023, 2024, 2025]
 # Darlington's ten statistical neighbours in DfE's 2025 model (sn_model_2025_wide.csv):
@@ -266,7 +268,6 @@ def write_demo_published(catalogue: Catalogue, folder: Path = DEMO_PUBLISHED) ->
     """Write the synthetic published files (the catalogue's sources marked
     ``synthetic_in_demo``) and the demo authority's neighbour model. Several Fingertips
     indicators may share one export file."""
-    from metrics.demo import load_profiles
 
     profiles = load_profiles()["indicators"]
     folder.mkdir(parents=True, exist_ok=True)

@@ -22,16 +22,21 @@ import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 from xml.parsers import expat
 
 import polars as pl
 
-from metrics.reading import ROW_COLUMN, ReadError, read_error
-
-if TYPE_CHECKING:
-    from metrics.reading import ReadLimits
+from metrics.core.limits import ReadLimits
+from metrics.core.settings import ROOT
+from metrics.returns.reading.base import (
+    ROW_COLUMN,
+    RawReturn,
+    ReadError,
+    cell_too_long,
+    column_name,
+    finish,
+    read_error,
+)
 
 MAX_PARTS = 2_000
 CHUNK = 1024 * 1024
@@ -233,7 +238,7 @@ def read_workbook(data: bytes, limits: ReadLimits) -> tuple[pl.DataFrame, list[s
 
 
 def _child_env() -> dict[str, str]:
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(ROOT)
     path = os.environ.get("PYTHONPATH")
     return {
         **os.environ,
@@ -249,7 +254,7 @@ def _read_in_child(data: bytes, sheet: str, limits: ReadLimits) -> pl.DataFrame:
     command = [
         sys.executable,
         "-m",
-        "metrics.xlsx",
+        "metrics.returns.reading.xlsx",
         str(memory_mb),
         str(limits.reader_seconds),
         sheet,
@@ -315,3 +320,14 @@ def _child(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(_child(sys.argv[1:]))
+
+
+def read_xlsx(data: bytes, limits: ReadLimits) -> RawReturn:
+    frame, header = read_workbook(data, limits)
+    width = len(header)
+    for position in range(width):
+        longest = frame.get_column(f"c{position}").str.len_chars().max()
+        if longest is not None and longest > limits.max_cell_chars:
+            at = frame.filter(pl.col(f"c{position}").str.len_chars() == longest)[ROW_COLUMN][0]
+            raise cell_too_long(at, column_name(header, position), longest, limits)
+    return finish(frame, header, "xlsx", None, None)

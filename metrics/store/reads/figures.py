@@ -10,16 +10,17 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Polarity
-from metrics.disclosure import conceal, public_table, suppress
-from metrics.periods import (
+from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue, Polarity
+from metrics.core.disclosure import conceal, public_table, suppress
+from metrics.core.periods import (
     Quarter,
     latest_complete_quarter,
     matching_year,
     previous_period,
     sort_key,
 )
-from metrics.store import Store
+from metrics.core.stats import compare_to_benchmark, recent_trend
+from metrics.store.connection import Store
 
 
 def measure_label(indicator) -> str:
@@ -797,7 +798,6 @@ def with_benchmarks(
     """The indicator table with England, region and neighbour columns, the Fingertips
     comparisons with England (95% and 99.8% intervals) and with the neighbours' average
     (95%), and the recent trend marker."""
-    from metrics.stats import compare_to_benchmark, recent_trend
 
     if "period" not in table.columns:  # no figures at all yet: nothing to compare
         return table

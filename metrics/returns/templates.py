@@ -7,8 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Kind
-from metrics.periods import Quarter
+from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue, Kind
+from metrics.core.periods import Quarter
 
 TEMPLATE_COLUMNS = [
     "indicator_code",

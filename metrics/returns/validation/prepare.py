@@ -11,11 +11,12 @@ from __future__ import annotations
 import pandas as pd
 import polars as pl
 
-from metrics import identifiers
-from metrics.catalogue import COMMENTARY_PARTS, Catalogue, Kind
-from metrics.formatting import round_half_up
-from metrics.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
-from metrics.reading import NUMBER_PATTERN, ROW_COLUMN, RawReturn, column_letter, parse_numbers
+from metrics.core import identifiers
+from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue, Kind
+from metrics.core.formatting import round_half_up
+from metrics.core.numbers import NUMBER_PATTERN, parse_numbers
+from metrics.core.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
+from metrics.returns.reading.base import ROW_COLUMN, RawReturn, column_letter
 
 REQUIRED_COLUMNS = [
     "indicator_code",

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics import stats
-from metrics.catalogue import Catalogue, Kind, Polarity
-from metrics.formatting import round_half_up
-from metrics.periods import PeriodType, previous_period, sort_key, target_year
+from metrics.core import stats
+from metrics.core.catalogue import Catalogue, Kind, Polarity
+from metrics.core.formatting import round_half_up
+from metrics.core.periods import PeriodType, previous_period, sort_key, target_year
 
 VALUE_COLUMNS = [
     "indicator_code",

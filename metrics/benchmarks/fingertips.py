@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.published import (
+from metrics.benchmarks.base import (
     SYMBOLS,
     PublishedDataError,
     authorities,

@@ -4,8 +4,7 @@ Every return is generated as a file (CSV, some XLSX, one Windows-1252 with semic
 then validated and ingested through the same path a delivery group's upload takes. The
 story: most indicators improve, some worsen, some are flat; small localities are noisy;
 a few returns fail validation and are corrected; one is resubmitted; one group is late
-with its latest return.
-"""
+with its latest return."""
 
 from __future__ import annotations
 
@@ -19,22 +18,23 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-import yaml
 
-from metrics.access import Actor, Role
-from metrics.catalogue import Catalogue, Kind, Polarity
+from metrics.benchmarks.neighbours import read_neighbours
+from metrics.core.access import Actor, Role
+from metrics.core.catalogue import Catalogue, Kind, Polarity
 from metrics.core.clock import FixedClock
-from metrics.periods import Quarter, parse_year, quarters_between, target_year
+from metrics.core.periods import Quarter, parse_year, quarters_between, target_year
+from metrics.demo.profiles import load_profiles
+from metrics.demo.published import DEMO_PUBLISHED, NEIGHBOURS_FILE
+from metrics.returns.templates import template_frame
 from metrics.services import (
     check_return,
     import_all_published,
     import_neighbours,
     submit_return,
 )
-from metrics.store import Store
-from metrics.templates import template_frame
+from metrics.store.connection import Store
 
-PROFILES = Path(__file__).resolve().parent.parent / "data" / "demo" / "profiles.yaml"
 LATE_GROUP = "YJS"
 DEMO_CREATED = datetime(2026, 1, 1)
 SHARES = {
@@ -66,10 +66,6 @@ class DemoSubmission:
 
 def _seed(*parts: object) -> int:
     return zlib.crc32("|".join(str(p) for p in parts).encode())
-
-
-def load_profiles(path: Path = PROFILES) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _years_since(start: Quarter, period: str) -> float:
@@ -350,8 +346,6 @@ def build_demo(
                 progress(
                     number, len(submissions), f"{sub.group} {sub.quarter.code}: {result.status}"
                 )
-        from metrics.demo_published import DEMO_PUBLISHED, NEIGHBOURS_FILE
-        from metrics.published import read_neighbours
 
         builder = Actor.operator("demo")
         import_all_published(builder, store, catalogue, DEMO_PUBLISHED)

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.findings import Finding, Severity, sort_findings
-from metrics.periods import PeriodError, Quarter
-from metrics.reading import RawReturn, ReadError, ReadLimits, read_return
-from metrics.validation import prepare
-from metrics.validation.rules import load_rules
+from metrics.core.catalogue import Catalogue
+from metrics.core.findings import Finding, Severity, sort_findings
+from metrics.core.identifiers import find
+from metrics.core.limits import ReadLimits
+from metrics.core.periods import PeriodError, Quarter
+from metrics.returns.reading import read_return
+from metrics.returns.reading.base import RawReturn, ReadError
+from metrics.returns.validation import prepare
+from metrics.returns.validation.gx_runner import drop_masked, run_suite
+from metrics.returns.validation.rules import load_rules
 
 IDENTIFIER_RULES = {"H02", "C17"}
 logger = logging.getLogger(__name__)
@@ -120,7 +124,6 @@ def _check(
     quarter: Quarter,
     history: pl.DataFrame | None,
 ) -> None:
-    from metrics.validation.gx_runner import drop_masked, run_suite
 
     report.rows = raw.frame.height
     report.file_format = raw.file_format
@@ -189,7 +192,6 @@ def _header_column(finding: Finding, raw) -> Finding:
 def identifiers_in(texts: dict[str, str]) -> dict[str, list[str]]:
     """Which of the texts someone typed (explanations, names) look like they hold a
     child's details, and what kind: they are kept with the data, so they are refused."""
-    from metrics.identifiers import find
 
     return {key: kinds for key, text in texts.items() if (kinds := find(text or ""))}
 

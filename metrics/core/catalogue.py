@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from metrics.periods import PeriodError, PeriodType, Quarter, normalise, period_for_return
-from metrics.settings import SETTINGS, setting
+from metrics.core.periods import PeriodError, PeriodType, Quarter, normalise, period_for_return
+from metrics.core.settings import SETTINGS, setting
 
 DEFAULT_CATALOGUE_DIR = SETTINGS["OUTCOMES_CATALOGUE"].default
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.formatting import SUPPRESSED, figure
+from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import SUPPRESSED, figure
 
 FOOTNOTES = {
     "primary": "c: suppressed because the count is small (fewer than {threshold}).",

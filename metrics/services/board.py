@@ -7,8 +7,7 @@ changed) and in the audit log. References (``C-0001`` for a challenge, ``A-0001`
 action) never change, so an unfinished action is followed across meetings and years.
 
 Text people type (a question, an answer, a note) is refused if it looks like it holds a
-child's details, as explanations are.
-"""
+child's details, as explanations are."""
 
 from __future__ import annotations
 
@@ -17,13 +16,13 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from metrics import queries
-from metrics.access import Actor, can, require
-from metrics.catalogue import Catalogue
-from metrics.reports.overview import Overview, build_overview
-from metrics.services import audited, conceals, refuse_identifying
-from metrics.settings import setting
-from metrics.store import Store, StoreAsAt
+from metrics.core.access import Actor, can, require
+from metrics.core.catalogue import Catalogue
+from metrics.core.periods import is_period, latest_complete_quarter
+from metrics.services.figures import overview
+from metrics.services.guard import audited, refuse_identifying
+from metrics.store.connection import Store, StoreAsAt
+from metrics.store.reads import figures as queries
 
 MEETING_KINDS = ("plan agreement", "mid-year review", "year-end sign-off", "ordinary")
 ACTION_STATUSES = ("not started", "on track", "at risk", "off track", "done", "dropped")
@@ -40,7 +39,8 @@ class CannotChange(ValueError):
     """The change does not fit the item as it stands (e.g. answering a resolved challenge)."""
 
 
-def _text(value: str, what: str) -> str:
+def required_text(value: str, what: str) -> str:
+    """What a person typed, trimmed; refused (:class:`CannotChange`) if there is nothing."""
     text = (value or "").strip()
     if not text:
         raise CannotChange(f"give the {what}")
@@ -73,7 +73,7 @@ def add_meeting(
     return store.add_meeting(
         held_on=held_on,
         kind=kind,
-        title=_text(title, "meeting's title"),
+        title=required_text(title, "meeting's title"),
         reports_to=[r.strip() for r in reports_to or [] if r.strip()],
         cut_off=cut_off,
         actor=actor.id,
@@ -122,7 +122,7 @@ def raise_challenge(
         raise CannotChange(f"'{priority}' is not a plan priority")
     if indicator is None and priority is None:
         raise CannotChange("a challenge is about an indicator or a plan priority")
-    question = _text(question, "question")
+    question = required_text(question, "question")
     owner = (owner or "").strip() or catalogue.group[group].lead
     refuse_identifying({"question": question, "owner": owner})
     today = store.clock.today()
@@ -162,7 +162,7 @@ def answer_challenge(actor: Actor, store: Store, reference: str, *, answer: str)
     require(actor, "answer-challenge", challenge["group_code"])
     if challenge["status"] == "resolved":
         raise CannotChange(f"{reference} is resolved already")
-    answer = _text(answer, "answer")
+    answer = required_text(answer, "answer")
     refuse_identifying({"answer": answer})
     store.change_item(
         reference,
@@ -254,7 +254,6 @@ def set_forecast(
 ) -> None:
     """The owning group's own forecast for a period of an indicator, beside the baseline
     (turn the curve): shown as theirs, with their reason."""
-    from metrics.periods import is_period
 
     if indicator not in catalogue.indicator:
         raise CannotChange(f"'{indicator}' is not an indicator")
@@ -263,7 +262,7 @@ def set_forecast(
         raise CannotChange(f"'{period}' is not a period")
     if value != value or value in (float("inf"), float("-inf")):
         raise CannotChange("a forecast is a number")
-    reason = _text(reason, "reason")
+    reason = required_text(reason, "reason")
     refuse_identifying({"reason": reason})
     store.set_forecast(
         indicator=indicator,
@@ -285,19 +284,6 @@ def group_forecasts(actor: Actor, store: Store, indicator: str) -> pl.DataFrame:
         "GROUP BY period",
         [indicator],
     )
-
-
-# --- the exception list --------------------------------------------------------------------
-
-
-@audited
-def overview(
-    actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
-) -> Overview:
-    """The board overview for a quarter (:mod:`metrics.reports.overview`), with figures as
-    the actor may see them: what the overview page shows and the board pack prints."""
-    require(actor, "view-published")
-    return build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
 
 
 @audited
@@ -325,7 +311,7 @@ def decide_exception(
     require(actor, "manage-exceptions")
     if indicator not in catalogue.indicator:
         raise CannotChange(f"'{indicator}' is not an indicator")
-    reason = _text(reason, "reason")
+    reason = required_text(reason, "reason")
     refuse_identifying({"reason": reason})
     store.decide_exception(
         period=period,
@@ -364,7 +350,7 @@ def record_action(
         _item(store, challenge)
     if due_on < starts_on:
         raise CannotChange("an action is due on or after the day it starts")
-    title, owner = _text(title, "action"), _text(owner, "owner")
+    title, owner = required_text(title, "action"), required_text(owner, "owner")
     refuse_identifying({"action": title, "owner": owner})
     return store.add_item(
         "action",
@@ -468,44 +454,6 @@ def latest_meeting(store: Store) -> int:
     return int(found)
 
 
-@audited
-def board_pack(
-    actor: Actor,
-    store: Store,
-    catalogue: Catalogue,
-    meeting_id: int,
-    *,
-    format: str = "pdf",
-    made_on: date | None = None,
-) -> bytes:
-    """The board pack for a meeting, as PDF or HTML: the figures as they stood at its data
-    cut-off, with small numbers withheld from a reader who may not see them."""
-    from metrics.reports.html import render
-    from metrics.reports.pack import build_pack
-    from metrics.reports.pdf import html_to_pdf
-
-    meeting, as_at = as_at_meeting(actor, store, catalogue, meeting_id)
-    if format not in ("pdf", "html"):
-        raise CannotChange("a board pack is made as pdf or html")
-    pack = build_pack(
-        as_at,
-        store,
-        catalogue,
-        meeting,
-        concealed=conceals(actor),
-        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
-        made_on=made_on,
-    )
-    html = render(pack)
-    if format == "html":
-        return html.encode("utf-8")
-    footer = (
-        f"{pack.partnership} · {meeting['title']} · data to {pack.cut_off:%d %b %Y} · "
-        f"made {pack.made_on:%d %b %Y}"
-    )
-    return html_to_pdf(html, header=pack.marking, footer=footer)
-
-
 # --- accountability health -----------------------------------------------------------------
 
 HEALTH_ORDERS = {
@@ -544,7 +492,6 @@ def health(
     indicators still need, its challenges (answered by their due date, open past it) and
     its actions (on track, at risk or off track, overdue), with what it owes before the
     next meeting, in words."""
-    from metrics.periods import latest_complete_quarter
 
     require(actor, "view-published")
     last = latest_complete_quarter(on)
@@ -627,95 +574,3 @@ def health(
             }
         )
     return pl.DataFrame(rows, infer_schema_length=None)
-
-
-# --- deep dives -----------------------------------------------------------------------------
-
-
-@audited
-def add_deep_dive(
-    actor: Actor,
-    store: Store,
-    catalogue: Catalogue,
-    *,
-    title: str,
-    audience: str,
-    narrative: str,
-    indicators: list[str] | None = None,
-    priority: str | None = None,
-    areas: list[str] | None = None,
-    breakdowns: list[str] | None = None,
-) -> int:
-    """Save a deep dive: its topic (indicators, or a plan priority's), the areas and
-    breakdowns to look at, the narrative and its audience."""
-    from metrics.reports.deep_dive import AUDIENCES
-
-    require(actor, "write-deep-dive")
-    if audience not in AUDIENCES:
-        raise CannotChange(f"a deep dive is for one of: {', '.join(AUDIENCES)}")
-    indicators = list(indicators or [])
-    unknown = [c for c in indicators if c not in catalogue.indicator]
-    unknown += [a for a in areas or [] if a not in catalogue.area]
-    unknown += [b for b in breakdowns or [] if b not in catalogue.breakdown]
-    if unknown or (priority is not None and priority not in catalogue.priority):
-        raise CannotChange(f"not in the catalogue: {', '.join(unknown) or priority}")
-    if not indicators and priority is None:
-        raise CannotChange("a deep dive looks at some indicators, or at a plan priority")
-    title, narrative = _text(title, "title"), _text(narrative, "narrative")
-    refuse_identifying({"title": title, "narrative": narrative})
-    return store.add_deep_dive(
-        {
-            "title": title,
-            "audience": audience,
-            "indicators": indicators,
-            "priority": priority,
-            "areas": list(areas or []),
-            "breakdowns": list(breakdowns or []),
-            "narrative": narrative,
-            "created_by": actor.name,
-        },
-        actor=actor.id,
-    )
-
-
-@audited
-def deep_dives(actor: Actor, store: Store) -> pl.DataFrame:
-    """Every saved deep dive, newest first."""
-    require(actor, "view-published")
-    return store.frame("SELECT * FROM deep_dives ORDER BY id DESC")
-
-
-@audited
-def deep_dive_report(
-    actor: Actor,
-    store: Store,
-    catalogue: Catalogue,
-    dive_id: int,
-    *,
-    format: str = "pdf",
-    made_on: date | None = None,
-) -> bytes:
-    """A saved deep dive, made from the figures as they stand, as PDF or HTML."""
-    from metrics.reports.deep_dive import build_deep_dive, render
-    from metrics.reports.pdf import html_to_pdf
-
-    hide = conceals(actor)
-    found = store.frame("SELECT * FROM deep_dives WHERE id = ?", [dive_id])
-    if found.is_empty():
-        raise NotFound(f"there is no deep dive {dive_id}")
-    record = found.row(0, named=True)
-    if not can(actor, "view-localities"):
-        record = {**record, "areas": []}
-    dive = build_deep_dive(
-        store,
-        catalogue,
-        record,
-        concealed=hide,
-        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
-        made_on=made_on,
-    )
-    html = render(dive)
-    if format == "html":
-        return html.encode("utf-8")
-    footer = f"{dive.partnership} · deep dive for the {record['audience']}"
-    return html_to_pdf(html, header=dive.marking, footer=f"{footer} · made {dive.made_on:%d %b %Y}")

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.findings import Finding
-from metrics.reading import ROW_COLUMN
-from metrics.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
+from metrics.core.findings import Finding
+from metrics.returns.reading.base import ROW_COLUMN
+from metrics.returns.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
 
 MAX_FINDINGS_PER_CHECK = 1000
 WITHHELD = "[withheld: looks like a child's details]"

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from metrics.findings import Severity
-from metrics.settings import setting
+from metrics.core.findings import Severity
+from metrics.core.settings import setting
 
 SUITES = ("header", "content", "coverage", "history")
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.catalogue import Catalogue
-from metrics.findings import Finding
-from metrics.periods import Quarter
-from metrics.reading import ROW_COLUMN
-from metrics.validation.gx_runner import drop_masked
-from metrics.validation.prepare import CODE_COLUMNS, FIGURE_COLUMNS, coverage_frame
-from metrics.validation.rules import load_rules
+from metrics.core.catalogue import Catalogue
+from metrics.core.findings import Finding
+from metrics.core.periods import Quarter
+from metrics.returns.reading.base import ROW_COLUMN
+from metrics.returns.validation.gx_runner import drop_masked
+from metrics.returns.validation.prepare import CODE_COLUMNS, FIGURE_COLUMNS, coverage_frame
+from metrics.returns.validation.rules import load_rules
 
 CELL_LISTS = {"C17": "_identifier_in", "C18": "_formula_in", "C19": "_implausible_in"}
 CELL_LISTS["C21"] = "_fraction_in"

@@ -26,12 +26,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from metrics.catalogue import COMMENTARY_PARTS, Catalogue
+from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue
 from metrics.core.clock import Clock, clock_from_environment
-from metrics.findings import Finding, Severity
-from metrics.settings import setting
-from metrics.transforms import compute_indicator_values
-from metrics.validation import ValidationReport
+from metrics.core.findings import Finding, Severity
+from metrics.core.settings import setting
+from metrics.core.values import compute_indicator_values
+from metrics.returns.validation import ValidationReport
 
 
 def default_db_path() -> Path:
@@ -643,7 +643,7 @@ class Store:
         """
         digest = sha256_of(data)
         when = self.clock.now()
-        from metrics.validation import explain
+        from metrics.returns.validation import explain
 
         with self.transaction(on_wait=on_wait) as cur:
             duplicate = cur.execute(

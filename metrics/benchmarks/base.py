@@ -1,0 +1,128 @@
+"""What every published-data reader shares: the suppression symbols publishers use, the
+authorities and their codes across reorganisations, when a period ends, and the one frame
+of published values every reader returns (:func:`published_frame`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+import polars as pl
+
+from metrics.core.numbers import parse_numbers
+from metrics.core.periods import PeriodType, parse_year, year_end
+from metrics.core.settings import ROOT
+
+LAS_FILE = ROOT / "data" / "reference" / "las.csv"
+SYMBOLS = {
+    "c": "confidential (suppressed)",
+    "x": "not available",
+    "z": "not applicable",
+    "low": "rounds to zero",
+    "u": "low reliability",
+    ":": "not available (legacy)",
+    "~": "rounds to zero (legacy)",
+}
+
+
+class PublishedDataError(ValueError):
+    """A published file that cannot be mapped."""
+
+
+@dataclass(frozen=True)
+class Authority:
+    new_code: str
+    old_code: str
+    name: str
+    live: bool
+    operating_from: date | None = None
+    terminated: date | None = None
+
+    def operating_on(self, day: date) -> bool:
+        return (self.operating_from is None or self.operating_from <= day) and (
+            self.terminated is None or day <= self.terminated
+        )
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    return datetime.strptime(text.strip(), "%d/%m/%Y").date()
+
+
+@dataclass(frozen=True)
+class LaCodes:
+    """DfE's las.csv: every authority by its new (ONS) code, and the authorities that have
+    used each old (three-digit) code, with their dates of operation and termination."""
+
+    by_new: dict[str, Authority]
+    by_old: dict[str, tuple[Authority, ...]]
+
+    def resolve(self, new_code: str | None, old_code: str | None, on: date) -> Authority | None:
+        """The authority a row names: by its new code where it has one; by its old code
+        otherwise, choosing the authority operating on ``on`` where an old code was reused
+        after a reorganisation (North Yorkshire's 815 and Somerset's 933 in April 2023),
+        else the live one, else the latest to operate."""
+        if new_code and new_code in self.by_new:
+            return self.by_new[new_code]
+        candidates = self.by_old.get(old_code or "", ())
+        for auth in candidates:
+            if auth.operating_on(on):
+                return auth
+        live = [a for a in candidates if a.live]
+        if live:
+            return live[0]
+        return max(candidates, key=lambda a: a.operating_from or date.min, default=None)
+
+
+@cache
+def authorities(path: Path = LAS_FILE) -> LaCodes:
+    """Every authority by new and by old code (from DfE's las.csv)."""
+    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    by_new: dict[str, Authority] = {}
+    by_old: dict[str, list[Authority]] = {}
+    for row in frame.iter_rows(named=True):
+        auth = Authority(
+            row["new_la_code"],
+            row["old_la_code"],
+            row["la_name"],
+            row["status"] == "live",
+            _day(row["date_of_operation"]),
+            _day(row["date_of_termination"]),
+        )
+        by_new[auth.new_code] = auth
+        by_old.setdefault(auth.old_code, []).append(auth)
+    return LaCodes(by_new, {code: tuple(auths) for code, auths in by_old.items()})
+
+
+def period_end(code: str) -> date:
+    """The last day of a published period: 31 March for a year code (financial and
+    reporting years; an academic year's census falls before it), 31 December for a
+    calendar year."""
+    if re.fullmatch(r"\d{4}", code):
+        return date(int(code), 12, 31)
+    return year_end(parse_year(code), PeriodType.FINANCIAL_YEAR)
+
+
+def published_frame(rows: list[dict]) -> pl.DataFrame:
+    """Published rows read from any layout (period, time_period, level, area_code,
+    old_la_code, area_name, value_text, numerator_text, denominator_text, symbol) as the
+    frame the store takes, their figures parsed as numbers."""
+    out = pl.DataFrame(
+        rows,
+        schema_overrides={
+            "numerator_text": pl.String,
+            "denominator_text": pl.String,
+            "old_la_code": pl.String,
+            "symbol": pl.String,
+        },
+    )
+    return out.with_columns(
+        value=parse_numbers("value_text"),
+        numerator=parse_numbers("numerator_text"),
+        denominator=parse_numbers("denominator_text"),
+    ).drop("value_text", "numerator_text", "denominator_text")

@@ -1,0 +1,207 @@
+"""The services: what pages, the command line and the demo ask of the domain, asked as an
+actor. Every public function takes the actor first and checks, before anything else, that the
+actor may do what it asks (:func:`metrics.core.access.require`).
+
+One package, one module per area; this module names the whole surface the pages and the CLI
+use, so that they import nothing below it:
+
+- :mod:`~metrics.services.guard`: what every service does first (refusals audited, the level
+  of disclosure a reader has, text that looks like a child's details refused);
+- :mod:`~metrics.services.returns`: check a return, then submit it (the one
+  validate-then-store path), and a group's history of returns;
+- :mod:`~metrics.services.figures`: every figure a page, a download or an export shows,
+  suppressed for readers who may not see small numbers;
+- :mod:`~metrics.services.board`: meetings, challenges, actions, forecasts, exception
+  decisions and the accountability health of each group;
+- :mod:`~metrics.services.packs`: board packs and deep dives;
+- :mod:`~metrics.services.published`: published figures and statistical neighbours;
+- :mod:`~metrics.services.people`: who may sign in, with which role.
+"""
+
+from __future__ import annotations
+
+from metrics.services.board import (
+    ACTION_STATUSES,
+    DEFAULT_NOTICE,
+    HEALTH_ORDERS,
+    MEETING_KINDS,
+    ON_TIME,
+    OPEN_ACTION,
+    CannotChange,
+    NotFound,
+    actions,
+    add_meeting,
+    answer_challenge,
+    as_at_meeting,
+    carry_forward,
+    challenges,
+    decide_exception,
+    exception_list,
+    group_forecasts,
+    health,
+    item_log,
+    latest_meeting,
+    meeting,
+    meetings,
+    next_meeting,
+    raise_challenge,
+    record_action,
+    required_text,
+    resolve_challenge,
+    set_forecast,
+    sort_health,
+    update_action,
+)
+from metrics.services.figures import (
+    all_authorities,
+    area_series,
+    area_values,
+    benchmark_series,
+    breakdown_values,
+    catalogue_table,
+    commentary_history,
+    data_quality,
+    default_period,
+    export_values,
+    indicator_series,
+    indicator_table,
+    indicator_trend,
+    neighbour_list,
+    overview,
+    periods,
+    rag_summary,
+    returns_status,
+    similar_authorities,
+)
+from metrics.services.guard import (
+    READERS,
+    TextRefused,
+    audited,
+    conceals,
+    open_store,
+    reader,
+    refuse_identifying,
+)
+from metrics.services.packs import (
+    add_deep_dive,
+    board_pack,
+    deep_dive_report,
+    deep_dives,
+)
+from metrics.services.people import (
+    RoleMap,
+    UnknownPerson,
+    actor_for,
+    add_user,
+    grant,
+    list_users,
+    revoke,
+    role_map,
+    role_named,
+)
+from metrics.services.published import (
+    import_all_published,
+    import_neighbours,
+    import_published,
+)
+from metrics.services.returns import (
+    CheckedReturn,
+    check_return,
+    group_submissions,
+    preview_return,
+    previous_explanations,
+    submission_findings,
+    submit_return,
+)
+from metrics.store.connection import (  # what a page needs to name the outcome of a write
+    IngestResult,
+    Store,
+    StoreError,
+    default_db_path,
+)
+
+__all__ = [
+    "ACTION_STATUSES",
+    "DEFAULT_NOTICE",
+    "HEALTH_ORDERS",
+    "MEETING_KINDS",
+    "ON_TIME",
+    "OPEN_ACTION",
+    "READERS",
+    "CannotChange",
+    "CheckedReturn",
+    "IngestResult",
+    "NotFound",
+    "RoleMap",
+    "Store",
+    "StoreError",
+    "TextRefused",
+    "UnknownPerson",
+    "actions",
+    "actor_for",
+    "add_deep_dive",
+    "add_meeting",
+    "add_user",
+    "all_authorities",
+    "answer_challenge",
+    "area_series",
+    "area_values",
+    "as_at_meeting",
+    "audited",
+    "benchmark_series",
+    "board_pack",
+    "breakdown_values",
+    "carry_forward",
+    "catalogue_table",
+    "challenges",
+    "check_return",
+    "commentary_history",
+    "conceals",
+    "data_quality",
+    "decide_exception",
+    "deep_dive_report",
+    "deep_dives",
+    "default_db_path",
+    "default_period",
+    "exception_list",
+    "export_values",
+    "grant",
+    "group_forecasts",
+    "group_submissions",
+    "health",
+    "import_all_published",
+    "import_neighbours",
+    "import_published",
+    "indicator_series",
+    "indicator_table",
+    "indicator_trend",
+    "item_log",
+    "latest_meeting",
+    "list_users",
+    "meeting",
+    "meetings",
+    "neighbour_list",
+    "next_meeting",
+    "open_store",
+    "overview",
+    "periods",
+    "preview_return",
+    "previous_explanations",
+    "rag_summary",
+    "raise_challenge",
+    "reader",
+    "record_action",
+    "refuse_identifying",
+    "required_text",
+    "resolve_challenge",
+    "returns_status",
+    "revoke",
+    "role_map",
+    "role_named",
+    "set_forecast",
+    "similar_authorities",
+    "sort_health",
+    "submission_findings",
+    "submit_return",
+    "update_action",
+]

@@ -1,0 +1,194 @@
+"""What pages and the command line ask of the domain, asked as an actor.
+
+Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
+else, that the actor may do what it asks (:func:`metrics.access.require`). The
+validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
+``outcomes ingest``, and the demo builder all call :func:`check_return` and then
+:func:`submit_return`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from metrics.core.access import Actor, can, require
+from metrics.core.catalogue import Catalogue
+from metrics.reports.indicator import Trend, build_trend
+from metrics.reports.overview import Overview, build_overview
+from metrics.services.guard import audited, conceals
+from metrics.store.connection import Store, StoreAsAt
+from metrics.store.connection import (
+    StoreError as StoreError,  # for the app, which never imports the store
+)
+from metrics.store.connection import default_db_path as default_db_path
+from metrics.store.reads import figures as queries
+
+
+def catalogue_table(actor: Actor, catalogue: Catalogue) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.catalogue_table(catalogue)
+
+
+@audited
+def periods(actor: Actor, store: Store) -> list[str]:
+    require(actor, "view-published")
+    return queries.periods_available(store)
+
+
+@audited
+def default_period(actor: Actor, store: Store) -> str | None:
+    require(actor, "view-published")
+    return queries.default_period(store)
+
+
+@audited
+def indicator_table(
+    actor: Actor, store: Store, catalogue: Catalogue, period: str, *, benchmarks: bool = False
+) -> pl.DataFrame:
+    """Every indicator's latest figure as at ``period`` (see
+    :func:`metrics.queries.indicator_table`), with the England and neighbour comparisons
+    when ``benchmarks``."""
+    hide = conceals(actor)
+    table = queries.indicator_table(store, catalogue, period, concealed=hide)
+    if benchmarks:
+        table = queries.with_benchmarks(table, store, catalogue, period, concealed=hide)
+    return table
+
+
+def rag_summary(
+    actor: Actor, catalogue: Catalogue, table: pl.DataFrame, *, by: str
+) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.rag_summary(table, catalogue, by=by)
+
+
+@audited
+def returns_status(actor: Actor, store: Store, catalogue: Catalogue, period: str) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.returns_status(store, catalogue, period)
+
+
+@audited
+def indicator_series(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    code: str,
+    *,
+    area: str,
+    breakdown: str = "total",
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    if area != catalogue.authority.code:
+        require(actor, "view-localities")
+    return queries.indicator_series(
+        store, catalogue, code, area=area, breakdown=breakdown, concealed=hide
+    )
+
+
+@audited
+def area_values(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, period: str
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    require(actor, "view-localities")
+    return queries.area_values(store, catalogue, code, period, concealed=hide)
+
+
+@audited
+def area_series(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, areas: list[str]
+) -> pl.DataFrame:
+    hide = conceals(actor)
+    if set(areas) - {catalogue.authority.code}:
+        require(actor, "view-localities")
+    return queries.area_series(store, catalogue, code, areas, concealed=hide)
+
+
+@audited
+def breakdown_values(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
+    return queries.breakdown_values(store, catalogue, code, concealed=conceals(actor))
+
+
+@audited
+def indicator_trend(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> Trend:
+    """An indicator's trend for the authority with its benchmarks and baseline forecast
+    (:class:`metrics.reports.indicator.Trend`), as the actor may see it."""
+    require(actor, "view-published")
+    return build_trend(store, catalogue, code, concealed=conceals(actor))
+
+
+@audited
+def benchmark_series(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str, periods: list[str]
+) -> pl.DataFrame:
+    """Published England, region and neighbour figures (published already suppressed)."""
+    require(actor, "view-published")
+    return queries.benchmark_series(store, catalogue, code, periods)
+
+
+@audited
+def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.all_authorities(store, code, period)
+
+
+@audited
+def similar_authorities(
+    actor: Actor, store: Store, catalogue: Catalogue, code: str
+) -> pl.DataFrame:
+    """England, the statistical neighbours and their average, every published year."""
+    require(actor, "view-published")
+    return queries.similar_authorities(store, catalogue, code)
+
+
+@audited
+def neighbour_list(actor: Actor, store: Store, catalogue: Catalogue) -> list[str]:
+    """The home authority's statistical neighbours (old codes), in the model's order."""
+    require(actor, "view-published")
+    home = catalogue.settings.home_old_la_code
+    return queries.neighbour_list(store, home) if home else []
+
+
+@audited
+def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
+    require(actor, "view-published")
+    return queries.commentary_history(store, code)
+
+
+@audited
+def data_quality(actor: Actor, store: Store) -> dict[str, pl.DataFrame]:
+    """Counts of returns and findings by quarter, rule and group (no figures)."""
+    require(actor, "view-published")
+    return {
+        "by_quarter": queries.submissions_by_quarter(store),
+        "by_rule": queries.findings_by_rule(store),
+        "by_group": queries.findings_by_group(store),
+    }
+
+
+@audited
+def export_values(
+    actor: Actor, store: Store, catalogue: Catalogue, *, public: bool = False
+) -> pl.DataFrame:
+    """Every indicator value for download or ``outcomes export``: as stored for those who
+    may export it unsuppressed, else (or when ``public``) as published, small numbers as
+    ``c`` with a footnote."""
+    hide = conceals(actor) or not can(actor, "export-unsuppressed")
+    if public or hide:
+        return queries.public_values(store, catalogue)
+    return queries.export_values(store, catalogue, concealed=False)
+
+
+# --- the exception list --------------------------------------------------------------------
+
+
+@audited
+def overview(
+    actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
+) -> Overview:
+    """The board overview for a quarter (:mod:`metrics.reports.overview`), with figures as
+    the actor may see them: what the overview page shows and the board pack prints."""
+    require(actor, "view-published")
+    return build_overview(store, catalogue, period, concealed=conceals(actor), on=on)

@@ -1,0 +1,95 @@
+"""What pages and the command line ask of the domain, asked as an actor.
+
+Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
+else, that the actor may do what it asks (:func:`metrics.access.require`). The
+validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
+``outcomes ingest``, and the demo builder all call :func:`check_return` and then
+:func:`submit_return`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from metrics.core.access import Actor, NotPermitted, Role, can, require
+from metrics.returns.validation import (
+    identifiers_in,
+)
+from metrics.store.connection import Store
+from metrics.store.connection import (
+    StoreError as StoreError,  # for the app, which never imports the store
+)
+from metrics.store.connection import default_db_path as default_db_path
+
+T = TypeVar("T")
+
+
+def audited(service: Callable[..., T]) -> Callable[..., T]:
+    """A service whose refusals go in the audit log with the actor's id (the service takes
+    the actor first and the store second)."""
+
+    @functools.wraps(service)
+    def checked(actor: Actor, store: Store | None, *args: Any, **kwargs: Any) -> T:
+        try:
+            return service(actor, store, *args, **kwargs)
+        except NotPermitted as refusal:
+            if store is not None and not store.read_only:
+                store.record_event(actor=actor.id, action="refused", detail={"why": str(refusal)})
+            raise
+
+    return checked
+
+
+class TextRefused(ValueError):
+    """Something a person typed (an explanation, a name) looks like a child's details."""
+
+
+def refuse_identifying(texts: dict[str, str]) -> None:
+    """Refuse (:class:`TextRefused`) texts a person typed that look like they hold a child's
+    details: they would be kept with the data and shown to every reader."""
+    personal = identifiers_in(texts)
+    if personal:
+        kinds = sorted({kind for found in personal.values() for kind in found})
+        raise TextRefused(
+            f"{len(personal)} of the texts given look like they hold a child's details "
+            f"({', '.join(kinds)}). They are kept with the data: write it without "
+            "identifying anyone, then try again."
+        )
+
+
+# --- reading: every figure a page, a download or an export shows ----------------------------
+#
+# Each read function checks that the actor may read, and withholds small numbers (and what
+# derives from them) from anyone without view-unsuppressed: the one suppression step.
+
+
+def conceals(actor: Actor) -> bool:
+    """Whether small numbers are withheld from ``actor`` (refused if they may read nothing)."""
+    require(actor, "view-published")
+    return not can(actor, "view-unsuppressed")
+
+
+READERS = {
+    key: Actor(id=f"reader|{key}", name=name, roles=frozenset({role}))
+    for key, name, role in (
+        ("unsuppressed", "A reader of every figure", Role.BOARD),
+        ("suppressed", "A reader of suppressed figures", Role.SCRUTINY),
+        ("public", "A reader of the public view", Role.PUBLIC),
+    )
+}
+"""One stand-in reader per level of disclosure: pages cache what they read per level, not
+per person, and an entry read for one level is never served to another."""
+
+
+def reader(actor: Actor) -> Actor:
+    """The stand-in reader that may read exactly what ``actor`` may read."""
+    if not conceals(actor):
+        return READERS["unsuppressed"]
+    return READERS["suppressed" if can(actor, "view-localities") else "public"]
+
+
+def open_store(path: Path | str) -> Store:
+    """The store in the database file at ``path`` (see :class:`metrics.store.Store`)."""
+    return Store(path)

@@ -1,0 +1,148 @@
+"""The accountability cycle, as services: the board's meetings, the challenges it puts to
+delivery groups, and the actions that follow.
+
+Each function takes the actor first and checks what they may do (:mod:`metrics.access`);
+every change is written by the store with a line in the item's own log (who, when, what
+changed) and in the audit log. References (``C-0001`` for a challenge, ``A-0001`` for an
+action) never change, so an unfinished action is followed across meetings and years.
+
+Text people type (a question, an answer, a note) is refused if it looks like it holds a
+child's details, as explanations are."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from metrics.core.access import Actor, can, require
+from metrics.core.catalogue import Catalogue
+from metrics.core.settings import setting
+from metrics.reports import deep_dive
+from metrics.reports import html as pack_html
+from metrics.reports.pack import build_pack
+from metrics.reports.pdf import html_to_pdf
+from metrics.services.board import CannotChange, NotFound, as_at_meeting, required_text
+from metrics.services.guard import audited, conceals, refuse_identifying
+from metrics.store.connection import Store
+
+
+@audited
+def board_pack(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    meeting_id: int,
+    *,
+    format: str = "pdf",
+    made_on: date | None = None,
+) -> bytes:
+    """The board pack for a meeting, as PDF or HTML: the figures as they stood at its data
+    cut-off, with small numbers withheld from a reader who may not see them."""
+    meeting, as_at = as_at_meeting(actor, store, catalogue, meeting_id)
+    if format not in ("pdf", "html"):
+        raise CannotChange("a board pack is made as pdf or html")
+    pack = build_pack(
+        as_at,
+        store,
+        catalogue,
+        meeting,
+        concealed=conceals(actor),
+        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
+        made_on=made_on,
+    )
+    html = pack_html.render(pack)
+    if format == "html":
+        return html.encode("utf-8")
+    footer = (
+        f"{pack.partnership} · {meeting['title']} · data to {pack.cut_off:%d %b %Y} · "
+        f"made {pack.made_on:%d %b %Y}"
+    )
+    return html_to_pdf(html, header=pack.marking, footer=footer)
+
+
+# --- deep dives -----------------------------------------------------------------------------
+
+
+@audited
+def add_deep_dive(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    title: str,
+    audience: str,
+    narrative: str,
+    indicators: list[str] | None = None,
+    priority: str | None = None,
+    areas: list[str] | None = None,
+    breakdowns: list[str] | None = None,
+) -> int:
+    """Save a deep dive: its topic (indicators, or a plan priority's), the areas and
+    breakdowns to look at, the narrative and its audience."""
+    require(actor, "write-deep-dive")
+    if audience not in deep_dive.AUDIENCES:
+        raise CannotChange(f"a deep dive is for one of: {', '.join(deep_dive.AUDIENCES)}")
+    indicators = list(indicators or [])
+    unknown = [c for c in indicators if c not in catalogue.indicator]
+    unknown += [a for a in areas or [] if a not in catalogue.area]
+    unknown += [b for b in breakdowns or [] if b not in catalogue.breakdown]
+    if unknown or (priority is not None and priority not in catalogue.priority):
+        raise CannotChange(f"not in the catalogue: {', '.join(unknown) or priority}")
+    if not indicators and priority is None:
+        raise CannotChange("a deep dive looks at some indicators, or at a plan priority")
+    title, narrative = required_text(title, "title"), required_text(narrative, "narrative")
+    refuse_identifying({"title": title, "narrative": narrative})
+    return store.add_deep_dive(
+        {
+            "title": title,
+            "audience": audience,
+            "indicators": indicators,
+            "priority": priority,
+            "areas": list(areas or []),
+            "breakdowns": list(breakdowns or []),
+            "narrative": narrative,
+            "created_by": actor.name,
+        },
+        actor=actor.id,
+    )
+
+
+@audited
+def deep_dives(actor: Actor, store: Store) -> pl.DataFrame:
+    """Every saved deep dive, newest first."""
+    require(actor, "view-published")
+    return store.frame("SELECT * FROM deep_dives ORDER BY id DESC")
+
+
+@audited
+def deep_dive_report(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    dive_id: int,
+    *,
+    format: str = "pdf",
+    made_on: date | None = None,
+) -> bytes:
+    """A saved deep dive, made from the figures as they stand, as PDF or HTML."""
+    hide = conceals(actor)
+    found = store.frame("SELECT * FROM deep_dives WHERE id = ?", [dive_id])
+    if found.is_empty():
+        raise NotFound(f"there is no deep dive {dive_id}")
+    record = found.row(0, named=True)
+    if not can(actor, "view-localities"):
+        record = {**record, "areas": []}
+    dive = deep_dive.build_deep_dive(
+        store,
+        catalogue,
+        record,
+        concealed=hide,
+        marking=setting("OUTCOMES_PROTECTIVE_MARKING"),
+        made_on=made_on,
+    )
+    html = deep_dive.render(dive)
+    if format == "html":
+        return html.encode("utf-8")
+    footer = f"{dive.partnership} · deep dive for the {record['audience']}"
+    return html_to_pdf(html, header=dive.marking, footer=f"{footer} · made {dive.made_on:%d %b %Y}")

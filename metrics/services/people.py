@@ -1,0 +1,183 @@
+"""What pages and the command line ask of the domain, asked as an actor.
+
+Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
+else, that the actor may do what it asks (:func:`metrics.access.require`). The
+validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
+``outcomes ingest``, and the demo builder all call :func:`check_return` and then
+:func:`submit_return`."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from metrics.core.access import Actor, Role, require
+from metrics.core.catalogue import Catalogue
+from metrics.services.guard import audited
+from metrics.store.connection import Store
+from metrics.store.connection import (
+    StoreError as StoreError,  # for the app, which never imports the store
+)
+from metrics.store.connection import default_db_path as default_db_path
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class UnknownPerson(LookupError):
+    """No one with that id has been added."""
+
+
+RoleMap = dict[str, tuple[Role, str | None]]
+"""A claim value from the identity provider -> the role it gives (and, for a lead, the group)."""
+
+
+def role_map(mapping: dict[str, str], catalogue: Catalogue) -> RoleMap:
+    """Check the configured mapping from an identity provider's groups or roles claim to
+    roles. Each value is a role ("board member", or its short name "board"), or a lead of a
+    group written "lead:GROUP"."""
+    checked: RoleMap = {}
+    for claim, given in mapping.items():
+        role_text, _, group = str(given).partition(":")
+        try:
+            role = role_named(role_text)
+        except ValueError as exc:
+            raise ValueError(f"[roles.map] '{claim}': {exc}") from None
+        group = group.strip() or None
+        if role is Role.LEAD and group not in catalogue.group:
+            raise ValueError(
+                f"[roles.map] '{claim}': a delivery group lead needs one of the groups, "
+                f"written lead:GROUP ({', '.join(catalogue.group)})"
+            )
+        if role is not Role.LEAD and group:
+            raise ValueError(f"[roles.map] '{claim}': only a lead is given a group")
+        checked[str(claim)] = (role, group)
+    return checked
+
+
+def actor_for(
+    store: Store,
+    user_id: str,
+    *,
+    claimed: list[str] | None = None,
+    mapping: RoleMap | None = None,
+    name: str | None = None,
+    email: str | None = None,
+) -> Actor | None:
+    """The signed-in person as an actor: the roles an admin gave them in the database, and
+    those their identity provider's claim values give through ``mapping``. None: they have
+    signed in but have no role either way."""
+    found = store.user(user_id)
+    roles = {Role(r) for r in found["roles"]} if found else set()
+    groups = set(found["groups"]) if found else set()
+    for value in claimed or []:
+        if value in (mapping or {}):
+            role, group = mapping[value]
+            roles.add(role)
+            groups |= {group} if group else set()
+    if not roles:
+        return None
+    return Actor(
+        id=user_id,
+        name=found["name"] if found else (name or email or user_id),
+        email=found["email"] if found else email,
+        roles=frozenset(roles),
+        groups=frozenset(groups),
+    )
+
+
+@audited
+def list_users(actor: Actor, store: Store) -> pl.DataFrame:
+    require(actor, "manage-users")
+    return store.users()
+
+
+@audited
+def add_user(
+    actor: Actor, store: Store, *, user_id: str, name: str, email: str | None = None
+) -> None:
+    """Add a person (no roles yet), or correct their name and email."""
+    require(actor, "manage-users")
+    if "|" not in user_id or not name.strip():
+        raise ValueError(
+            "a person's id is the identity provider's issuer and subject joined by |, e.g. "
+            "'https://login.microsoftonline.com/TENANT/v2.0|SUBJECT', and they need a name"
+        )
+    found = store.user(user_id)
+    store.save_user(
+        user_id,
+        name=name.strip(),
+        email=email,
+        roles=found["roles"] if found else [],
+        groups=found["groups"] if found else [],
+        actor=actor.id,
+        action="user saved",
+    )
+
+
+@audited
+def grant(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    user_id: str,
+    role: str,
+    group: str | None = None,
+) -> None:
+    """Give a person a role (a delivery group lead: for a group)."""
+    _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=True)
+
+
+@audited
+def revoke(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    user_id: str,
+    role: str,
+    group: str | None = None,
+) -> None:
+    """Take a role (or, for a lead, one group) away from a person."""
+    _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=False)
+
+
+def role_named(text: str) -> Role:
+    """A role from its name ("delivery group lead") or its short name ("lead")."""
+    for role in Role:
+        if text.strip().lower() in (role.value, role.name.lower()):
+            return role
+    names = ", ".join(f"{r.name.lower()} ({r.value})" for r in Role)
+    raise ValueError(f"'{text}' is not a role; choose one of {names}")
+
+
+def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
+    require(actor, "manage-users")
+    chosen = role_named(role)
+    if group is not None and group not in catalogue.group:
+        raise ValueError(f"'{group}' is not a delivery group")
+    if chosen is Role.LEAD and group is None and add:
+        raise ValueError("a delivery group lead leads a group: give --group")
+    found = store.user(user_id)
+    if found is None:
+        raise UnknownPerson(f"no one with the id '{user_id}': add them first")
+    roles, groups = set(found["roles"]), set(found["groups"])
+    if add:
+        roles.add(chosen.value)
+        groups |= {group} if group else set()
+    elif chosen is Role.LEAD and group:
+        groups.discard(group)
+        if not groups:
+            roles.discard(chosen.value)
+    else:
+        roles.discard(chosen.value)
+        if chosen is Role.LEAD:
+            groups.clear()
+    store.save_user(
+        user_id,
+        name=found["name"],
+        email=found["email"],
+        roles=sorted(roles),
+        groups=sorted(groups),
+        actor=actor.id,
+        action="role granted" if add else "role revoked",
+    )

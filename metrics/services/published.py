@@ -1,0 +1,72 @@
+"""What pages and the command line ask of the domain, asked as an actor.
+
+Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
+else, that the actor may do what it asks (:func:`metrics.access.require`). The
+validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
+``outcomes ingest``, and the demo builder all call :func:`check_return` and then
+:func:`submit_return`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from metrics.benchmarks import read_source
+from metrics.benchmarks.base import PublishedDataError
+from metrics.core.access import Actor, require
+from metrics.core.catalogue import Catalogue
+from metrics.services.guard import audited
+from metrics.store.connection import Store
+from metrics.store.connection import (
+    StoreError as StoreError,  # for the app, which never imports the store
+)
+from metrics.store.connection import default_db_path as default_db_path
+
+# --- published benchmarks ------------------------------------------------------------------
+
+
+@audited
+def import_published(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    indicator: str,
+    frame: pl.DataFrame,
+    *,
+    source: str,
+) -> int:
+    """Replace an indicator's published England, region and authority figures."""
+    require(actor, "import-published")
+    if indicator not in catalogue.indicator:
+        raise ValueError(f"'{indicator}' is not an indicator in the catalogue")
+    return store.replace_published(indicator, frame, source=source, actor=actor.id)
+
+
+@audited
+def import_all_published(
+    actor: Actor, store: Store, catalogue: Catalogue, folder: Path
+) -> dict[str, int]:
+    """Import every indicator's published source named in the catalogue from ``folder``."""
+    require(actor, "import-published")
+    folder = Path(folder)
+    counts = {}
+    for ind in catalogue.indicators:
+        src = ind.published
+        if src is None:
+            continue
+        path = folder / src.file
+        if not path.is_file():
+            raise PublishedDataError(
+                f"{ind.code}: the catalogue names {src.file}, which is not in {folder}"
+            )
+        frame = read_source(path, src)
+        counts[ind.code] = store.replace_published(ind.code, frame, source=src.file, actor=actor.id)
+    return counts
+
+
+@audited
+def import_neighbours(actor: Actor, store: Store, frame: pl.DataFrame, *, source: str) -> int:
+    """Replace the statistical neighbour model."""
+    require(actor, "import-published")
+    return store.replace_neighbours(frame, source=source, actor=actor.id)
