@@ -24,12 +24,14 @@ import numpy as np
 import polars as pl
 import yaml
 
+from metrics.core.access import Actor
 from metrics.core.catalogue import DEFAULT_CATALOGUE_DIR, load_catalogue
 from metrics.core.limits import ReadLimits
 from metrics.core.periods import Quarter
 from metrics.returns.reading import read_return
 from metrics.returns.templates import template_frame
 from metrics.returns.validation import polars_checks, prepare, validate_return
+from metrics.services.returns import ANY_VERSION, CheckedReturn, submit_return
 from metrics.store.connection import Store
 
 GROUP, PERIOD = "HCP", "2025-26-Q1"  # three quarterly indicators reported by locality
@@ -110,8 +112,11 @@ def run(size: int, work: Path) -> dict[str, float]:
         raise SystemExit(f"benchmark return is not clean: {report.findings[:3]} {fast[:3]}")
     store = Store(work / "bench.duckdb")
     result, ingest_seconds = timed(
-        lambda: store.ingest(
-            report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="bench"
+        lambda: submit_return(
+            Actor.operator("bench"),
+            store,
+            catalogue,
+            CheckedReturn(report, data, "r.csv", ANY_VERSION),
         )
     )
     store.close()

@@ -374,8 +374,8 @@ def item_log(actor: Actor, reference: str) -> pl.DataFrame:
     return services.item_log(actor, store(), reference)
 
 
-def next_meeting_date(after) -> object:
-    coming = services.next_meeting(store(), after)
+def next_meeting_date(actor: Actor, after) -> object:
+    coming = services.next_meeting(actor, store(), after)
     return coming["held_on"] if coming else None
 
 

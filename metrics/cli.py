@@ -90,7 +90,7 @@ def _open_store(db: Path | None, *, read_only: bool = False):
     """Open the store. Held by another command, it is tried again for a bounded time;
     held by the app (which keeps it open), the command says so at once."""
     from metrics.core.settings import setting
-    from metrics.store.connection import Store, StoreError, StoreInUse, default_db_path
+    from metrics.services import Store, StoreError, StoreInUse, default_db_path
 
     path = db or default_db_path()
     if read_only and not path.exists():
@@ -162,6 +162,7 @@ def _existing(path: Path) -> Path:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from metrics import services
     from metrics.services import submit_return
 
     catalogue = load_catalogue()
@@ -181,11 +182,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             explanations=_explain_by_subject(explanations, report.findings),
             on_wait=_progress,
         )
-        findings = store.frame(
-            "SELECT rule, severity, row_number AS row, column_name AS column, value, message, "
-            "explanation, subject FROM findings WHERE submission_id = ? ORDER BY seq",
-            [result.submission_id],
-        ).to_dicts()
+        findings = (
+            services.submission_findings(operator, store, result.submission_id)
+            .select(
+                "rule", "severity", "row", "column", "value", "message", "explanation", "subject"
+            )
+            .to_dicts()
+        )
     finally:
         store.close()
     if args.json:
@@ -215,7 +218,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from metrics.demo.build import build_demo, write_demo_returns
-    from metrics.store.connection import default_db_path
+    from metrics.services import default_db_path
 
     catalogue = load_catalogue()
     if args.write_returns:
@@ -271,7 +274,7 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     )
     try:
         if args.meeting == "latest":
-            meeting = services.latest_meeting(store)
+            meeting = services.latest_meeting(reader, store)
         elif args.meeting.isdigit():
             meeting = int(args.meeting)
         else:
@@ -399,13 +402,15 @@ def cmd_import_neighbours(args: argparse.Namespace) -> int:
 
 
 def cmd_neighbour_averages(args: argparse.Namespace) -> int:
-    from metrics.store.reads.figures import neighbour_averages
+    from metrics.services import neighbour_averages
 
     store = _open_store(args.db, read_only=True)
     if store is None:
         raise CommandError("no database yet")
     try:
-        frame = neighbour_averages(store, args.indicator, args.period, method=args.method)
+        frame = neighbour_averages(
+            Actor.operator("command line"), store, args.indicator, args.period, method=args.method
+        )
     finally:
         store.close()
     if frame.is_empty():
@@ -622,8 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     from metrics.core.access import NotPermitted
     from metrics.core.settings import SettingError
     from metrics.returns.validation import ReturnContextError
-    from metrics.services import TextRefused
-    from metrics.store.connection import StoreError
+    from metrics.services import StoreError, TextRefused
 
     try:
         return args.func(args)

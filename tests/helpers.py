@@ -6,11 +6,13 @@ from html.parser import HTMLParser
 
 import polars as pl
 
+from metrics.core.access import Actor
 from metrics.core.catalogue import Catalogue
 from metrics.core.periods import Quarter
 from metrics.demo.build import generate_return
 from metrics.demo.profiles import load_profiles
 from metrics.returns.validation import ValidationReport, validate_return
+from metrics.services.returns import ANY_VERSION, CheckedReturn, submit_return
 
 
 def good_return(catalogue: Catalogue, group: str, period: str) -> pl.DataFrame:
@@ -139,3 +141,30 @@ def html_tables(at) -> list[dict]:
             t["frame"] = pd.DataFrame(rows, columns=t["head"])
             found.append(t)
     return found
+
+
+def ingest(
+    store,
+    report,
+    *,
+    catalogue,
+    data: bytes,
+    file_name: str | None,
+    submitted_by: str,
+    explanations: dict[str, str] | None = None,
+    based_on=ANY_VERSION,
+    on_step=None,
+    on_wait=None,
+):
+    """A return already validated (``report``), submitted through the one submit service as
+    an operator named ``submitted_by``, against the version ``based_on`` (default: whatever
+    is current)."""
+    return submit_return(
+        Actor.operator(submitted_by),
+        store,
+        catalogue,
+        CheckedReturn(report, data, file_name, based_on),
+        explanations=explanations,
+        on_step=on_step,
+        on_wait=on_wait,
+    )

@@ -211,7 +211,7 @@ if can(me, "raise-challenge"):
         )
         question = st.text_area("The board's question")
         owner = st.text_input("Owner (blank: the group's lead)")
-        coming = data.next_meeting_date(data.today())
+        coming = data.next_meeting_date(me, data.today())
         due = st.date_input(
             "Answer due by",
             value=coming or data.today() + timedelta(weeks=6),

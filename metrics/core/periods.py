@@ -241,3 +241,15 @@ def latest_complete_quarter(today: date) -> Quarter:
     year = today.year if today.month >= 4 else today.year - 1
     current = Quarter(year, (((today.month - 4) % 12) // 3) + 1)
     return current.shift(-1)
+
+
+def quarter_order(code: str | None) -> int:
+    """A quarter's code as a number that sorts as the quarters do (0: no quarter).
+
+    >>> quarter_order("2025-26-Q3") > quarter_order("2025-26-Q2") > quarter_order(None)
+    True
+    """
+    if code is None:
+        return 0
+    q = Quarter.parse(code)
+    return q.year * 10 + q.quarter

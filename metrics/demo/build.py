@@ -34,6 +34,7 @@ from metrics.services import (
     submit_return,
 )
 from metrics.store.connection import Store
+from metrics.store.writes.people import set_info
 
 LATE_GROUP = "YJS"
 DEMO_CREATED = datetime(2026, 1, 1)
@@ -355,7 +356,7 @@ def build_demo(
             read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE),
             source=NEIGHBOURS_FILE,
         )
-        store.set_info("demo", "true", actor="demo")
+        set_info(store, "demo", "true", actor="demo")
         store.record_event(actor="demo", action="demo built", detail=counts)
     finally:
         store.close()

@@ -14,9 +14,9 @@ import polars as pl
 
 from metrics.core.catalogue import Catalogue
 from metrics.core.formatting import figure
+from metrics.reports import figures as report_figures
 from metrics.reports import html as layout
 from metrics.reports.pack import Section, period_label, section_for
-from metrics.store.reads import figures as queries
 
 AUDIENCES = ("Health and Wellbeing Board", "Safeguarding Children Partnership", "Scrutiny")
 
@@ -54,9 +54,9 @@ def build_deep_dive(
     codes = list(record["indicators"]) or [
         i.code for i in catalogue.indicators if record["priority"] in i.priorities
     ]
-    period = queries.default_period(store, today=made_on or store.clock.today())
+    period = report_figures.default_period(store, today=made_on or store.clock.today())
     table = (
-        queries.indicator_table(store, catalogue, period, concealed=concealed)
+        report_figures.indicator_table(store, catalogue, period, concealed=concealed)
         if period
         else pl.DataFrame()
     )
@@ -68,14 +68,16 @@ def build_deep_dive(
         row = found.row(0, named=True)
         areas = pl.DataFrame()
         if record["areas"]:
-            areas = queries.area_values(
+            areas = report_figures.area_values(
                 store, catalogue, code, row["period"], concealed=concealed
             ).filter(pl.col("area_code").is_in(list(record["areas"])))
         breakdowns = pl.DataFrame()
         ind = catalogue.indicator[code]
         chosen = [b for b in record["breakdowns"] if b in ind.breakdowns]
         if chosen:
-            breakdowns = queries.breakdown_values(store, catalogue, code, concealed=concealed)
+            breakdowns = report_figures.breakdown_values(
+                store, catalogue, code, concealed=concealed
+            )
             breakdowns = breakdowns.filter(
                 pl.col("dimension").is_in(chosen) & (pl.col("period") == row["period"])
             )

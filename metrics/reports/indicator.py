@@ -24,7 +24,7 @@ from metrics.core.stats import (
     quartile_cut_points,
     ranks,
 )
-from metrics.store.reads import figures as queries
+from metrics.reports import figures as report_figures
 
 FUNNEL_LEVELS = (0.95, 0.998)
 
@@ -129,7 +129,7 @@ def named_neighbours(
     ``others`` (every authority's published figures: old_la_code, area_name, value), and its
     rank and quartile band among all authorities and the authority itself (as the spine chart
     ranks): neighbour, authority, value, rank, band. The neighbours' average is the
-    benchmarks' (:func:`metrics.queries.benchmark_series`), not worked out again here."""
+    benchmarks' (:func:`metrics.report_figures.benchmark_series`), not worked out again here."""
     everyone = [*others["value"].to_list(), value]
     all_ranks = ranks(everyone, polarity=polarity)
     cuts = quartile_cut_points(everyone)
@@ -270,7 +270,7 @@ def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> 
     """The trend of indicator ``code`` read from ``source`` (the store, or the store as at
     a meeting's cut-off) with small numbers withheld when ``concealed``."""
     ind = catalogue.indicator[code]
-    series = queries.indicator_series(
+    series = report_figures.indicator_series(
         source, catalogue, code, area=catalogue.authority.code, concealed=concealed
     ).select(
         "period",
@@ -283,7 +283,7 @@ def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> 
         "rag",
         "suppression",
     )
-    published = queries.benchmark_series(source, catalogue, code, series["period"].to_list())
+    published = report_figures.benchmark_series(source, catalogue, code, series["period"].to_list())
     curve = turn_the_curve(series, ind)
     return Trend(
         code=code,

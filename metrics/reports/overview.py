@@ -25,8 +25,9 @@ from metrics.core.formatting import (
     round_half_up,
 )
 from metrics.core.periods import period_label
+from metrics.reports import board as board_rules
+from metrics.reports import figures as report_figures
 from metrics.store.connection import Store, StoreAsAt
-from metrics.store.reads import figures as queries
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,11 @@ class Overview:
     concealed: bool
     neighbour_average: str
     indicators: pl.DataFrame
-    """One row per indicator (:func:`metrics.queries.indicator_table` with benchmarks)."""
+    """One row per indicator (:func:`metrics.report_figures.indicator_table` with benchmarks)."""
     by_outcome: pl.DataFrame
     by_priority: pl.DataFrame
     exceptions: pl.DataFrame
-    """The exception list (:func:`metrics.queries.exception_list`): listed and taken off."""
+    """The exception list (:func:`metrics.board_rules.exception_list`): listed and taken off."""
     returns: pl.DataFrame
 
     @property
@@ -71,8 +72,8 @@ def build_overview(
     """The overview for ``period`` as a reader who may (or, ``concealed``, may not) see
     small numbers sees it."""
     on = on or source.clock.today()
-    table = queries.indicator_table(source, catalogue, period, concealed=concealed)
-    table = queries.with_benchmarks(table, source, catalogue, period, concealed=concealed)
+    table = report_figures.indicator_table(source, catalogue, period, concealed=concealed)
+    table = report_figures.with_benchmarks(table, source, catalogue, period, concealed=concealed)
     return Overview(
         period=period,
         period_label=period_label(period),
@@ -80,10 +81,10 @@ def build_overview(
         concealed=concealed,
         neighbour_average=catalogue.settings.neighbour_average,
         indicators=table,
-        by_outcome=queries.rag_summary(table, catalogue, by="outcome"),
-        by_priority=queries.rag_summary(table, catalogue, by="priority"),
-        exceptions=queries.exception_list(source, catalogue, table, period, on=on),
-        returns=queries.returns_status(source, catalogue, period, today=on),
+        by_outcome=report_figures.rag_summary(table, catalogue, by="outcome"),
+        by_priority=report_figures.rag_summary(table, catalogue, by="priority"),
+        exceptions=board_rules.exception_list(source, catalogue, table, period, on=on),
+        returns=board_rules.returns_status(source, catalogue, period, today=on),
     )
 
 
@@ -264,7 +265,7 @@ def indicator_download(table: pl.DataFrame, codes: list[str] | None = None) -> p
 
 
 def summary_sentence(summary: pl.DataFrame, heading: str) -> str:
-    """One sentence on the summary chart (:func:`metrics.queries.rag_summary`): how many
+    """One sentence on the summary chart (:func:`metrics.report_figures.rag_summary`): how many
     indicators are red, amber, green and not rated, how many improve and worsen, and where
     the most red ones are."""
     if summary.is_empty():

@@ -16,10 +16,11 @@ import polars as pl
 from metrics.core.catalogue import Catalogue
 from metrics.core.formatting import change, figure
 from metrics.core.periods import is_period, period_label
+from metrics.reports import figures as report_figures
 from metrics.reports.indicator import Trend, build_trend, trend_summary  # noqa: F401
 from metrics.reports.overview import Overview, build_overview, commentary_note
 from metrics.store.connection import Store, StoreAsAt
-from metrics.store.reads import figures as queries
+from metrics.store.reads import board as board_reads
 
 POLARITY = {
     "high_is_good": "higher is better",
@@ -100,7 +101,7 @@ def build_pack(
     """The pack for ``meeting``, read from ``source`` (the store as at its cut-off); the
     challenges and actions are read from ``live`` as they stand (they have their own log)."""
     held_on = meeting["held_on"]
-    period = queries.default_period(source, today=held_on)
+    period = report_figures.default_period(source, today=held_on)
     overview = None
     sections: list[Section] = []
     if period is not None:
@@ -109,16 +110,8 @@ def build_pack(
             section_for(source, catalogue, row, concealed=concealed)
             for row in overview.listed.iter_rows(named=True)
         ]
-    challenges = live.frame(
-        "SELECT * FROM challenges WHERE status <> 'resolved' OR due_on >= ? "
-        "ORDER BY status = 'resolved', due_on, id",
-        [held_on],
-    )
-    actions = live.frame(
-        "SELECT *, due_on < ? AND status NOT IN ('done', 'dropped') AS overdue FROM actions "
-        "WHERE status NOT IN ('done', 'dropped') ORDER BY due_on, id",
-        [held_on],
-    )
+    challenges = board_reads.pack_challenges(live, held_on)
+    actions = board_reads.pack_actions(live, held_on)
     codes = [s.code for s in sections]
     definitions = [
         {

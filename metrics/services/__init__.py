@@ -66,6 +66,7 @@ from metrics.services.figures import (
     indicator_series,
     indicator_table,
     indicator_trend,
+    neighbour_averages,
     neighbour_list,
     overview,
     periods,
@@ -105,23 +106,27 @@ from metrics.services.published import (
     import_published,
 )
 from metrics.services.returns import (
+    ANY_VERSION,
     CheckedReturn,
+    IngestResult,
     check_return,
     group_submissions,
     preview_return,
     previous_explanations,
+    recompute_values,
     submission_findings,
     submit_return,
 )
-from metrics.store.connection import (  # what a page needs to name the outcome of a write
-    IngestResult,
+from metrics.store.connection import (  # what a page needs to open and name the store
     Store,
     StoreError,
+    StoreInUse,
     default_db_path,
 )
 
 __all__ = [
     "ACTION_STATUSES",
+    "ANY_VERSION",
     "DEFAULT_NOTICE",
     "HEALTH_ORDERS",
     "MEETING_KINDS",
@@ -135,6 +140,7 @@ __all__ = [
     "RoleMap",
     "Store",
     "StoreError",
+    "StoreInUse",
     "TextRefused",
     "UnknownPerson",
     "actions",
@@ -180,6 +186,7 @@ __all__ = [
     "list_users",
     "meeting",
     "meetings",
+    "neighbour_averages",
     "neighbour_list",
     "next_meeting",
     "open_store",
@@ -190,6 +197,7 @@ __all__ = [
     "rag_summary",
     "raise_challenge",
     "reader",
+    "recompute_values",
     "record_action",
     "refuse_identifying",
     "required_text",

@@ -19,10 +19,13 @@ import polars as pl
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
 from metrics.core.periods import is_period, latest_complete_quarter
+from metrics.reports import board as board_rules
+from metrics.reports import figures as report_figures
 from metrics.services.figures import overview
 from metrics.services.guard import audited, refuse_identifying
 from metrics.store.connection import Store, StoreAsAt
-from metrics.store.reads import figures as queries
+from metrics.store.reads import board as board_reads
+from metrics.store.writes import board as board_writes
 
 MEETING_KINDS = ("plan agreement", "mid-year review", "year-end sign-off", "ordinary")
 ACTION_STATUSES = ("not started", "on track", "at risk", "off track", "done", "dropped")
@@ -70,7 +73,8 @@ def add_meeting(
     if cut_off.date() > held_on:
         raise CannotChange("the data cut-off must be on or before the meeting")
     refuse_identifying({"title": title})
-    return store.add_meeting(
+    return board_writes.add_meeting(
+        store,
         held_on=held_on,
         kind=kind,
         title=required_text(title, "meeting's title"),
@@ -84,15 +88,14 @@ def add_meeting(
 def meetings(actor: Actor, store: Store) -> pl.DataFrame:
     """Every meeting, latest first."""
     require(actor, "view-published")
-    return store.frame("SELECT * FROM meetings ORDER BY held_on DESC, id DESC")
+    return board_reads.meetings(store)
 
 
-def next_meeting(store: Store, after: date) -> dict | None:
+@audited
+def next_meeting(actor: Actor, store: Store, after: date) -> dict | None:
     """The first meeting after ``after`` (None: none is planned)."""
-    frame = store.frame(
-        "SELECT * FROM meetings WHERE held_on > ? ORDER BY held_on, id LIMIT 1", [after]
-    )
-    return frame.row(0, named=True) if frame.height else None
+    require(actor, "view-published")
+    return board_reads.next_meeting(store, after)
 
 
 # --- challenges ----------------------------------------------------------------------------
@@ -127,9 +130,10 @@ def raise_challenge(
     refuse_identifying({"question": question, "owner": owner})
     today = store.clock.today()
     if due_on is None:
-        coming = next_meeting(store, today)
+        coming = board_reads.next_meeting(store, today)
         due_on = coming["held_on"] if coming else today + DEFAULT_NOTICE
-    return store.add_item(
+    return board_writes.add_item(
+        store,
         "challenge",
         {
             "group_code": group,
@@ -148,11 +152,11 @@ def raise_challenge(
 
 
 def _item(store: Store, reference: str) -> dict:
-    table = "challenges" if reference.startswith("C-") else "actions"
-    frame = store.frame(f"SELECT * FROM {table} WHERE reference = ?", [reference])
-    if frame.is_empty():
-        raise NotFound(f"there is no {table[:-1]} {reference}")
-    return frame.row(0, named=True)
+    found = board_reads.item(store, reference)
+    if found is None:
+        kind = "challenge" if reference.startswith("C-") else "action"
+        raise NotFound(f"there is no {kind} {reference}")
+    return found
 
 
 @audited
@@ -164,7 +168,8 @@ def answer_challenge(actor: Actor, store: Store, reference: str, *, answer: str)
         raise CannotChange(f"{reference} is resolved already")
     answer = required_text(answer, "answer")
     refuse_identifying({"answer": answer})
-    store.change_item(
+    board_writes.change_item(
+        store,
         reference,
         {"status": "answered", "answer": answer},
         change="challenge answered",
@@ -181,7 +186,8 @@ def resolve_challenge(actor: Actor, store: Store, reference: str, *, note: str =
     if challenge["status"] == "resolved":
         raise CannotChange(f"{reference} is resolved already")
     refuse_identifying({"note": note})
-    store.change_item(
+    board_writes.change_item(
+        store,
         reference,
         {"status": "resolved"},
         change="challenge resolved",
@@ -213,11 +219,12 @@ def carry_forward(
         raise CannotChange(f"{reference} is finished: there is nothing to carry forward")
     refuse_identifying({"note": note})
     if due_on is None:
-        coming = next_meeting(store, max(store.clock.today(), item["due_on"]))
+        coming = board_reads.next_meeting(store, max(store.clock.today(), item["due_on"]))
         if coming is None:
             raise CannotChange("there is no later meeting: add it first, or give a date")
         due_on = coming["held_on"]
-    store.change_item(
+    board_writes.change_item(
+        store,
         reference,
         {"due_on": due_on},
         change="carried forward",
@@ -232,10 +239,7 @@ def carry_forward(
 def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
     """Challenges, open first, then by due date."""
     require(actor, "view-published")
-    where, params = ("WHERE group_code = ?", [group]) if group else ("", [])
-    return store.frame(
-        f"SELECT * FROM challenges {where} ORDER BY status = 'resolved', due_on, id", params
-    )
+    return board_reads.challenges(store, group)
 
 
 # --- a group's own forecast ---------------------------------------------------------------
@@ -264,7 +268,8 @@ def set_forecast(
         raise CannotChange("a forecast is a number")
     reason = required_text(reason, "reason")
     refuse_identifying({"reason": reason})
-    store.set_forecast(
+    board_writes.set_forecast(
+        store,
         indicator=indicator,
         period=period,
         value=value,
@@ -278,19 +283,14 @@ def set_forecast(
 def group_forecasts(actor: Actor, store: Store, indicator: str) -> pl.DataFrame:
     """The owning group's forecasts for an indicator: the latest for each period."""
     require(actor, "view-published")
-    return store.frame(
-        "SELECT period, arg_max(value, id) AS value, arg_max(reason, id) AS reason, "
-        "arg_max(set_by, id) AS set_by FROM group_forecasts WHERE indicator_code = ? "
-        "GROUP BY period",
-        [indicator],
-    )
+    return board_reads.group_forecasts(store, indicator)
 
 
 @audited
 def exception_list(
     actor: Actor, store: Store | StoreAsAt, catalogue: Catalogue, period: str, *, on: date
 ) -> pl.DataFrame:
-    """The board's exception list for a quarter (see :func:`metrics.queries.exception_list`),
+    """The board's exception list for a quarter (see :func:`metrics.board_rules.exception_list`),
     with figures as the actor may see them."""
     return overview(actor, store, catalogue, period, on=on).exceptions
 
@@ -313,7 +313,8 @@ def decide_exception(
         raise CannotChange(f"'{indicator}' is not an indicator")
     reason = required_text(reason, "reason")
     refuse_identifying({"reason": reason})
-    store.decide_exception(
+    board_writes.decide_exception(
+        store,
         period=period,
         indicator=indicator,
         decision="include" if include else "exclude",
@@ -352,7 +353,8 @@ def record_action(
         raise CannotChange("an action is due on or after the day it starts")
     title, owner = required_text(title, "action"), required_text(owner, "owner")
     refuse_identifying({"action": title, "owner": owner})
-    return store.add_item(
+    return board_writes.add_item(
+        store,
         "action",
         {
             "title": title,
@@ -382,7 +384,8 @@ def update_action(
     if status not in ACTION_STATUSES:
         raise CannotChange(f"an action's status is one of: {', '.join(ACTION_STATUSES)}")
     refuse_identifying({"note": note})
-    store.change_item(
+    board_writes.change_item(
+        store,
         reference,
         {"status": status},
         change=f"status: {status}",
@@ -396,24 +399,14 @@ def update_action(
 def actions(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
     """Actions, unfinished first, then by due date."""
     require(actor, "view-published")
-    where, params = ("WHERE group_code = ?", [group]) if group else ("", [])
-    return store.frame(
-        f"SELECT * FROM actions {where} ORDER BY status IN ('done', 'dropped'), due_on, id",
-        params,
-    )
+    return board_reads.actions(store, group)
 
 
 @audited
 def item_log(actor: Actor, store: Store, reference: str) -> pl.DataFrame:
     """A challenge's or an action's log: who changed what, when, oldest first."""
     require(actor, "view-published")
-    log = store.frame(
-        "SELECT changed_at AS at, actor_name AS who, change, detail FROM item_events "
-        "WHERE reference = ? "
-        "ORDER BY id",
-        [reference],
-    )
-    return log.with_columns(
+    return board_reads.item_log(store, reference).with_columns(
         pl.col("detail").map_elements(_describe, return_dtype=pl.String).alias("detail")
     )
 
@@ -437,21 +430,23 @@ def as_at_meeting(
 def meeting(actor: Actor, store: Store, meeting_id: int) -> dict:
     """A meeting's record: date, kind, the bodies it reports to, data cut-off."""
     require(actor, "view-published")
-    found = store.frame("SELECT * FROM meetings WHERE id = ?", [meeting_id])
-    if found.is_empty():
+    found = board_reads.meeting(store, meeting_id)
+    if found is None:
         raise NotFound(f"there is no meeting {meeting_id}")
-    return found.row(0, named=True)
+    return found
 
 
 # --- board packs ---------------------------------------------------------------------------
 
 
-def latest_meeting(store: Store) -> int:
+@audited
+def latest_meeting(actor: Actor, store: Store) -> int:
     """The most recent meeting (by date); NotFound if there is none."""
-    found = store.scalar("SELECT id FROM meetings ORDER BY held_on DESC, id DESC LIMIT 1")
+    require(actor, "view-published")
+    found = board_reads.latest_meeting(store)
     if found is None:
         raise NotFound("no meeting has been added yet: add one first")
-    return int(found)
+    return found
 
 
 # --- accountability health -----------------------------------------------------------------
@@ -498,13 +493,13 @@ def health(
     recent = [last.shift(-n) for n in range(quarters)]
     statuses = pl.concat(
         [
-            queries.returns_status(store, catalogue, q.code, today=on).with_columns(
+            board_rules.returns_status(store, catalogue, q.code, today=on).with_columns(
                 quarter=pl.lit(q.code)
             )
             for q in recent
         ]
     )
-    period = queries.default_period(store, today=on)
+    period = report_figures.default_period(store, today=on)
     needing = pl.DataFrame()
     if period:
         listed = exception_list(actor, store, catalogue, period, on=on)
@@ -512,13 +507,9 @@ def health(
             needing = listed.filter(
                 pl.col("listed") & (~pl.col("commentary_given") | pl.col("commentary_stale"))
             )
-    answered = store.frame(
-        "SELECT c.group_code, c.reference, c.due_on, c.status, min(e.changed_at) AS answered_at "
-        "FROM challenges c LEFT JOIN item_events e ON e.reference = c.reference "
-        "AND e.change = 'challenge answered' GROUP BY ALL"
-    )
-    acts = store.frame("SELECT group_code, reference, status, due_on FROM actions")
-    coming = next_meeting(store, on)
+    answered = board_reads.challenge_answers(store)
+    acts = board_reads.action_states(store)
+    coming = board_reads.next_meeting(store, on)
     rows = []
     for code, group in catalogue.group.items():
         mine = statuses.filter(pl.col("group_code") == code)

@@ -14,6 +14,8 @@ import polars as pl
 
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
+from metrics.reports import board as board_rules
+from metrics.reports import figures as report_figures
 from metrics.reports.indicator import Trend, build_trend
 from metrics.reports.overview import Overview, build_overview
 from metrics.services.guard import audited, conceals
@@ -27,7 +29,7 @@ from metrics.store.reads import figures as queries
 
 def catalogue_table(actor: Actor, catalogue: Catalogue) -> pl.DataFrame:
     require(actor, "view-published")
-    return queries.catalogue_table(catalogue)
+    return report_figures.catalogue_table(catalogue)
 
 
 @audited
@@ -39,7 +41,7 @@ def periods(actor: Actor, store: Store) -> list[str]:
 @audited
 def default_period(actor: Actor, store: Store) -> str | None:
     require(actor, "view-published")
-    return queries.default_period(store)
+    return report_figures.default_period(store)
 
 
 @audited
@@ -47,12 +49,12 @@ def indicator_table(
     actor: Actor, store: Store, catalogue: Catalogue, period: str, *, benchmarks: bool = False
 ) -> pl.DataFrame:
     """Every indicator's latest figure as at ``period`` (see
-    :func:`metrics.queries.indicator_table`), with the England and neighbour comparisons
+    :func:`metrics.report_figures.indicator_table`), with the England and neighbour comparisons
     when ``benchmarks``."""
     hide = conceals(actor)
-    table = queries.indicator_table(store, catalogue, period, concealed=hide)
+    table = report_figures.indicator_table(store, catalogue, period, concealed=hide)
     if benchmarks:
-        table = queries.with_benchmarks(table, store, catalogue, period, concealed=hide)
+        table = report_figures.with_benchmarks(table, store, catalogue, period, concealed=hide)
     return table
 
 
@@ -60,13 +62,13 @@ def rag_summary(
     actor: Actor, catalogue: Catalogue, table: pl.DataFrame, *, by: str
 ) -> pl.DataFrame:
     require(actor, "view-published")
-    return queries.rag_summary(table, catalogue, by=by)
+    return report_figures.rag_summary(table, catalogue, by=by)
 
 
 @audited
 def returns_status(actor: Actor, store: Store, catalogue: Catalogue, period: str) -> pl.DataFrame:
     require(actor, "view-published")
-    return queries.returns_status(store, catalogue, period)
+    return board_rules.returns_status(store, catalogue, period)
 
 
 @audited
@@ -82,7 +84,7 @@ def indicator_series(
     hide = conceals(actor)
     if area != catalogue.authority.code:
         require(actor, "view-localities")
-    return queries.indicator_series(
+    return report_figures.indicator_series(
         store, catalogue, code, area=area, breakdown=breakdown, concealed=hide
     )
 
@@ -93,7 +95,7 @@ def area_values(
 ) -> pl.DataFrame:
     hide = conceals(actor)
     require(actor, "view-localities")
-    return queries.area_values(store, catalogue, code, period, concealed=hide)
+    return report_figures.area_values(store, catalogue, code, period, concealed=hide)
 
 
 @audited
@@ -103,12 +105,12 @@ def area_series(
     hide = conceals(actor)
     if set(areas) - {catalogue.authority.code}:
         require(actor, "view-localities")
-    return queries.area_series(store, catalogue, code, areas, concealed=hide)
+    return report_figures.area_series(store, catalogue, code, areas, concealed=hide)
 
 
 @audited
 def breakdown_values(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
-    return queries.breakdown_values(store, catalogue, code, concealed=conceals(actor))
+    return report_figures.breakdown_values(store, catalogue, code, concealed=conceals(actor))
 
 
 @audited
@@ -125,7 +127,7 @@ def benchmark_series(
 ) -> pl.DataFrame:
     """Published England, region and neighbour figures (published already suppressed)."""
     require(actor, "view-published")
-    return queries.benchmark_series(store, catalogue, code, periods)
+    return report_figures.benchmark_series(store, catalogue, code, periods)
 
 
 @audited
@@ -177,8 +179,18 @@ def export_values(
     ``c`` with a footnote."""
     hide = conceals(actor) or not can(actor, "export-unsuppressed")
     if public or hide:
-        return queries.public_values(store, catalogue)
-    return queries.export_values(store, catalogue, concealed=False)
+        return report_figures.public_values(store, catalogue)
+    return report_figures.export_values(store, catalogue, concealed=False)
+
+
+@audited
+def neighbour_averages(
+    actor: Actor, store: Store, indicator: str, period: str | None, *, method: str
+) -> pl.DataFrame:
+    """Each authority's statistical neighbours' average of an indicator (the median or the
+    mean of those with a figure), from the published figures."""
+    require(actor, "view-published")
+    return queries.neighbour_averages(store, indicator, period, method=method)
 
 
 # --- the exception list --------------------------------------------------------------------

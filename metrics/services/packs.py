@@ -25,6 +25,8 @@ from metrics.reports.pdf import html_to_pdf
 from metrics.services.board import CannotChange, NotFound, as_at_meeting, required_text
 from metrics.services.guard import audited, conceals, refuse_identifying
 from metrics.store.connection import Store
+from metrics.store.reads import board as board_reads
+from metrics.store.writes import board as board_writes
 
 
 @audited
@@ -93,7 +95,8 @@ def add_deep_dive(
         raise CannotChange("a deep dive looks at some indicators, or at a plan priority")
     title, narrative = required_text(title, "title"), required_text(narrative, "narrative")
     refuse_identifying({"title": title, "narrative": narrative})
-    return store.add_deep_dive(
+    return board_writes.add_deep_dive(
+        store,
         {
             "title": title,
             "audience": audience,
@@ -112,7 +115,7 @@ def add_deep_dive(
 def deep_dives(actor: Actor, store: Store) -> pl.DataFrame:
     """Every saved deep dive, newest first."""
     require(actor, "view-published")
-    return store.frame("SELECT * FROM deep_dives ORDER BY id DESC")
+    return board_reads.deep_dives(store)
 
 
 @audited
@@ -127,10 +130,9 @@ def deep_dive_report(
 ) -> bytes:
     """A saved deep dive, made from the figures as they stand, as PDF or HTML."""
     hide = conceals(actor)
-    found = store.frame("SELECT * FROM deep_dives WHERE id = ?", [dive_id])
-    if found.is_empty():
+    record = board_reads.deep_dive(store, dive_id)
+    if record is None:
         raise NotFound(f"there is no deep dive {dive_id}")
-    record = found.row(0, named=True)
     if not can(actor, "view-localities"):
         record = {**record, "areas": []}
     dive = deep_dive.build_deep_dive(

@@ -18,6 +18,8 @@ from metrics.store.connection import (
     StoreError as StoreError,  # for the app, which never imports the store
 )
 from metrics.store.connection import default_db_path as default_db_path
+from metrics.store.reads import people as people_reads
+from metrics.store.writes import people as people_writes
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -65,7 +67,7 @@ def actor_for(
     """The signed-in person as an actor: the roles an admin gave them in the database, and
     those their identity provider's claim values give through ``mapping``. None: they have
     signed in but have no role either way."""
-    found = store.user(user_id)
+    found = people_reads.user(store, user_id)
     roles = {Role(r) for r in found["roles"]} if found else set()
     groups = set(found["groups"]) if found else set()
     for value in claimed or []:
@@ -87,7 +89,7 @@ def actor_for(
 @audited
 def list_users(actor: Actor, store: Store) -> pl.DataFrame:
     require(actor, "manage-users")
-    return store.users()
+    return people_reads.users(store)
 
 
 @audited
@@ -101,8 +103,9 @@ def add_user(
             "a person's id is the identity provider's issuer and subject joined by |, e.g. "
             "'https://login.microsoftonline.com/TENANT/v2.0|SUBJECT', and they need a name"
         )
-    found = store.user(user_id)
-    store.save_user(
+    found = people_reads.user(store, user_id)
+    people_writes.save_user(
+        store,
         user_id,
         name=name.strip(),
         email=email,
@@ -157,7 +160,7 @@ def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
         raise ValueError(f"'{group}' is not a delivery group")
     if chosen is Role.LEAD and group is None and add:
         raise ValueError("a delivery group lead leads a group: give --group")
-    found = store.user(user_id)
+    found = people_reads.user(store, user_id)
     if found is None:
         raise UnknownPerson(f"no one with the id '{user_id}': add them first")
     roles, groups = set(found["roles"]), set(found["groups"])
@@ -172,7 +175,8 @@ def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
         roles.discard(chosen.value)
         if chosen is Role.LEAD:
             groups.clear()
-    store.save_user(
+    people_writes.save_user(
+        store,
         user_id,
         name=found["name"],
         email=found["email"],

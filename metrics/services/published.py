@@ -22,6 +22,7 @@ from metrics.store.connection import (
     StoreError as StoreError,  # for the app, which never imports the store
 )
 from metrics.store.connection import default_db_path as default_db_path
+from metrics.store.writes import published as published_writes
 
 # --- published benchmarks ------------------------------------------------------------------
 
@@ -40,7 +41,9 @@ def import_published(
     require(actor, "import-published")
     if indicator not in catalogue.indicator:
         raise ValueError(f"'{indicator}' is not an indicator in the catalogue")
-    return store.replace_published(indicator, frame, source=source, actor=actor.id)
+    return published_writes.replace_published(
+        store, indicator, frame, source=source, actor=actor.id
+    )
 
 
 @audited
@@ -61,7 +64,9 @@ def import_all_published(
                 f"{ind.code}: the catalogue names {src.file}, which is not in {folder}"
             )
         frame = read_source(path, src)
-        counts[ind.code] = store.replace_published(ind.code, frame, source=src.file, actor=actor.id)
+        counts[ind.code] = published_writes.replace_published(
+            store, ind.code, frame, source=src.file, actor=actor.id
+        )
     return counts
 
 
@@ -69,4 +74,4 @@ def import_all_published(
 def import_neighbours(actor: Actor, store: Store, frame: pl.DataFrame, *, source: str) -> int:
     """Replace the statistical neighbour model."""
     require(actor, "import-published")
-    return store.replace_neighbours(frame, source=source, actor=actor.id)
+    return published_writes.replace_neighbours(store, frame, source=source, actor=actor.id)

@@ -1,13 +1,16 @@
-"""What pages and the command line ask of the domain, asked as an actor.
+"""Returns, as services: check a return, then submit it. The validate-then-store sequence
+lives here once: the submit page, ``outcomes validate`` and ``outcomes ingest``, and the demo
+builder all call :func:`check_return` and then :func:`submit_return`.
 
-Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
-else, that the actor may do what it asks (:func:`metrics.access.require`). The
-validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
-``outcomes ingest``, and the demo builder all call :func:`check_return` and then
-:func:`submit_return`."""
+:func:`submit_return` decides what becomes of a return — accepted, rejected (kept without its
+figures), a duplicate of a file already received, or a conflict with a version accepted
+while the person was checking theirs — and which of the board's open challenges its
+commentary answers; the store persists the outcome, all in one transaction.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,22 +18,40 @@ from datetime import timedelta
 import polars as pl
 
 from metrics.core.access import Actor, require
-from metrics.core.catalogue import Catalogue
+from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue
 from metrics.core.clock import clock_from_environment
+from metrics.core.findings import Finding, Severity
 from metrics.core.values import compute_indicator_values
 from metrics.returns.validation import (
     ReturnContextError,
     ValidationReport,
     check_context,
+    explain,
     validate_return,
 )
 from metrics.services.guard import audited, refuse_identifying
-from metrics.store.connection import IngestResult, Store
-from metrics.store.connection import (
-    StoreError as StoreError,  # for the app, which never imports the store
-)
-from metrics.store.connection import default_db_path as default_db_path
+from metrics.store.connection import Store, StoreError, Tx
 from metrics.store.reads import figures as queries
+from metrics.store.reads import returns as reads
+from metrics.store.writes import board as board_writes
+from metrics.store.writes import returns as writes
+from metrics.store.writes.returns import SubmissionRecord
+
+ANY_VERSION = object()
+"""``based_on`` for a submission that replaces whatever version is current (the CLI's)."""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of a submitted return, and the sentence that tells the person."""
+
+    submission_id: int
+    status: str  # accepted, rejected, duplicate or conflict
+    version: int | None
+    rows: int
+    errors: int
+    warnings: int
+    message: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +61,7 @@ class CheckedReturn:
     report: ValidationReport
     data: bytes
     file_name: str | None
-    based_on: int | None
+    based_on: int | object | None
     """The accepted submission of this group and period when it was checked (None: none),
     so that one accepted meanwhile is noticed when it is submitted."""
 
@@ -67,13 +88,13 @@ def check_return(
             f"{quarter.label} has not ended yet: its return can be checked from "
             f"{quarter.end + timedelta(days=1):%d %B %Y}, once the quarter's figures are in."
         )
-    based_on = store.current_submission(group, quarter.code) if store else None
+    based_on = reads.current_submission(store, group, quarter.code) if store else None
     report = validate_return(
         data,
         catalogue=catalogue,
         group=group,
         period=quarter.code,
-        history=store.history(group) if store else None,
+        history=reads.history(store, group) if store else None,
         file_name=file_name,
     )
     return CheckedReturn(report, data, file_name, based_on)
@@ -87,27 +108,235 @@ def submit_return(
     checked: CheckedReturn,
     *,
     explanations: dict[str, str] | None = None,
+    based_on: int | object | None = None,
     on_wait: Callable[[str], None] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> IngestResult:
-    """Store a checked return: accepted, or recorded as rejected without its figures (see
-    :meth:`metrics.store.Store.ingest`). Explanations that look like a child's details are
-    refused before anything is stored."""
-    group = checked.report.group
-    require(actor, "submit-return", group)
+    """Store a checked return: accepted if it has no errors and every warning is explained
+    (here or in an earlier version), otherwise recorded as rejected without its figures.
+
+    The return is compared with the version that was current when it was checked
+    (``checked.based_on``; :data:`ANY_VERSION` replaces whatever is current): if another
+    was accepted meanwhile nothing is stored (status ``conflict``). The same file twice is
+    recognised (status ``duplicate``). Explanations that look like a child's details are
+    refused before anything is stored.
+
+    Every decision and write is one transaction. ``on_step`` is called with the name of each
+    step inside it (for fault-injection tests); ``on_wait`` with a message if another write
+    is in progress.
+    """
+    report = checked.report
+    require(actor, "submit-return", report.group)
     explanations = {k: v for k, v in (explanations or {}).items() if v and v.strip()}
     if explanations:
-        require(actor, "explain-warning", group)
+        require(actor, "explain-warning", report.group)
     refuse_identifying({**explanations, "name": actor.name})
-    return store.ingest(
-        checked.report,
-        catalogue=catalogue,
-        data=checked.data,
-        file_name=checked.file_name,
-        submitted_by=actor.name,
-        explanations=explanations,
-        based_on=checked.based_on,
-        on_wait=on_wait,
+    digest = hashlib.sha256(checked.data).hexdigest()
+    with store.transaction(on_wait=on_wait) as tx:
+        record = SubmissionRecord(
+            group=report.group,
+            period=report.period,
+            status="rejected",
+            version=None,
+            submitted_by=actor.name,
+            submitted_at=tx.now(),
+            file_name=checked.file_name,
+            sha256=digest,
+            rows=report.rows,
+            contents_withheld=report.contains_identifiers,
+        )
+        same = reads.same_file(tx, report.group, report.period, digest)
+        if same:
+            return _duplicate(tx, report, record, same)
+        carried = reads.previous_explanations(tx, report.group, report.period)
+        findings = explain(report.findings, {**carried, **explanations})
+        unexplained = [f for f in findings if f.severity is Severity.WARNING and not f.explanation]
+        if report.errors or unexplained:
+            return _rejected(tx, report, record, findings, unexplained, on_step)
+        current = reads.accepted_version(tx, report.group, report.period)
+        if (
+            checked.based_on is not ANY_VERSION
+            and (current[0] if current else None) != checked.based_on
+        ):
+            return _conflict(tx, report, record, current)
+        return _accepted(tx, report, record, findings, catalogue, current, on_step)
+
+
+def _duplicate(tx: Tx, report: ValidationReport, record: SubmissionRecord, same) -> IngestResult:
+    sub_id, status = same
+    tx.audit(
+        actor=record.submitted_by,
+        action="duplicate ignored",
+        submission_id=sub_id,
+        detail={"file_name": record.file_name, "sha256": record.sha256},
     )
+    return IngestResult(
+        sub_id,
+        "duplicate",
+        None,
+        report.rows,
+        len(report.errors),
+        len(report.warnings),
+        f"This file was already received as submission {sub_id} ({status}); nothing new was "
+        "stored.",
+    )
+
+
+def _conflict(tx: Tx, report: ValidationReport, record: SubmissionRecord, current) -> IngestResult:
+    tx.audit(
+        actor=record.submitted_by,
+        action="submission conflict",
+        submission_id=current[0] if current else None,
+        detail={"group": report.group, "period": report.period, "file_name": record.file_name},
+    )
+    if current:
+        sub_id, version, by, at = current
+        newer = (
+            f"version {version} (submission {sub_id}, from {by} at "
+            f"{at:%H:%M on %d %b %Y}) was accepted"
+        )
+    else:
+        sub_id, newer = 0, "the version you were replacing was withdrawn"
+    return IngestResult(
+        sub_id,
+        "conflict",
+        None,
+        report.rows,
+        0,
+        len(report.warnings),
+        f"Not stored: while you were checking this file, {newer}. Look at it in the history; "
+        "if your file should replace it, check your file again and submit.",
+    )
+
+
+def _rejected(
+    tx: Tx,
+    report: ValidationReport,
+    record: SubmissionRecord,
+    findings: list[Finding],
+    unexplained: list[Finding],
+    on_step: Callable[[str], None] | None,
+) -> IngestResult:
+    sub_id = writes.insert_submission(tx, record, findings)
+    if on_step:
+        on_step("submission")
+    tx.audit(
+        actor=record.submitted_by,
+        action="return rejected",
+        submission_id=sub_id,
+        detail={
+            "group": report.group,
+            "period": report.period,
+            "errors": len(report.errors),
+            "unexplained": len(unexplained),
+            "contents_withheld": report.contains_identifiers,
+        },
+    )
+    if report.errors:
+        why = f"{len(report.errors)} error(s) must be fixed"
+    else:
+        why = f"{len(unexplained)} warning(s) need an explanation"
+    if report.contains_identifiers:
+        why += "; the file looked like it held children's details, so none of it was kept"
+    return IngestResult(
+        sub_id,
+        "rejected",
+        None,
+        report.rows,
+        len(report.errors),
+        len(report.warnings),
+        f"Return rejected: {why}.",
+    )
+
+
+def _accepted(
+    tx: Tx,
+    report: ValidationReport,
+    record: SubmissionRecord,
+    findings: list[Finding],
+    catalogue: Catalogue,
+    current,
+    on_step: Callable[[str], None] | None,
+) -> IngestResult:
+    if report.observations is None:
+        raise StoreError("a return without errors must carry its observations")
+    version = reads.last_version(tx, report.group, report.period) + 1
+    previous = current[0] if current else None
+    if previous is not None:
+        writes.supersede(tx, previous)
+    record = SubmissionRecord(
+        **{**record.__dict__, "status": "accepted", "version": version, "supersedes": previous}
+    )
+    sub_id = writes.insert_submission(tx, record, findings)
+    if on_step:
+        on_step("submission")
+    writes.insert_observations(tx, sub_id, report.observations)
+    if on_step:
+        on_step("observations")
+    if report.commentary is not None and not report.commentary.is_empty():
+        writes.insert_commentary(tx, sub_id, report.commentary)
+        _answer_with_return(tx, report, sub_id, record.submitted_by)
+    codes = report.observations["indicator_code"].unique().to_list()
+    recompute_values(tx, catalogue, codes)
+    if on_step:
+        on_step("indicator_values")
+    tx.audit(
+        actor=record.submitted_by,
+        action="return accepted",
+        submission_id=sub_id,
+        detail={
+            "group": report.group,
+            "period": report.period,
+            "version": version,
+            "rows": report.rows,
+            "supersedes": previous,
+        },
+    )
+    what = f"version {version}" + (f", replacing submission {previous}" if previous else "")
+    return IngestResult(
+        sub_id,
+        "accepted",
+        version,
+        report.rows,
+        0,
+        len(report.warnings),
+        f"Return accepted as submission {sub_id} ({what}): "
+        f"{report.observations.height} rows stored for {len(codes)} indicators.",
+    )
+
+
+def _answer_with_return(tx: Tx, report: ValidationReport, sub_id: int, submitted_by: str) -> None:
+    """A return's commentary on an indicator answers the board's open challenges to the
+    group on that indicator (in the same transaction as the return)."""
+    labelled = report.commentary.with_columns(
+        text=pl.when(pl.col("part") == "commentary")
+        .then(pl.col("text"))
+        .otherwise(
+            pl.col("part").replace_strict(COMMENTARY_PARTS, default="") + ": " + pl.col("text")
+        )
+    )
+    said = labelled.group_by("indicator_code", maintain_order=True).agg(
+        pl.col("text").str.join("\n\n")
+    )
+    for code, text in said.iter_rows():
+        answer = f"With the return for {report.period}: {text}"
+        for reference in reads.open_challenges(tx, report.group, code):
+            board_writes.change_item(
+                tx,
+                reference,
+                {"status": "answered", "answer": answer},
+                change="challenge answered",
+                actor=submitted_by,
+                actor_name=submitted_by,
+                note=f"with the return stored as submission {sub_id}",
+            )
+
+
+def recompute_values(tx: Tx, catalogue: Catalogue, codes: list[str] | None = None) -> None:
+    """Compute the indicator values of ``codes`` (all indicators: None) again from the
+    accepted observations, by the catalogue as it stands, and store them in ``tx``."""
+    values = compute_indicator_values(reads.current_observations(tx, codes), catalogue)
+    writes.replace_values(tx, codes, values)
 
 
 @audited
@@ -164,4 +393,4 @@ def submission_findings(actor: Actor, store: Store, submission_id: int) -> pl.Da
 @audited
 def previous_explanations(actor: Actor, store: Store, group: str, period: str) -> dict[str, str]:
     require(actor, "explain-warning", group)
-    return store.previous_explanations(group, period)
+    return reads.previous_explanations(store, group, period)

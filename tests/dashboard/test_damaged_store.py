@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from metrics.store.connection import Store, StoreError
+from metrics.store.writes.people import set_info
 from tests.dashboard.conftest import APP
 from tests.metrics.test_store_writers import damaged_copies, one_return_db
 
@@ -17,7 +18,7 @@ def damaged_db(tmp_path, catalogue, monkeypatch):
     damaged, so the first page that reads its figures meets the damage."""
     db = one_return_db(tmp_path, catalogue)
     with Store(db) as store:  # shown as the demo is: with the role switcher, no sign-in
-        store.set_info("demo", "true", actor="test")
+        set_info(store, "demo", "true", actor="test")
     for _, damaged in damaged_copies(db, tmp_path):
         try:
             store = Store(damaged, read_only=True)

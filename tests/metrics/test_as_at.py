@@ -11,9 +11,9 @@ import pytest
 from metrics import services as acc
 from metrics.core.access import Actor, Role
 from metrics.core.clock import FixedClock
+from metrics.reports import figures as report_figures
 from metrics.services import check_return, submit_return
 from metrics.store.connection import Store
-from metrics.store.reads import figures as queries
 from tests.helpers import csv_bytes, good_return, set_cell
 
 GROUP, PERIOD, CODE = "HCP", "2025-26-Q1", "BH01"
@@ -37,7 +37,7 @@ def submit(store, catalogue, frame, when: datetime):
 
 
 def authority_value(source, catalogue) -> float:
-    table = queries.indicator_table(source, catalogue, PERIOD, concealed=False)
+    table = report_figures.indicator_table(source, catalogue, PERIOD, concealed=False)
     return table.filter(pl.col("indicator_code") == CODE)["value"][0]
 
 
@@ -74,7 +74,7 @@ def test_a_meeting_sees_the_figures_as_they_stood_at_its_cut_off(tmp_path, catal
             (2, "accepted"),
         ]
         # every read goes through the same queries, suppression included
-        series = queries.indicator_series(
+        series = report_figures.indicator_series(
             as_at, catalogue, CODE, area=catalogue.authority.code, concealed=True
         )
         assert series["value"].to_list() == [pytest.approx(before)]

@@ -6,6 +6,7 @@ import polars as pl
 
 from metrics.core.disclosure import conceal, public_table, suppress
 from metrics.core.values import compute_indicator_values
+from tests.helpers import ingest
 from tests.metrics.test_transforms import obs
 
 
@@ -145,8 +146,8 @@ def test_a_reader_without_view_unsuppressed_never_gets_a_small_number(tmp_path, 
     with Store(tmp_path / "s.duckdb") as store:
         report = check(catalogue, data, group, period, history=None)
         assert (
-            store.ingest(
-                report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="x"
+            ingest(
+                store, report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="x"
             ).status
             == "accepted"
         )

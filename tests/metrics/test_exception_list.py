@@ -16,9 +16,9 @@ from metrics import services as acc
 from metrics.core.access import Actor, NotPermitted, Role
 from metrics.core.clock import FixedClock
 from metrics.core.periods import period_label
+from metrics.reports import figures as report_figures
 from metrics.reports.overview import commentary_note
 from metrics.store.connection import Store
-from metrics.store.reads import figures as queries
 
 BOARD = Actor(id="t|board", name="Chair", roles=frozenset({Role.BOARD}))
 SCRUTINY = Actor(id="t|scrutiny", name="Councillor", roles=frozenset({Role.SCRUTINY}))
@@ -37,7 +37,7 @@ def listed(frame: pl.DataFrame) -> dict[str, dict]:
 
 def test_rules_then_the_boards_decisions(store, catalogue):
     on = date(2026, 11, 23)
-    period = queries.default_period(store, today=on)
+    period = report_figures.default_period(store, today=on)
     table = services.indicator_table(BOARD, store, catalogue, period, benchmarks=True)
     red = set(table.filter(pl.col("rag") == "red")["indicator_code"])
     worse = set(table.filter(pl.col("vs_england") == "worse")["indicator_code"])
@@ -85,7 +85,7 @@ def test_rules_then_the_boards_decisions(store, catalogue):
 
 def test_an_overdue_action_puts_its_indicator_on_the_list(store, catalogue):
     on = date(2026, 11, 23)
-    period = queries.default_period(store, today=on)
+    period = report_figures.default_period(store, today=on)
     before = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
     quiet = sorted({i.code for i in catalogue.indicators} - set(before))[0]
     acc.record_action(
@@ -153,7 +153,7 @@ def test_accountability_health_per_group(store, catalogue):
 
 
 def test_commentary_repeated_while_the_figure_moved_is_stale(catalogue):
-    from metrics.store.reads.figures import _stale
+    from metrics.reports.board import _stale
 
     said = {("BH01", "2025-26-Q1"): "On track; no concerns."}
     row = {
@@ -176,7 +176,7 @@ def test_commentary_repeated_while_the_figure_moved_is_stale(catalogue):
 
 def test_commentary_older_than_the_latest_figure_is_shown_as_such_and_still_owed(store, catalogue):
     on = date(2026, 11, 23)
-    period = queries.default_period(store, today=on)
+    period = report_figures.default_period(store, today=on)
     first = listed(acc.exception_list(BOARD, store, catalogue, period, on=on))
     code, row = next(
         (c, r)

@@ -13,6 +13,7 @@ from metrics.benchmarks.neighbours import read_neighbours
 from metrics.core.formatting import round_half_up
 from metrics.store.connection import Store
 from metrics.store.reads.figures import neighbour_average
+from metrics.store.writes.published import replace_neighbours, replace_published
 from tests.conftest import REFERENCE, reference_file
 
 CLA_FILTER = {"population_type": "Children looked after on 31 March each year"}
@@ -32,8 +33,8 @@ def cla_store(tmp_path_factory):
         reference_file("dfe", "New_Statistical_Neighbour_Groupings_April_2021.csv")
     )
     with Store(tmp_path_factory.mktemp("pub") / "pub.duckdb") as store:
-        store.replace_published("CC01", frame, source=path.name)
-        store.replace_neighbours(neighbours, source="2021 model")
+        replace_published(store, "CC01", frame, source=path.name, actor="test")
+        replace_neighbours(store, neighbours, source="2021 model", actor="test")
         yield store, path
 
 

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from metrics.core.periods import matching_year
+from metrics.reports import figures as report_figures
 from metrics.store.connection import Store
 from metrics.store.reads import figures as queries
 
@@ -33,7 +34,7 @@ def _published(store: Store, code: str, period: str, level: str, area: str | Non
 )
 def test_benchmark_is_the_year_the_period_falls_in(demo_db, catalogue, code, local, year, matched):
     with Store(demo_db, read_only=True) as store:
-        row = queries.benchmarks(store, catalogue, {code: local}).row(0, named=True)
+        row = report_figures.benchmarks(store, catalogue, {code: local}).row(0, named=True)
         assert (row["benchmark_period"], row["benchmark_matched"]) == (year, matched)
         assert row["england"] == _published(store, code, year, "national")
         region = catalogue.settings.home_region_code
@@ -52,15 +53,15 @@ def test_benchmark_is_the_year_the_period_falls_in(demo_db, catalogue, code, loc
 def test_no_benchmark_before_the_first_published_year(demo_db, catalogue):
     with Store(demo_db, read_only=True) as store:
         # DfE's re-referrals file starts with 2012-13 (the reporting year 2013)
-        row = queries.benchmarks(store, catalogue, {"SS01": "2011-12-Q1"}).row(0, named=True)
+        row = report_figures.benchmarks(store, catalogue, {"SS01": "2011-12-Q1"}).row(0, named=True)
     assert row["benchmark_period"] is None and row["england"] is None
 
 
 def test_overview_table_matches_each_indicators_own_period(demo_db, catalogue):
     with Store(demo_db, read_only=True) as store:
         quarter = "2024-25-Q4"
-        table = queries.with_benchmarks(
-            queries.indicator_table(store, catalogue, quarter, concealed=False),
+        table = report_figures.with_benchmarks(
+            report_figures.indicator_table(store, catalogue, quarter, concealed=False),
             store,
             catalogue,
             quarter,
@@ -86,7 +87,7 @@ def test_overview_table_matches_each_indicators_own_period(demo_db, catalogue):
 
 def test_benchmark_series_steps_with_the_published_years(demo_db, catalogue):
     with Store(demo_db, read_only=True) as store:
-        series = queries.benchmark_series(
+        series = report_figures.benchmark_series(
             store, catalogue, "CC01", ["2023-24-Q3", "2023-24-Q4", "2024-25-Q1", "2025-26-Q1"]
         )
         assert series["benchmark_period"].to_list() == ["2023-24", "2023-24", "2024-25", "2024-25"]
@@ -120,8 +121,8 @@ def _expected(value, lower, upper, benchmark, polarity):
 @pytest.mark.parametrize("quarter", ["2024-25-Q4", "2026-27-Q2"])
 def test_comparisons_with_england_at_both_levels_and_with_neighbours(demo_db, catalogue, quarter):
     with Store(demo_db, read_only=True) as store:
-        table = queries.with_benchmarks(
-            queries.indicator_table(store, catalogue, quarter, concealed=False),
+        table = report_figures.with_benchmarks(
+            report_figures.indicator_table(store, catalogue, quarter, concealed=False),
             store,
             catalogue,
             quarter,

@@ -9,8 +9,11 @@ import textwrap
 import polars as pl
 import pytest
 
-from metrics.store.connection import MIGRATIONS, Store
+from metrics.store.connection import Store
+from metrics.store.reads.returns import history
+from metrics.store.schema import MIGRATIONS
 from tests.helpers import check, csv_bytes, good_return, set_cell
+from tests.helpers import ingest as submit_validated
 
 GROUP = "HCP"
 TABLES = [
@@ -40,9 +43,15 @@ def same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> bool:
 
 def ingest(store, catalogue, frame, period, **kw):
     data = csv_bytes(frame)
-    report = check(catalogue, data, GROUP, period, history=store.history(GROUP))
-    return store.ingest(
-        report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="tester", **kw
+    report = check(catalogue, data, GROUP, period, history=history(store, GROUP))
+    return submit_validated(
+        store,
+        report,
+        catalogue=catalogue,
+        data=data,
+        file_name="r.csv",
+        submitted_by="tester",
+        **kw,
     )
 
 
@@ -170,15 +179,16 @@ def test_process_killed_mid_ingest_leaves_store_as_before(tmp_path, catalogue):
         import os, signal
         from metrics.core.catalogue import load_catalogue
         from metrics.store.connection import Store
-        from tests.helpers import check, csv_bytes, good_return
+        from metrics.store.reads.returns import history
+        from tests.helpers import check, csv_bytes, good_return, ingest
         cat = load_catalogue()
         store = Store({str(path)!r})
         data = csv_bytes(good_return(cat, "HCP", "2025-26-Q2"))
-        report = check(cat, data, "HCP", "2025-26-Q2", history=store.history("HCP"))
+        report = check(cat, data, "HCP", "2025-26-Q2", history=history(store, "HCP"))
         def die(step):
             if step == "observations":
                 os.kill(os.getpid(), signal.SIGKILL)
-        store.ingest(report, catalogue=cat, data=data, file_name="r.csv",
+        ingest(store, report, catalogue=cat, data=data, file_name="r.csv",
                      submitted_by="x", on_step=die)
         print("not reached")
     """)

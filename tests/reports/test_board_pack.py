@@ -19,9 +19,10 @@ from metrics import services as acc
 from metrics.core.access import Actor, Role
 from metrics.core.clock import FixedClock
 from metrics.core.formatting import figure
+from metrics.reports import board as board_rules
+from metrics.reports import figures as report_figures
 from metrics.services import check_return, submit_return
 from metrics.store.connection import Store
-from metrics.store.reads import figures as queries
 from tests.conftest import ROOT
 from tests.helpers import csv_bytes, good_return
 
@@ -63,9 +64,11 @@ def pack(demo_db, catalogue, tmp_path_factory):
             reports_to=["Health and Wellbeing Board"],
             cut_off=cut_off,
         )
-        then = queries.indicator_table(store, catalogue, _period(store), concealed=False)
-        then = queries.with_benchmarks(then, store, catalogue, _period(store), concealed=False)
-        listed = queries.exception_list(
+        then = report_figures.indicator_table(store, catalogue, _period(store), concealed=False)
+        then = report_figures.with_benchmarks(
+            then, store, catalogue, _period(store), concealed=False
+        )
+        listed = board_rules.exception_list(
             store, catalogue, then, _period(store), on=store.clock.today()
         )
         exceptions = listed.filter(pl.col("listed"))
@@ -95,7 +98,7 @@ def pack(demo_db, catalogue, tmp_path_factory):
         store.clock.advance(minutes=5)  # resubmitted after the cut-off
         result = submit_return(lead, store, catalogue, checked, explanations=explanations)
         assert result.status == "accepted", result.message
-        now = queries.indicator_table(store, catalogue, _period(store), concealed=False)
+        now = report_figures.indicator_table(store, catalogue, _period(store), concealed=False)
         pdf = acc.board_pack(BOARD, store, catalogue, meeting, format="pdf")
     path = folder / "pack.pdf"
     path.write_bytes(pdf)
@@ -109,7 +112,7 @@ def pack(demo_db, catalogue, tmp_path_factory):
 
 
 def _period(store) -> str:
-    return queries.default_period(store)
+    return report_figures.default_period(store)
 
 
 def text_of(path) -> str:

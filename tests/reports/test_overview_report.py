@@ -7,8 +7,8 @@ import pytest
 
 from metrics.core.formatting import round_half_up
 from metrics.reports import overview as reports
+from metrics.reports.figures import default_period
 from metrics.store.connection import Store
-from metrics.store.reads.figures import default_period
 
 
 @pytest.fixture(scope="module")
