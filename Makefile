@@ -17,7 +17,7 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
 export OUTCOMES_DB
 
-.PHONY: run test lint bench demo setup chromium axe clean
+.PHONY: run test test-fast lint bench demo setup chromium axe clean lock
 
 run: setup chromium
 	$(BIN)/outcomes demo --if-missing
@@ -46,9 +46,17 @@ setup: $(VENV)/.synced
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+# Every dependency pinned with its hashes in requirements.lock (no index address in it:
+# uv fetches by package name from its default index). `make lock` refreshes the pins.
+$(VENV)/.synced: pyproject.toml requirements.lock | $(UV)
+	$(UV) venv --quiet --allow-existing $(VENV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
+
+lock: | $(UV)
+	$(UV) pip compile --quiet --universal --generate-hashes --no-header --group dev \
+	  -o requirements.lock pyproject.toml
 
 # Debian's Chromium, for board packs (printed to PDF) and the browser tests (Playwright's own
 # browser download does not work here), and poppler-utils (pdftoppm: the tests save pictures

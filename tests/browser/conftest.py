@@ -132,12 +132,21 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+APP_SETTLED = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return app !== null
+        && app.getAttribute("data-test-script-state") === "notRunning"
+        && app.getAttribute("data-test-connection-state") === "CONNECTED"
+        && !document.querySelector("[data-testid='stStatusWidget']")
+        && !document.querySelector("[data-stale='true']")
+        && document.querySelector("h1") !== null;
+}"""
+"""Streamlit has finished running the page's script, is connected, and shows nothing left
+over from the run before (every page has an h1 title)."""
+
+
 def wait_for_app(page, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has drawn the page (every page has an h1 title) and finished
-    running its script."""
+    """Wait until Streamlit has drawn the page and finished running its script: a
+    condition on the page, never a fixed pause."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.locator("h1").first.wait_for(timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout
-    )
-    page.wait_for_timeout(500)
+    page.wait_for_function(APP_SETTLED, timeout=timeout)

@@ -45,7 +45,6 @@ def test_commentary_with_markdown_html_and_images_is_shown_as_text(
     assert page.locator("a[href*='198.51.100.7']").count() == 0
     assert page.locator("[data-testid='stException']").count() == 0
     shown.scroll_into_view_if_needed()
-    page.wait_for_timeout(300)
     screenshot(page, "commentary_as_text")
 
 

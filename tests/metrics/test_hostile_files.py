@@ -107,7 +107,12 @@ def crash_cases() -> list[tuple[str, bytes, str, str]]:
     ]
 
 
-@pytest.mark.parametrize(("what", "data", "rule", "words"), crash_cases(), ids=lambda v: v)
+CRASH_CASES = crash_cases()
+
+
+@pytest.mark.parametrize(
+    ("what", "data", "rule", "words"), CRASH_CASES, ids=[case[0] for case in CRASH_CASES]
+)
 def test_crashes_and_runaways_become_findings(catalogue, what, data, rule, words):
     started = time.monotonic()
     report = check(catalogue, data, GROUP, PERIOD)
