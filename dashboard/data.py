@@ -31,7 +31,11 @@ def catalogue() -> Catalogue:
 
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return services.open_store(path)
+    """The app's store, opened once per process: values computed by an older catalogue are
+    computed again first."""
+    opened = services.open_store(path)
+    services.recompute_if_the_catalogue_changed(services.START_UP, opened, catalogue())
+    return opened
 
 
 def store() -> Store:

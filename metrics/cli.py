@@ -86,11 +86,19 @@ def _print_findings(findings: list[Finding]) -> None:
             print(f"         explained: {f.explanation}")
 
 
-def _open_store(db: Path | None, *, read_only: bool = False):
+def _open_store(db: Path | None, *, read_only: bool = False, recompute: bool = True):
     """Open the store. Held by another command, it is tried again for a bounded time;
-    held by the app (which keeps it open), the command says so at once."""
+    held by the app (which keeps it open), the command says so at once. Opened to write,
+    values computed by an older catalogue are computed again first."""
     from metrics.core.settings import setting
-    from metrics.services import Store, StoreError, StoreInUse, default_db_path
+    from metrics.services import (
+        START_UP,
+        Store,
+        StoreError,
+        StoreInUse,
+        default_db_path,
+        recompute_if_the_catalogue_changed,
+    )
 
     path = db or default_db_path()
     if read_only and not path.exists():
@@ -99,7 +107,10 @@ def _open_store(db: Path | None, *, read_only: bool = False):
     told = False
     while True:
         try:
-            return Store(path, read_only=read_only)
+            store = Store(path, read_only=read_only)
+            if recompute and not read_only:
+                recompute_if_the_catalogue_changed(START_UP, store, load_catalogue())
+            return store
         except StoreInUse as exc:
             if exc.by_app or time.monotonic() > deadline:
                 raise CommandError(str(exc)) from None
@@ -462,6 +473,21 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recompute(args: argparse.Namespace) -> int:
+    from metrics.services import recompute
+
+    catalogue = load_catalogue()
+    store = _open_store(args.db, recompute=False)
+    try:
+        count = recompute(
+            Actor.operator(args.by), store, catalogue, why="asked for on the command line"
+        )
+    finally:
+        store.close()
+    print(f"Recomputed {count} indicator values by the catalogue as it stands.")
+    return 0
+
+
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     print(
@@ -615,6 +641,15 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--by", default="command line", help="who is acting (audit log)")
         _db_arg(q)
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser(
+        "recompute",
+        help="compute every stored indicator value again by the catalogue as it stands "
+        "(targets, tolerances, polarity); done on start when the catalogue changed",
+    )
+    p.add_argument("--by", default="command line", help="who is acting (audit log)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_recompute)
 
     p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
     p.set_defaults(func=cmd_catalogue)

@@ -8,6 +8,7 @@ entry against a typed model and checks the references between them; any problem 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
@@ -286,6 +287,12 @@ class Catalogue(BaseModel):
     """All catalogue entries, cross-checked."""
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    def fingerprint(self) -> str:
+        """A hash of everything the catalogue says (targets, tolerances, polarity,
+        thresholds, definitions, ...): stored values were computed by the catalogue whose
+        fingerprint the database records, and are computed again when it changes."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     settings: Settings
     outcomes: list[Outcome]

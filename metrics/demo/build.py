@@ -31,6 +31,7 @@ from metrics.services import (
     check_return,
     import_all_published,
     import_neighbours,
+    recompute,
     submit_return,
 )
 from metrics.store.connection import Store
@@ -356,6 +357,7 @@ def build_demo(
             read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE),
             source=NEIGHBOURS_FILE,
         )
+        recompute(builder, store, catalogue, why="the demo was built")
         set_info(store, "demo", "true", actor="demo")
         store.record_event(actor="demo", action="demo built", detail=counts)
     finally:

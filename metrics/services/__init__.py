@@ -76,6 +76,7 @@ from metrics.services.figures import (
 )
 from metrics.services.guard import (
     READERS,
+    START_UP,
     TextRefused,
     audited,
     conceals,
@@ -107,12 +108,15 @@ from metrics.services.published import (
 )
 from metrics.services.returns import (
     ANY_VERSION,
+    CATALOGUE_FINGERPRINT,
     CheckedReturn,
     IngestResult,
     check_return,
     group_submissions,
     preview_return,
     previous_explanations,
+    recompute,
+    recompute_if_the_catalogue_changed,
     recompute_values,
     submission_findings,
     submit_return,
@@ -127,12 +131,14 @@ from metrics.store.connection import (  # what a page needs to open and name the
 __all__ = [
     "ACTION_STATUSES",
     "ANY_VERSION",
+    "CATALOGUE_FINGERPRINT",
     "DEFAULT_NOTICE",
     "HEALTH_ORDERS",
     "MEETING_KINDS",
     "ON_TIME",
     "OPEN_ACTION",
     "READERS",
+    "START_UP",
     "CannotChange",
     "CheckedReturn",
     "IngestResult",
@@ -197,6 +203,8 @@ __all__ = [
     "rag_summary",
     "raise_challenge",
     "reader",
+    "recompute",
+    "recompute_if_the_catalogue_changed",
     "recompute_values",
     "record_action",
     "refuse_identifying",

@@ -90,6 +90,11 @@ def reader(actor: Actor) -> Actor:
     return READERS["suppressed" if can(actor, "view-localities") else "public"]
 
 
+START_UP = Actor(id="system|start-up", name="start-up", roles=frozenset({Role.ADMIN}))
+"""Who the app and the command line act as when they bring a database up to date on start
+(recorded so in the audit log)."""
+
+
 def open_store(path: Path | str) -> Store:
     """The store in the database file at ``path`` (see :class:`metrics.store.Store`)."""
     return Store(path)

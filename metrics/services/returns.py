@@ -35,6 +35,7 @@ from metrics.store.reads import figures as queries
 from metrics.store.reads import returns as reads
 from metrics.store.writes import board as board_writes
 from metrics.store.writes import returns as writes
+from metrics.store.writes.people import set_info
 from metrics.store.writes.returns import SubmissionRecord
 
 ANY_VERSION = object()
@@ -332,11 +333,46 @@ def _answer_with_return(tx: Tx, report: ValidationReport, sub_id: int, submitted
             )
 
 
-def recompute_values(tx: Tx, catalogue: Catalogue, codes: list[str] | None = None) -> None:
+CATALOGUE_FINGERPRINT = "catalogue fingerprint"
+"""The fact (``store_info``) that names the catalogue the stored values were computed by."""
+
+
+@audited
+def recompute(actor: Actor, store: Store, catalogue: Catalogue, *, why: str = "asked for") -> int:
+    """Compute every stored indicator value again by the catalogue as it stands (targets,
+    tolerances, polarity, thresholds), in one audited transaction, and record which
+    catalogue they were computed by. Returns the number of values stored."""
+    require(actor, "manage-catalogue")
+    fingerprint = catalogue.fingerprint()
+    with store.transaction() as tx:
+        count = recompute_values(tx, catalogue)
+        set_info(tx, CATALOGUE_FINGERPRINT, fingerprint, actor=actor.id)
+        tx.audit(
+            actor=actor.id,
+            action="values recomputed",
+            detail={"values": count, "why": why, "catalogue": fingerprint},
+        )
+    return count
+
+
+@audited
+def recompute_if_the_catalogue_changed(actor: Actor, store: Store, catalogue: Catalogue) -> bool:
+    """On start: if the catalogue is not the one the stored values were computed by, compute
+    them again (:func:`recompute`), so that no page shows a RAG against an old target.
+    Returns whether it did."""
+    require(actor, "manage-catalogue")
+    if store.read_only or store.info(CATALOGUE_FINGERPRINT) == catalogue.fingerprint():
+        return False
+    recompute(actor, store, catalogue, why="the catalogue changed")
+    return True
+
+
+def recompute_values(tx: Tx, catalogue: Catalogue, codes: list[str] | None = None) -> int:
     """Compute the indicator values of ``codes`` (all indicators: None) again from the
     accepted observations, by the catalogue as it stands, and store them in ``tx``."""
     values = compute_indicator_values(reads.current_observations(tx, codes), catalogue)
     writes.replace_values(tx, codes, values)
+    return values.height
 
 
 @audited
