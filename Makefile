@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_overview.py
+	$(BIN)/python bench/bench_overview_reads.py
 	$(BIN)/python bench/bench_pack.py
 
 demo: setup

@@ -30,18 +30,23 @@ EXCEPTION_RULES = {
 
 
 def exception_list(
-    store: Store, catalogue: Catalogue, table: pl.DataFrame, quarter: str, *, on: date
+    store: Store,
+    catalogue: Catalogue,
+    table: pl.DataFrame,
+    quarter: str,
+    *,
+    on: date,
+    returns: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The board's exception list for ``quarter``: the indicators of ``table`` (an indicator
     table with benchmarks) that a rule puts on it, with the rules' reasons, as changed by
     the board's own decisions (the latest for each indicator stands: added or removed, with
     its reason); each with whether the owning group has given commentary for its period.
-    ``on`` is the day the list is for (overdue actions and late returns are judged then)."""
-    late = set(
-        returns_status(store, catalogue, quarter, today=on)
-        .filter(pl.col("status") == "late")["group_code"]
-        .to_list()
-    )
+    ``on`` is the day the list is for (overdue actions and late returns are judged then);
+    ``returns`` is :func:`returns_status` for the quarter on that day, if already read."""
+    if returns is None:
+        returns = returns_status(store, catalogue, quarter, today=on)
+    late = set(returns.filter(pl.col("status") == "late")["group_code"].to_list())
     overdue = figures_reads.overdue_action_indicators(store, on)
     decisions = {
         r["indicator_code"]: r
@@ -139,14 +144,38 @@ def _stale(catalogue: Catalogue, row: dict, said: dict) -> bool:
     return (said.get((ind.code, before)) or "").strip() == text
 
 
-def returns_status(
-    store: Store, catalogue: Catalogue, quarter: str, today: date | None = None
+def returns_statuses(
+    store: Store, catalogue: Catalogue, quarters: list[str], today: date | None = None
 ) -> pl.DataFrame:
-    """Which groups have submitted for ``quarter``, which are late, with versions."""
+    """:func:`returns_status` for each of ``quarters`` (a column ``quarter`` says which),
+    from one read."""
+    received = figures_reads.returns_received(store, quarters)
+    return pl.concat(
+        [
+            returns_status(
+                store, catalogue, q, today, received=received.filter(pl.col("period") == q)
+            ).with_columns(quarter=pl.lit(q))
+            for q in quarters
+        ]
+    )
+
+
+def returns_status(
+    store: Store,
+    catalogue: Catalogue,
+    quarter: str,
+    today: date | None = None,
+    *,
+    received: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Which groups have submitted for ``quarter``, which are late, with versions
+    (``received``: what :func:`~metrics.store.reads.figures.returns_received` gives for the
+    quarter, if already read)."""
     q = Quarter.parse(quarter)
     due_by = q.end + timedelta(days=RETURN_DUE_DAYS)
-    subs = figures_reads.returns_received(store, quarter)
-    by_group = {r["group_code"]: r for r in subs.to_dicts()}
+    if received is None:
+        received = figures_reads.returns_received(store, [quarter])
+    by_group = {r["group_code"]: r for r in received.to_dicts()}
     today = today or store.clock.today()
     rows = []
     for g in catalogue.groups:

@@ -173,11 +173,18 @@ def values_as_at(
 
 
 def indicator_table(
-    store: Store, catalogue: Catalogue, quarter: str, *, concealed: bool
+    store: Store,
+    catalogue: Catalogue,
+    quarter: str,
+    *,
+    concealed: bool,
+    history: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per indicator: its latest authority value as at ``quarter`` with interval,
-    target, RAG, changes, direction, a sparkline of recent values and the last return."""
-    history = values_as_at(store, catalogue, quarter, concealed=concealed)
+    target, RAG, changes, direction, a sparkline of recent values and the last return.
+    ``history`` is :func:`values_as_at` for the same quarter and reader, if already read."""
+    if history is None:
+        history = values_as_at(store, catalogue, quarter, concealed=concealed)
     meta = catalogue_table(catalogue).select(
         pl.col("code").alias("indicator_code"),
         "title",
@@ -345,11 +352,18 @@ def benchmark_series(
 
 
 def with_benchmarks(
-    table: pl.DataFrame, store: Store, catalogue: Catalogue, quarter: str, *, concealed: bool
+    table: pl.DataFrame,
+    store: Store,
+    catalogue: Catalogue,
+    quarter: str,
+    *,
+    concealed: bool,
+    history: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The indicator table with England, region and neighbour columns, the Fingertips
     comparisons with England (95% and 99.8% intervals) and with the neighbours' average
-    (95%), and the recent trend marker."""
+    (95%), and the recent trend marker. ``history`` is :func:`values_as_at` for the same
+    quarter and reader, if already read."""
 
     if "period" not in table.columns:  # no figures at all yet: nothing to compare
         return table
@@ -361,7 +375,8 @@ def with_benchmarks(
     table = table.join(
         benchmarks(store, catalogue, shown).drop("period"), on="indicator_code", how="left"
     )
-    history = values_as_at(store, catalogue, quarter, concealed=concealed)
+    if history is None:
+        history = values_as_at(store, catalogue, quarter, concealed=concealed)
     by_indicator = (
         {
             key[0]: part

@@ -72,8 +72,15 @@ def build_overview(
     """The overview for ``period`` as a reader who may (or, ``concealed``, may not) see
     small numbers sees it."""
     on = on or source.clock.today()
-    table = report_figures.indicator_table(source, catalogue, period, concealed=concealed)
-    table = report_figures.with_benchmarks(table, source, catalogue, period, concealed=concealed)
+    # each thing read once: the values, the benchmarks, the returns, the board's decisions
+    history = report_figures.values_as_at(source, catalogue, period, concealed=concealed)
+    table = report_figures.indicator_table(
+        source, catalogue, period, concealed=concealed, history=history
+    )
+    table = report_figures.with_benchmarks(
+        table, source, catalogue, period, concealed=concealed, history=history
+    )
+    returns = board_rules.returns_status(source, catalogue, period, today=on)
     return Overview(
         period=period,
         period_label=period_label(period),
@@ -83,8 +90,10 @@ def build_overview(
         indicators=table,
         by_outcome=report_figures.rag_summary(table, catalogue, by="outcome"),
         by_priority=report_figures.rag_summary(table, catalogue, by="priority"),
-        exceptions=board_rules.exception_list(source, catalogue, table, period, on=on),
-        returns=board_rules.returns_status(source, catalogue, period, today=on),
+        exceptions=board_rules.exception_list(
+            source, catalogue, table, period, on=on, returns=returns
+        ),
+        returns=returns,
     )
 
 

@@ -491,14 +491,7 @@ def health(
     require(actor, "view-published")
     last = latest_complete_quarter(on)
     recent = [last.shift(-n) for n in range(quarters)]
-    statuses = pl.concat(
-        [
-            board_rules.returns_status(store, catalogue, q.code, today=on).with_columns(
-                quarter=pl.lit(q.code)
-            )
-            for q in recent
-        ]
-    )
+    statuses = board_rules.returns_statuses(store, catalogue, [q.code for q in recent], today=on)
     period = report_figures.default_period(store, today=on)
     needing = pl.DataFrame()
     if period:

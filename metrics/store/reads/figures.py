@@ -62,16 +62,16 @@ def exception_decisions(store: Store, quarter: str) -> pl.DataFrame:
     return store.frame("SELECT * FROM exception_decisions WHERE period = ? ORDER BY id", [quarter])
 
 
-def returns_received(store: Store, quarter: str) -> pl.DataFrame:
-    """Per group, the versions of its return for ``quarter``: how many, how many rejected,
-    the current version and when it was accepted."""
+def returns_received(store: Store, quarters: list[str]) -> pl.DataFrame:
+    """Per quarter of ``quarters`` and group, the versions of its return: how many, how many
+    rejected, the current version and when it was accepted."""
     return store.frame(
-        "SELECT group_code, count(*) FILTER (WHERE status <> 'rejected') AS versions, "
+        "SELECT period, group_code, count(*) FILTER (WHERE status <> 'rejected') AS versions, "
         "count(*) FILTER (WHERE status = 'rejected') AS rejected, "
         "max(version) FILTER (WHERE status = 'accepted') AS current_version, "
         "max(submitted_at) FILTER (WHERE status = 'accepted') AS accepted_at "
-        "FROM submissions WHERE period = ? GROUP BY 1",
-        [quarter],
+        "FROM submissions WHERE list_contains(?, period) GROUP BY ALL",
+        [quarters],
     )
 
 
@@ -205,6 +205,24 @@ def neighbour_average(
     return row[0], int(row[1])
 
 
+def neighbour_averages_for(
+    store: Store, codes: list[str], old_la_code: str, *, method: str = "median"
+) -> pl.DataFrame:
+    """An authority's statistical neighbours' average (median or mean) of each of ``codes``
+    in every published period, in one grouped read: (indicator_code, period, average, n),
+    n the neighbours with a value. The same arithmetic as :func:`neighbour_average`."""
+    if method not in ("median", "mean"):
+        raise ValueError(f"method must be 'median' or 'mean', not {method!r}")
+    return store.frame(
+        f"SELECT p.indicator_code, p.period, {method}(p.value) AS average, "
+        "count(p.value) AS n FROM neighbours n "
+        "JOIN published_values p ON p.old_la_code = n.neighbour_old_la_code "
+        "WHERE n.old_la_code = ? AND list_contains(?, p.indicator_code) "
+        "AND p.level = 'local authority' GROUP BY p.indicator_code, p.period",
+        [old_la_code, codes],
+    )
+
+
 def neighbour_list(store: Store, old_la_code: str) -> list[str]:
     """An authority's statistical neighbours (old codes) in the model's order."""
     return store.frame(
@@ -287,7 +305,17 @@ def benchmark_rows(
         "AND list_contains(?, indicator_code)",
         [codes],
     )
-    neighbour_cache: dict[tuple[str, str], tuple[float | None, int]] = {}
+    home = catalogue.settings.home_old_la_code
+    averages = (
+        {
+            (code, period): (average, int(n))
+            for code, period, average, n in neighbour_averages_for(
+                store, codes, home, method=method
+            ).iter_rows()
+        }
+        if home
+        else {}
+    )
     rows = []
     for code, local_period in wanted:
         mine = published.filter(pl.col("indicator_code") == code)
@@ -303,15 +331,7 @@ def benchmark_rows(
                 & (pl.col("period") == period)
                 & (pl.col("area_code") == catalogue.settings.home_region_code)
             )
-            if (code, period) not in neighbour_cache:
-                neighbour_cache[code, period] = (
-                    neighbour_average(
-                        store, code, period, catalogue.settings.home_old_la_code, method=method
-                    )
-                    if catalogue.settings.home_old_la_code
-                    else (None, 0)
-                )
-            neighbours, n = neighbour_cache[code, period]
+            neighbours, n = averages.get((code, period), (None, 0))
             row |= {
                 "benchmark_period": period,
                 "benchmark_matched": matched,
