@@ -1,7 +1,10 @@
 # Two commands on a fresh machine:
 #   make run    set everything up (Chromium for board packs included), build the demo
 #               database if missing, serve the app
-#   make test   set everything up (Chromium included) and run the whole test suite
+#   make test   set everything up (Chromium included) and run the whole test suite, in tiers
+#               (tests/tiers.py): the browser tier, and every other test twice with the
+#               process clock moved two years ahead and one back
+# While working: make test-fast (the unit and page tests, without the slow ones).
 SHELL := /bin/bash
 PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
@@ -24,7 +27,10 @@ run: setup chromium
 	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501
 
 test: setup chromium axe lint
-	$(BIN)/pytest
+	$(BIN)/python -m tests.tiers
+
+test-fast: setup
+	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not browser and not slow"
 
 lint: setup
 	$(BIN)/ruff check .
@@ -59,15 +65,20 @@ lock: | $(UV)
 	$(UV) pip compile --quiet --universal --generate-hashes --no-header --group dev \
 	  -o requirements.lock pyproject.toml
 
-# Debian's Chromium, for board packs (printed to PDF) and the browser tests (Playwright's own
-# browser download does not work here), and poppler-utils (pdftoppm: the tests save pictures
-# of a board pack's pages).
+# From Debian's packages: Chromium, for board packs (printed to PDF) and the browser tests
+# (Playwright's own browser download does not work here); poppler-utils (pdftoppm: the tests
+# save pictures of a board pack's pages); faketime (the tests run with the clock moved).
 chromium:
-	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
+	@missing=; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  echo "Installing Chromium and poppler-utils from Debian's packages ..."; \
+	  echo "Installing from Debian's packages:$$missing ..."; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-	    $$SUDO apt-get install -y -qq chromium poppler-utils >/dev/null; }
+	    $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 # axe-core (Deque's accessibility engine), fetched by package name with the npm client
 # (Node.js and npm from Debian's packages where the machine has none) and checked against

@@ -144,6 +144,7 @@ def test_usage_errors_exit_3(capsys, files):
     assert code == 3
 
 
+@pytest.mark.slow  # starts the installed command
 def test_console_script_is_installed(files):
     exe = shutil.which("outcomes", path=str(Path(sys.executable).parent))
     proc = subprocess.run(

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from metrics.core.periods import quarters_between
 from metrics.demo.build import LATE_GROUP
 from metrics.store.connection import Store
@@ -48,6 +50,7 @@ def test_failures_resubmission_and_late_group(demo_db, catalogue):
     assert {"green", "amber", "red", "not judged"} <= rags
 
 
+@pytest.mark.slow  # generates the demo in two processes
 def test_demo_is_deterministic_across_processes():
     script = (
         "import hashlib; from metrics.core.catalogue import load_catalogue; "

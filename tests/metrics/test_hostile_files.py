@@ -122,6 +122,7 @@ def test_crashes_and_runaways_become_findings(catalogue, what, data, rule, words
     assert "Error" not in report.findings[0].message  # no library's exception text
 
 
+@pytest.mark.slow  # reads files of millions of cells
 def test_reading_the_worst_files_stays_under_a_gigabyte(tmp_path):
     """Each worst file is read in a fresh process whose address space is capped at 1 GiB:
     a reader that allocated for the whole file would fail here."""

@@ -170,6 +170,7 @@ def test_exception_halfway_leaves_store_as_before(store, catalogue, step):
     assert after.status == "accepted"
 
 
+@pytest.mark.slow  # a child process, killed
 def test_process_killed_mid_ingest_leaves_store_as_before(tmp_path, catalogue):
     path = tmp_path / "killed.duckdb"
     with Store(path) as store:

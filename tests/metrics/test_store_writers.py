@@ -18,6 +18,8 @@ from metrics.store.reads.returns import current_submission, history
 from tests.helpers import check, csv_bytes, good_return, ingest, set_cell
 from tests.metrics.test_store import GROUP, TABLES, same, snapshot
 
+pytestmark = pytest.mark.slow  # commands in child processes, a real full disk
+
 PERIOD = "2025-26-Q1"
 
 

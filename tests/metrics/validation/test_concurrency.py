@@ -7,11 +7,14 @@ from __future__ import annotations
 import threading
 
 import polars as pl
+import pytest
 
 from metrics.core.findings import Finding
 from metrics.core.periods import Quarter
 from metrics.returns.templates import template_bytes
 from tests.helpers import bh01_history, check, csv_bytes, good_return, set_cell
+
+pytestmark = pytest.mark.slow  # many validations at once, several rounds
 
 THREADS = 4
 ROUNDS = 4

@@ -16,6 +16,7 @@ import random
 from functools import cache
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from metrics.core.identifiers import POSTCODE_AREAS, find, nhs_number_valid
 from metrics.returns.templates import template_bytes
 from metrics.returns.validation.rules import load_rules
 from tests.helpers import check, csv_bytes, good_return
+
+pytestmark = pytest.mark.slow  # hundreds of generated returns
 
 EXAMPLES = int(os.environ.get("OUTCOMES_FUZZ_EXAMPLES", "40"))
 GROUP, PERIOD = "HCP", "2025-26-Q2"

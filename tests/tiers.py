@@ -1,0 +1,107 @@
+"""The whole suite as ``make test`` runs it, in tiers, and one closing line for all of them.
+
+- **browser**: the paths a person takes, in Debian's Chromium against ``streamlit run``,
+  and board packs printed by it (tests marked ``browser``), at the real clock;
+- **unit and page, clock two years ahead** and **clock a year back**: every other test
+  (the domain, the store, the services, the reports and every page in AppTest), run twice
+  with the process clock moved by Debian's ``faketime``, which proves that no test depends on
+  the day it runs (the tests themselves tell the time by ``OUTCOMES_CLOCK``).
+
+The browser tier spends most of its time waiting on a browser, so the first clock tier runs
+beside it. The demo database they share is built first, once (``tests.conftest.cached_demo``).
+
+    python -m tests.tiers            # all tiers
+    python -m tests.tiers ahead      # one tier by name
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "test-artifacts" / "tiers"
+PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+NOT_BROWSER = ["-n", "2", "-m", "not browser"]
+TIERS = {
+    "browser": ([], ["-m", "browser"]),
+    "ahead": (["faketime", "-f", "+730d"], NOT_BROWSER),
+    "back": (["faketime", "-f", "-365d"], NOT_BROWSER),
+}
+TOGETHER = [["browser", "ahead"], ["back"]]
+"""Tiers run side by side within a step; the steps run one after another."""
+
+
+def build_demo_once() -> None:
+    from metrics.core.catalogue import load_catalogue
+    from tests.conftest import cached_demo
+
+    started = time.monotonic()
+    path = cached_demo(load_catalogue())
+    print(f"demo database: {path.name} ({time.monotonic() - started:.0f} s)", flush=True)
+
+
+def counts(log: str) -> dict[str, int]:
+    """The numbers in pytest's closing line (passed, failed, errors, skipped)."""
+    lines = [line for line in log.splitlines() if re.search(r"\d+ (passed|failed|error)", line)]
+    found = {"passed": 0, "failed": 0, "error": 0, "skipped": 0}
+    if lines:
+        for number, word in re.findall(r"(\d+) (passed|failed|errors?|skipped)", lines[-1]):
+            found["error" if word.startswith("error") else word] += int(number)
+    return found
+
+
+def run(names: list[str]) -> dict[str, tuple[int, dict[str, int], float]]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for step in TOGETHER:
+        running = {}
+        for name in [n for n in step if n in names]:
+            wrapper, args = TIERS[name]
+            if wrapper and shutil.which(wrapper[0]) is None:
+                raise SystemExit(
+                    f"{wrapper[0]} is not installed: run `make test`, which installs it"
+                )
+            log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115
+            command = [*wrapper, *PYTEST, *args, *sys.argv[2:]]
+            print(f"== tier {name}: {' '.join(command[:3])} ...", flush=True)
+            running[name] = (
+                subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT),
+                log,
+                time.monotonic(),
+            )
+        for name, (proc, log, started) in running.items():
+            code = proc.wait()
+            log.close()
+            text = (LOGS / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+            print(f"\n== tier {name} (exit {code}, {time.monotonic() - started:.0f} s)")
+            print(text.rstrip()[-6000:] if code else "\n".join(text.splitlines()[-3:]))
+            results[name] = (code, counts(text), time.monotonic() - started)
+    return results
+
+
+def main() -> int:
+    names = sys.argv[1:2] or list(TIERS)
+    unknown = set(names) - set(TIERS)
+    if unknown:
+        raise SystemExit(f"unknown tier {', '.join(unknown)}: choose from {', '.join(TIERS)}")
+    os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    build_demo_once()
+    results = run(names)
+    print("\n== tiers")
+    for name, (code, found, seconds) in results.items():
+        print(f"   {name:8} exit {code}  {found}  {seconds:.0f} s")
+    passed = sum(found["passed"] for _, found, _ in results.values())
+    failed = sum(found["failed"] + found["error"] for _, found, _ in results.values())
+    ok = all(code == 0 for code, _, _ in results.values())
+    print(f"{passed} passed, {failed} failed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
