@@ -67,12 +67,11 @@ lock: | $(UV)
 
 # From Debian's packages: Chromium, for board packs (printed to PDF) and the browser tests
 # (Playwright's own browser download does not work here); poppler-utils (pdftoppm: the tests
-# save pictures of a board pack's pages); faketime (the tests run with the clock moved).
+# save pictures of a board pack's pages).
 chromium:
 	@missing=; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
-	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  echo "Installing from Debian's packages:$$missing ..."; \

@@ -4,7 +4,7 @@ For each size it times, in the same run and on the same file:
   * the product path: read + prepare + the GX suites (validate), then the DuckDB ingest
     (one transaction, including recomputing indicator values);
   * the baseline: read + prepare + the same checks as plain Polars expressions
-    (metrics.validation.polars_checks, tested to flag the same cells as GX).
+    (metrics.returns.validation.polars_checks, tested to flag the same cells as GX).
 It prints rows per second and the ratio GX / Polars. Machines here are shared and
 noisy: read the ratios, not the absolute times.
 

@@ -1,4 +1,7 @@
-"""The ``outcomes`` command line: demo, validate, ingest, template, export, catalogue.
+"""The ``outcomes`` command line: demo, validate, ingest, template, export, import-published,
+import-neighbours, neighbour-averages, board-pack, users, recompute, catalogue. Every command
+reads and writes through :mod:`metrics.services`; each imports what it needs when it runs,
+so that quick commands start quickly.
 
 Exit codes: ``validate`` 0 clean, 1 warnings only, 2 errors; ``ingest`` 0 accepted (or
 already received), 2 rejected; every command 3 when the command itself is wrong (an

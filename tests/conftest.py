@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,25 @@ TEST_CLOCK = "2026-11-23T10:00"
 this time (a Monday): no test depends on the day it runs. The clock tier of ``make test``
 runs the suite with the process clock moved years either way to prove it."""
 os.environ["OUTCOMES_CLOCK"] = TEST_CLOCK
+
+CLOCK_SHIFT_DAYS = int(os.environ.get("OUTCOMES_TEST_CLOCK_SHIFT_DAYS") or 0)
+"""The clock tiers (``tests/tiers.py``) move this process's wall clock by this many days
+(time-machine: ``datetime``, ``date`` and ``time`` as Python code sees them, ticking on from
+there). A test that read the real calendar instead of the one clock would fail here."""
+if CLOCK_SHIFT_DAYS:
+    import time_machine
+
+    _SHIFTED = time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
+    _SHIFTED.start()
+
+
+def pytest_report_header(config) -> str:
+    return (
+        f"wall clock {date.today()} (moved {CLOCK_SHIFT_DAYS:+d} days); "
+        f"tests tell the time by {TEST_CLOCK}"
+    )
+
+
 REFERENCE = Path(os.environ.get("OUTCOMES_REFERENCE_DIR", ROOT.parent / "shared" / "reference"))
 
 

@@ -4,8 +4,9 @@
   and board packs printed by it (tests marked ``browser``), at the real clock;
 - **unit and page, clock two years ahead** and **clock a year back**: every other test
   (the domain, the store, the services, the reports and every page in AppTest), run twice
-  with the process clock moved by Debian's ``faketime``, which proves that no test depends on
-  the day it runs (the tests themselves tell the time by ``OUTCOMES_CLOCK``).
+  with the wall clock moved (time-machine, see ``tests/conftest.py``), which proves that no
+  test depends on the day it runs (the tests themselves tell the time by
+  ``OUTCOMES_CLOCK``).
 
 The browser tier spends most of its time waiting on a browser, so the first clock tier runs
 beside it. The demo database they share is built first, once (``tests.conftest.cached_demo``).
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -29,10 +29,11 @@ LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 NOT_BROWSER = ["-n", "2", "-m", "not browser"]
 TIERS = {
-    "browser": ([], ["-m", "browser"]),
-    "ahead": (["faketime", "-f", "+730d"], NOT_BROWSER),
-    "back": (["faketime", "-f", "-365d"], NOT_BROWSER),
+    "browser": (0, ["-m", "browser"]),
+    "ahead": (730, NOT_BROWSER),
+    "back": (-365, NOT_BROWSER),
 }
+"""Each tier: how many days its wall clock is moved, and pytest's arguments."""
 TOGETHER = [["browser", "ahead"], ["back"]]
 """Tiers run side by side within a step; the steps run one after another."""
 
@@ -62,16 +63,13 @@ def run(names: list[str]) -> dict[str, tuple[int, dict[str, int], float]]:
     for step in TOGETHER:
         running = {}
         for name in [n for n in step if n in names]:
-            wrapper, args = TIERS[name]
-            if wrapper and shutil.which(wrapper[0]) is None:
-                raise SystemExit(
-                    f"{wrapper[0]} is not installed: run `make test`, which installs it"
-                )
+            shift, args = TIERS[name]
             log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115
-            command = [*wrapper, *PYTEST, *args, *sys.argv[2:]]
-            print(f"== tier {name}: {' '.join(command[:3])} ...", flush=True)
+            command = [*PYTEST, *args, *sys.argv[2:]]
+            env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift)}
+            print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
             running[name] = (
-                subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT),
+                subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT),
                 log,
                 time.monotonic(),
             )

@@ -1,6 +1,6 @@
 """OHID Fingertips' CSV export: the ``indicators-…data.csv`` files the Fingertips website and
 the ``fingertipsR`` package produce, read into the same published-values frame as DfE's
-open-data files (:func:`metrics.published.read_published`).
+open-data files (:func:`metrics.benchmarks.ees.read_published`).
 
 Fingertips' header (as the site exports it, e.g. ``Indicator ID``, ``Area Code``, ``Time
 period``, ``Lower CI 95.0 limit``, ``Value note``) and fingertipsR's (``IndicatorID``,
@@ -91,7 +91,7 @@ def read_fingertips(
     path: Path | str, *, indicator_id: int, filters: dict[str, str] | None = None
 ) -> pl.DataFrame:
     """The published values of Fingertips indicator ``indicator_id`` for England, the
-    regions and every upper-tier authority, as :func:`metrics.published.read_published`
+    regions and every upper-tier authority, as :func:`metrics.benchmarks.ees.read_published`
     gives them (period, level, area_code, old_la_code, area_name, value, numerator,
     denominator, symbol). ``filters`` pick the rows by other columns (e.g. ``Sex: Persons``,
     ``Age: 4-5 yrs``); rows of a category breakdown (a Category Type) are left out."""

@@ -1,7 +1,7 @@
-"""Read queries for pages and exports. Every SQL read the dashboard needs lives here.
-
-Each function takes a :class:`~metrics.store.Store` and returns a Polars frame; none
-writes. Pages cache the results keyed by :meth:`Store.data_version`."""
+"""The board's rules, as a reader sees their outcome: which indicators go on the exception list
+and why (with the board's own decisions), whose commentary is missing or stale, and which
+returns are due, late or in.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,10 @@
-"""Read queries for pages and exports. Every SQL read the dashboard needs lives here.
-
-Each function takes a :class:`~metrics.store.Store` and returns a Polars frame; none
-writes. Pages cache the results keyed by :meth:`Store.data_version`."""
+"""The figures a reader sees, built from the store's reads: the indicator table (latest value,
+interval, target, RAG, change, direction, sparkline), the RAG summaries, the benchmarks
+beside it (England, region, neighbours, with the Fingertips comparisons and the recent
+trend), one indicator's series by area and breakdown, and the exports. Small numbers and
+what derives from them are withheld for a reader who may not see them (one suppression step,
+:func:`metrics.core.disclosure.conceal`).
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The accountability cycle, as services: the board's meetings, the challenges it puts to
 delivery groups, and the actions that follow.
 
-Each function takes the actor first and checks what they may do (:mod:`metrics.access`);
+Each function takes the actor first and checks what they may do (:mod:`metrics.core.access`);
 every change is written by the store with a line in the item's own log (who, when, what
 changed) and in the audit log. References (``C-0001`` for a challenge, ``A-0001`` for an
 action) never change, so an unfinished action is followed across meetings and years.

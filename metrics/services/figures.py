@@ -1,10 +1,7 @@
-"""What pages and the command line ask of the domain, asked as an actor.
-
-Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
-else, that the actor may do what it asks (:func:`metrics.access.require`). The
-validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
-``outcomes ingest``, and the demo builder all call :func:`check_return` and then
-:func:`submit_return`."""
+"""Figures, as services: every figure a page, a download or an export shows, asked as an
+actor. Each function checks that the actor may read and withholds small numbers (and what
+derives from them) from anyone without ``view-unsuppressed``: the one suppression step.
+"""
 
 from __future__ import annotations
 

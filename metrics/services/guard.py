@@ -1,10 +1,8 @@
-"""What pages and the command line ask of the domain, asked as an actor.
-
-Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
-else, that the actor may do what it asks (:func:`metrics.access.require`). The
-validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
-``outcomes ingest``, and the demo builder all call :func:`check_return` and then
-:func:`submit_return`."""
+"""What every service does first: refusals go in the audit log with the actor's id
+(:func:`audited`), the level of disclosure a reader has (:func:`conceals`, :func:`reader`),
+and text a person typed is refused if it looks like a child's details
+(:func:`refuse_identifying`).
+"""
 
 from __future__ import annotations
 
@@ -96,5 +94,5 @@ START_UP = Actor(id="system|start-up", name="start-up", roles=frozenset({Role.AD
 
 
 def open_store(path: Path | str) -> Store:
-    """The store in the database file at ``path`` (see :class:`metrics.store.Store`)."""
+    """The store in the database file at ``path`` (see :class:`metrics.store.connection.Store`)."""
     return Store(path)

@@ -1,13 +1,7 @@
-"""The accountability cycle, as services: the board's meetings, the challenges it puts to
-delivery groups, and the actions that follow.
-
-Each function takes the actor first and checks what they may do (:mod:`metrics.access`);
-every change is written by the store with a line in the item's own log (who, when, what
-changed) and in the audit log. References (``C-0001`` for a challenge, ``A-0001`` for an
-action) never change, so an unfinished action is followed across meetings and years.
-
-Text people type (a question, an answer, a note) is refused if it looks like it holds a
-child's details, as explanations are."""
+"""Board packs and deep dives, as services: the pack for a meeting made from the figures as
+they stood at its data cut-off, and deep dives saved and made from the figures as they
+stand, as PDF or HTML, with small numbers withheld from a reader who may not see them.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""What pages and the command line ask of the domain, asked as an actor.
-
-Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
-else, that the actor may do what it asks (:func:`metrics.access.require`). The
-validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
-``outcomes ingest``, and the demo builder all call :func:`check_return` and then
-:func:`submit_return`."""
+"""People and roles, as services: who may sign in, the roles an identity provider's claims
+map to, and adding people and granting or revoking roles (admins only).
+"""
 
 from __future__ import annotations
 

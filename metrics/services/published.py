@@ -1,10 +1,6 @@
-"""What pages and the command line ask of the domain, asked as an actor.
-
-Each function takes the :class:`~metrics.access.Actor` first and checks, before anything
-else, that the actor may do what it asks (:func:`metrics.access.require`). The
-validate-then-store sequence lives here once: the submit page, ``outcomes validate`` and
-``outcomes ingest``, and the demo builder all call :func:`check_return` and then
-:func:`submit_return`."""
+"""Published data, as services: an indicator's published England, region and authority figures
+and the statistical neighbour model, imported from the files their publishers write.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ member, on the demo database: the scrutiny member finds no small number anywhere
 where the board member sees the figure.
 
 Which figures are small is worked out here in SQL (a count from 1 to the indicator's
-threshold less one), independently of metrics.disclosure."""
+threshold less one), independently of metrics.core.disclosure."""
 
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def frame_with(at: AppTest, column: str):
 
 def as_at(db, catalogue, quarter: str) -> pl.DataFrame:
     """Each indicator's RAG and direction as reported by the end of ``quarter``, computed
-    here in SQL independently of metrics.queries."""
+    here in SQL independently of metrics.reports.figures."""
     with Store(db, read_only=True) as store:
         return store.frame(
             """

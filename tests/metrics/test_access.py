@@ -18,7 +18,7 @@ from tests.helpers import csv_bytes, good_return, set_cell
 
 B, L, S, A, P = Role.BOARD, Role.LEAD, Role.SCRUTINY, Role.ADMIN, Role.PUBLIC
 # What each role may do: the specification the registry is checked against. An action
-# added to metrics.access.ACTIONS without a line here fails test_every_action_is_specified.
+# added to metrics.core.access.ACTIONS without a line here fails test_every_action_is_specified.
 EXPECTED: dict[str, set[Role]] = {
     "view-published": {A, B, L, S, P},
     "view-localities": {A, B, L, S},

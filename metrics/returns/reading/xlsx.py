@@ -3,12 +3,12 @@
 An XLSX file is a zip of XML parts. Before any reader allocates, :func:`inspect` checks the
 zip's own directory (parts, declared sizes, encryption) and streams the chosen sheet's XML
 through expat, counting the bytes it really unpacks to and every row and cell reference
-against :class:`~metrics.reading.ReadLimits`. Only then is the workbook opened with
+against :class:`~metrics.core.limits.ReadLimits`. Only then is the workbook opened with
 calamine (fastexcel) — in a child process with an address-space and CPU-time limit, so
 that a reader that still runs away or aborts (calamine sizes its buffers from the sheet's
 declared dimension) ends that process, not the app, and becomes a finding.
 
-The child process is this module run as ``python -m metrics.xlsx MEMORY_MB SECONDS SHEET``
+The child process is this module run as ``python -m metrics.returns.reading.xlsx MEMORY_MB SECONDS SHEET``
 with the workbook on standard input and an Arrow IPC stream of text cells on standard
 output.
 """

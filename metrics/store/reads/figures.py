@@ -1,7 +1,8 @@
-"""Read queries for pages and exports. Every SQL read the dashboard needs lives here.
-
-Each function takes a :class:`~metrics.store.Store` and returns a Polars frame; none
-writes. Pages cache the results keyed by :meth:`Store.data_version`."""
+"""What the figures pages read: stored indicator values and the sets suppression judges,
+commentary, returns received, findings, published values and the neighbour model (each
+neighbour average for many indicators in one grouped read). Functions take a store (or a
+store as it stood at a meeting's cut-off) and return Polars frames; none writes.
+"""
 
 from __future__ import annotations
 
