@@ -159,8 +159,8 @@ def curve_figure(trend: Trend, curve: pl.DataFrame, *, group: str) -> go.Figure:
 
 def similar_figure(frame: pl.DataFrame, *, title: str, unit: str) -> go.Figure:
     """England, the neighbours' average and each neighbour over the published years (from
-    :func:`metrics.store.reads.figures.similar_authorities`): the neighbours thin and grey, so the two
-    lines that matter stand out, each still named."""
+    :func:`metrics.store.reads.figures.similar_authorities`): the neighbours thin and grey,
+    so the two lines that matter stand out, each still named."""
     fig = go.Figure()
     for (name, role), line in frame.group_by("area_name", "role", maintain_order=True):
         periods = [period_label(p) for p in line["period"]]

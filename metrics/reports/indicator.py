@@ -300,8 +300,9 @@ def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> 
 
 
 def similar_summary(frame: pl.DataFrame, title: str, decimals: int, unit: str) -> str:
-    """One sentence on the latest published year of :func:`metrics.store.reads.figures.similar_authorities`:
-    England, the neighbours' average, and the neighbours' range."""
+    """One sentence on the latest published year of
+    :func:`metrics.store.reads.figures.similar_authorities`: England, the neighbours'
+    average, and the neighbours' range."""
     if frame.is_empty():
         return f"{title}: no published figures for England or the statistical neighbours."
     latest = frame["period"].max()

@@ -8,8 +8,8 @@ calamine (fastexcel) — in a child process with an address-space and CPU-time l
 that a reader that still runs away or aborts (calamine sizes its buffers from the sheet's
 declared dimension) ends that process, not the app, and becomes a finding.
 
-The child process is this module run as ``python -m metrics.returns.reading.xlsx MEMORY_MB SECONDS SHEET``
-with the workbook on standard input and an Arrow IPC stream of text cells on standard
+The child process is this module run as
+``python -m metrics.returns.reading.xlsx MEMORY_MB SECONDS SHEET`` with the workbook on standard input and an Arrow IPC stream of text cells on standard
 output.
 """
 
