@@ -9,8 +9,8 @@ that a reader that still runs away or aborts (calamine sizes its buffers from th
 declared dimension) ends that process, not the app, and becomes a finding.
 
 The child process is this module run as
-``python -m metrics.returns.reading.xlsx MEMORY_MB SECONDS SHEET`` with the workbook on standard input and an Arrow IPC stream of text cells on standard
-output.
+``python -m metrics.returns.reading.xlsx MEMORY_MB SECONDS SHEET`` with the workbook on
+standard input and an Arrow IPC stream of text cells on standard output.
 """
 
 from __future__ import annotations
