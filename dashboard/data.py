@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any, TypeVar
 
 import polars as pl
 import streamlit as st
@@ -19,9 +20,10 @@ from dashboard import components
 from metrics import services
 from metrics.core.access import Actor
 from metrics.core.catalogue import Catalogue, load_catalogue
-from metrics.reports.indicator import Trend
 from metrics.reports.overview import Overview
 from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -113,22 +115,83 @@ def conceals(actor: Actor) -> bool:
     return services.conceals(actor)
 
 
-def periods(actor: Actor, *, meeting: int | None = None) -> list[str]:
-    return _periods(*_as(actor), meeting)
+def cached_read(
+    service: Callable[..., T],
+    *,
+    with_catalogue: bool = True,
+    as_at_meeting: bool = False,
+    max_entries: int = 64,
+) -> Callable[..., T]:
+    """A service's read for a page, cached: ``read(actor, *args)`` (and ``meeting=`` where
+    the figures can be read as they stood at a meeting) calls ``service(reader, source,
+    [catalogue,] *args)`` as the stand-in reader of the actor's level of disclosure, keyed by
+    that level, the data version, the meeting and the arguments."""
+
+    def cached(reader: str, version: tuple, meeting: int | None, args: tuple) -> T:
+        leading = (_reader(reader), _source(meeting, version))
+        return service(*leading, *((catalogue(),) if with_catalogue else ()), *args)
+
+    # Streamlit keys a cache by the function's qualified name and code: give each its own
+    cached.__qualname__ = cached.__name__ = f"cached_{service.__name__}"
+    stored = st.cache_data(show_spinner=False, max_entries=max_entries)(cached)
+
+    def read(actor: Actor, *args: Any, meeting: int | None = None) -> T:
+        if meeting is not None and not as_at_meeting:
+            raise TypeError(f"{service.__name__} is read as the figures stand now")
+        return stored(*_as(actor), meeting, args)
+
+    read.__name__ = read.__qualname__ = service.__name__
+    read.__doc__ = service.__doc__
+    return read
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _periods(reader: str, version: tuple, meeting: int | None) -> list[str]:
-    return services.periods(_reader(reader), _source(meeting, version))
+periods = cached_read(services.periods, with_catalogue=False, as_at_meeting=True, max_entries=32)
+trend = cached_read(services.indicator_trend, as_at_meeting=True, max_entries=128)
+similar_authorities = cached_read(services.similar_authorities)
+neighbour_list = cached_read(services.neighbour_list, max_entries=8)
+all_authorities = cached_read(services.all_authorities, with_catalogue=False, max_entries=256)
+area_values = cached_read(services.area_values, as_at_meeting=True, max_entries=256)
+breakdown_values = cached_read(services.breakdown_values, as_at_meeting=True, max_entries=256)
+commentary_history = cached_read(
+    services.commentary_history, with_catalogue=False, as_at_meeting=True, max_entries=256
+)
+data_quality = cached_read(services.data_quality, with_catalogue=False, max_entries=16)
+
+
+def _default_period_on(reader: Actor, source, on: date) -> str | None:
+    return services.default_period(reader, source)
+
+
+def _overview_on(reader: Actor, source, catalogue: Catalogue, period: str, on: date) -> Overview:
+    return services.overview(reader, source, catalogue, period, on=on)
+
+
+def _indicator_series_of(
+    reader: Actor, source, catalogue: Catalogue, code: str, area: str, breakdown: str
+) -> pl.DataFrame:
+    return services.indicator_series(
+        reader, source, catalogue, code, area=area, breakdown=breakdown
+    )
+
+
+def _area_series_of(
+    reader: Actor, source, catalogue: Catalogue, code: str, areas: tuple[str, ...]
+) -> pl.DataFrame:
+    return services.area_series(reader, source, catalogue, code, list(areas))
+
+
+area_series = cached_read(_area_series_of, max_entries=256)
+_default_period = cached_read(
+    _default_period_on, with_catalogue=False, as_at_meeting=True, max_entries=32
+)
+_overview = cached_read(_overview_on, as_at_meeting=True)
+_indicator_series = cached_read(_indicator_series_of, as_at_meeting=True, max_entries=256)
 
 
 def default_period(actor: Actor, *, meeting: int | None = None) -> str | None:
-    return _default_period(*_as(actor), meeting, today())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _default_period(reader: str, version: tuple, meeting: int | None, on: date) -> str | None:
-    return services.default_period(_reader(reader), _source(meeting, version))
+    """The latest complete quarter with returns, by the store's clock (today is part of the
+    key: the default moves on when a quarter ends)."""
+    return _default_period(actor, today(), meeting=meeting)
 
 
 def overview(actor: Actor, period: str, *, meeting: int | None = None) -> Overview:
@@ -136,122 +199,13 @@ def overview(actor: Actor, period: str, *, meeting: int | None = None) -> Overvi
     person may see it: now, or as it stood at a meeting's data cut-off (late returns and
     overdue actions judged on the meeting's day)."""
     on = services.meeting(actor, store(), meeting)["held_on"] if meeting else today()
-    return _overview(*_as(actor), meeting, period, on)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _overview(reader: str, version: tuple, meeting: int | None, period: str, on) -> Overview:
-    return services.overview(_reader(reader), _source(meeting, version), catalogue(), period, on=on)
-
-
-def trend(actor: Actor, code: str, *, meeting: int | None = None) -> Trend:
-    """An indicator's trend, benchmarks and baseline forecast, as the person may see it."""
-    return _trend(*_as(actor), meeting, code)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _trend(reader: str, version: tuple, meeting: int | None, code: str) -> Trend:
-    return services.indicator_trend(_reader(reader), _source(meeting, version), catalogue(), code)
-
-
-def similar_authorities(actor: Actor, code: str) -> pl.DataFrame:
-    return _similar_authorities(*_as(actor), code)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _similar_authorities(reader: str, version: tuple, code: str) -> pl.DataFrame:
-    return services.similar_authorities(_reader(reader), store(), catalogue(), code)
-
-
-def neighbour_list(actor: Actor) -> list[str]:
-    return _neighbour_list(*_as(actor))
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _neighbour_list(reader: str, version: tuple) -> list[str]:
-    return services.neighbour_list(_reader(reader), store(), catalogue())
-
-
-def all_authorities(actor: Actor, code: str, period: str | None) -> pl.DataFrame:
-    return _all_authorities(*_as(actor), code, period)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _all_authorities(reader: str, version: tuple, code: str, period: str | None) -> pl.DataFrame:
-    return services.all_authorities(_reader(reader), store(), code, period)
+    return _overview(actor, period, on, meeting=meeting)
 
 
 def indicator_series(
     actor: Actor, code: str, area: str, breakdown: str, *, meeting: int | None = None
 ) -> pl.DataFrame:
-    return _indicator_series(*_as(actor), meeting, code, area, breakdown)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _indicator_series(
-    reader: str, version: tuple, meeting: int | None, code: str, area: str, breakdown: str
-) -> pl.DataFrame:
-    return services.indicator_series(
-        _reader(reader),
-        _source(meeting, version),
-        catalogue(),
-        code,
-        area=area,
-        breakdown=breakdown,
-    )
-
-
-def area_values(
-    actor: Actor, code: str, period: str, *, meeting: int | None = None
-) -> pl.DataFrame:
-    return _area_values(*_as(actor), meeting, code, period)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _area_values(
-    reader: str, version: tuple, meeting: int | None, code: str, period: str
-) -> pl.DataFrame:
-    return services.area_values(
-        _reader(reader), _source(meeting, version), catalogue(), code, period
-    )
-
-
-def breakdown_values(actor: Actor, code: str, *, meeting: int | None = None) -> pl.DataFrame:
-    return _breakdown_values(*_as(actor), meeting, code)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _breakdown_values(reader: str, version: tuple, meeting: int | None, code: str) -> pl.DataFrame:
-    return services.breakdown_values(_reader(reader), _source(meeting, version), catalogue(), code)
-
-
-def commentary_history(actor: Actor, code: str, *, meeting: int | None = None) -> pl.DataFrame:
-    return _commentary_history(*_as(actor), meeting, code)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _commentary_history(
-    reader: str, version: tuple, meeting: int | None, code: str
-) -> pl.DataFrame:
-    return services.commentary_history(_reader(reader), _source(meeting, version), code)
-
-
-def area_series(actor: Actor, code: str, areas: tuple[str, ...]) -> pl.DataFrame:
-    return _area_series(*_as(actor), code, areas)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _area_series(reader: str, version: tuple, code: str, areas: tuple[str, ...]) -> pl.DataFrame:
-    return services.area_series(_reader(reader), store(), catalogue(), code, list(areas))
-
-
-def data_quality(actor: Actor) -> dict[str, pl.DataFrame]:
-    return _data_quality(*_as(actor))
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _data_quality(reader: str, version: tuple) -> dict[str, pl.DataFrame]:
-    return services.data_quality(_reader(reader), store())
+    return _indicator_series(actor, code, area, breakdown, meeting=meeting)
 
 
 # A group's returns are read as the person (leads, the board and admins only): not cached
