@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import polars as pl
@@ -265,9 +265,7 @@ def _accepted(
     previous = current[0] if current else None
     if previous is not None:
         writes.supersede(tx, previous)
-    record = SubmissionRecord(
-        **{**record.__dict__, "status": "accepted", "version": version, "supersedes": previous}
-    )
+    record = replace(record, status="accepted", version=version, supersedes=previous)
     sub_id = writes.insert_submission(tx, record, findings)
     if on_step:
         on_step("submission")

@@ -320,6 +320,17 @@ class Store:
         return (int(row[0]), int(row[1]))
 
 
+@contextmanager
+def within(target: Store | Tx) -> Iterator[Tx]:
+    """The caller's transaction (a ``Tx``), or a transaction of the store's own: so one
+    write can stand alone or be part of a larger one."""
+    if isinstance(target, Tx):
+        yield target
+    else:
+        with target.transaction() as tx:
+            yield tx
+
+
 class StoreAsAt:
     """The store's figures as they stood at a moment (a meeting's data cut-off), for reading.
 

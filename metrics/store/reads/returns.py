@@ -26,17 +26,12 @@ _EXPLANATIONS = (
 )
 
 
-def _keyed(rows: list[tuple]) -> dict[str, str]:
-    return {f"{rule}|{subject or ''}|{column or ''}": text for rule, subject, column, text in rows}
-
-
 def previous_explanations(source: Store | Tx, group: str, period: str) -> dict[str, str]:
     """Explanations given to warnings in earlier versions of this return, keyed as findings
     are (:attr:`metrics.core.findings.Finding.key`), newest last so that the newest wins;
     read in a transaction (``Tx``) when a decision depends on it."""
-    if isinstance(source, Tx):
-        return _keyed(source.all(_EXPLANATIONS, [group, period]))
-    return _keyed(source.frame(_EXPLANATIONS, [group, period]).rows())
+    rows = source.frame(_EXPLANATIONS, [group, period]).rows()
+    return {f"{rule}|{subject or ''}|{column or ''}": text for rule, subject, column, text in rows}
 
 
 def current_submission(store: Store, group: str, period: str) -> int | None:

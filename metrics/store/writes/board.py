@@ -8,7 +8,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from metrics.store.connection import Store, Tx
+from metrics.store.connection import Store, Tx, within
 
 ITEMS = {"challenge": ("challenges", "C"), "action": ("actions", "A")}
 """Each kind of accountability item: its table, and the letter its references start with."""
@@ -80,20 +80,15 @@ def change_item(
 ) -> None:
     """Change a challenge or an action, with a line in its log (who, when, what): in a
     transaction of its own, or in the caller's (``Tx``)."""
-    if isinstance(target, Store):
-        with target.transaction() as tx:
-            change_item(
-                tx, reference, changes, change=change, actor=actor, actor_name=actor_name, note=note
-            )
-        return
     table, _ = ITEMS["challenge" if reference.startswith("C-") else "action"]
-    if changes:
-        settings = ", ".join(f"{column} = ?" for column in changes)
-        target.execute(
-            f"UPDATE {table} SET {settings} WHERE reference = ?", [*changes.values(), reference]
-        )
-    detail = {**changes, **({"note": note} if note else {})}
-    item_event(target, reference, actor, actor_name, change, detail)
+    with within(target) as tx:
+        if changes:
+            settings = ", ".join(f"{column} = ?" for column in changes)
+            tx.execute(
+                f"UPDATE {table} SET {settings} WHERE reference = ?", [*changes.values(), reference]
+            )
+        detail = {**changes, **({"note": note} if note else {})}
+        item_event(tx, reference, actor, actor_name, change, detail)
 
 
 def add_deep_dive(store: Store, fields: dict[str, Any], *, actor: str) -> int:

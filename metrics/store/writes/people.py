@@ -3,7 +3,7 @@ and facts recorded about the database (such as the demo's mark)."""
 
 from __future__ import annotations
 
-from metrics.store.connection import Store, Tx
+from metrics.store.connection import Store, Tx, within
 
 
 def save_user(
@@ -35,13 +35,10 @@ def save_user(
 def set_info(target: Store | Tx, key: str, value: str, *, actor: str) -> None:
     """Record a fact about this database (read back with :meth:`Store.info`), in a
     transaction of its own or in the caller's (``Tx``)."""
-    if isinstance(target, Store):
-        with target.transaction() as tx:
-            set_info(tx, key, value, actor=actor)
-        return
-    target.execute(
-        "INSERT INTO store_info VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
-        "value = excluded.value",
-        [key, value],
-    )
-    target.audit(actor=actor, action="database marked", detail={key: value})
+    with within(target) as tx:
+        tx.execute(
+            "INSERT INTO store_info VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "value = excluded.value",
+            [key, value],
+        )
+        tx.audit(actor=actor, action="database marked", detail={key: value})
