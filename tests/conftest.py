@@ -30,6 +30,12 @@ if CLOCK_SHIFT_DAYS:
     _SHIFTED.start()
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests that need the demo database run after all the others (order otherwise kept), so
+    that ``make test`` can build the demo beside the first tests instead of before them."""
+    items.sort(key=lambda item: "demo_db" in getattr(item, "fixturenames", ()))
+
+
 def pytest_report_header(config) -> str:
     return (
         f"wall clock {date.today()} (moved {CLOCK_SHIFT_DAYS:+d} days); "

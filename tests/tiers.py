@@ -8,8 +8,11 @@
   test depends on the day it runs (the tests themselves tell the time by
   ``OUTCOMES_CLOCK``).
 
-The browser tier spends most of its time waiting on a browser, so the first clock tier runs
-beside it. The demo database they share is built first, once (``tests.conftest.cached_demo``).
+On this two-core machine the tiers run side by side: the two clock tiers start at once,
+one process each, beside the building of the demo database they and the browser tier share
+(``tests.conftest.cached_demo``; the tests that need it run last in each tier, and wait for
+it); the browser tier, which spends most of its time waiting on a browser, starts when the
+demo is built. Nothing waits on a core that is free.
 
     python -m tests.tiers            # all tiers
     python -m tests.tiers ahead      # one tier by name
@@ -27,15 +30,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
-NOT_BROWSER = ["-n", "2", "-m", "not browser"]
 TIERS = {
+    "ahead": (730, ["-m", "not browser"]),
+    "back": (-365, ["-m", "not browser"]),
     "browser": (0, ["-m", "browser"]),
-    "ahead": (730, NOT_BROWSER),
-    "back": (-365, NOT_BROWSER),
 }
 """Each tier: how many days its wall clock is moved, and pytest's arguments."""
-TOGETHER = [["browser", "ahead"], ["back"]]
-"""Tiers run side by side within a step; the steps run one after another."""
+AFTER_THE_DEMO = {"browser"}
+"""Tiers started once the demo database is built (the others start beside its building)."""
 
 
 def build_demo_once() -> None:
@@ -57,29 +59,29 @@ def counts(log: str) -> dict[str, int]:
     return found
 
 
+def start(name: str) -> tuple[subprocess.Popen, object, float]:
+    shift, args = TIERS[name]
+    log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115
+    env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift)}
+    print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
+    command = [*PYTEST, *args, *sys.argv[2:]]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return proc, log, time.monotonic()
+
+
 def run(names: list[str]) -> dict[str, tuple[int, dict[str, int], float]]:
     LOGS.mkdir(parents=True, exist_ok=True)
+    running = {name: start(name) for name in names if name not in AFTER_THE_DEMO}
+    build_demo_once()
+    running |= {name: start(name) for name in names if name in AFTER_THE_DEMO}
     results = {}
-    for step in TOGETHER:
-        running = {}
-        for name in [n for n in step if n in names]:
-            shift, args = TIERS[name]
-            log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115
-            command = [*PYTEST, *args, *sys.argv[2:]]
-            env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift)}
-            print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
-            running[name] = (
-                subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT),
-                log,
-                time.monotonic(),
-            )
-        for name, (proc, log, started) in running.items():
-            code = proc.wait()
-            log.close()
-            text = (LOGS / f"{name}.log").read_text(encoding="utf-8", errors="replace")
-            print(f"\n== tier {name} (exit {code}, {time.monotonic() - started:.0f} s)")
-            print(text.rstrip()[-6000:] if code else "\n".join(text.splitlines()[-3:]))
-            results[name] = (code, counts(text), time.monotonic() - started)
+    for name, (proc, log, started) in running.items():
+        code = proc.wait()
+        log.close()
+        text = (LOGS / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+        print(f"\n== tier {name} (exit {code}, {time.monotonic() - started:.0f} s)")
+        print(text.rstrip()[-6000:] if code else "\n".join(text.splitlines()[-3:]))
+        results[name] = (code, counts(text), time.monotonic() - started)
     return results
 
 
@@ -89,7 +91,6 @@ def main() -> int:
     if unknown:
         raise SystemExit(f"unknown tier {', '.join(unknown)}: choose from {', '.join(TIERS)}")
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
-    build_demo_once()
     results = run(names)
     print("\n== tiers")
     for name, (code, found, seconds) in results.items():
