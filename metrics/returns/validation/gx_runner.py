@@ -4,11 +4,17 @@ GX has no Polars support, so the prepared Polars frame is handed over as pandas.
 imported on first use (it takes seconds). Each validation borrows an engine of its own
 (an ephemeral context, data source and batch definition) from a small pool, so any number
 of sessions can validate at once without sharing GX state or waiting on one lock.
+
+Each verdict is computed once per case: a suite run over the same frame with the same
+parameters (a file checked again on a page's rerun, or checked and then submitted) gives
+the findings remembered from the first run (:class:`Verdicts`, a bounded, locked cache in
+this process, keyed by a digest of the suite's expectations as run and the whole frame).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import os
@@ -31,6 +37,61 @@ _gx_lock = threading.Lock()
 _idle: list[_Engine] = []
 MAX_IDLE_ENGINES = 8
 """Engines kept for reuse between validations; more are made when more run at once."""
+
+
+class Verdicts:
+    """The findings of the latest suite runs, by a digest of everything they depend on: the
+    suite's expectations with their parameters, the headings shown and the frame (columns,
+    types, index and every cell). Shared by all sessions of the process; the oldest verdicts
+    are forgotten past ``size``."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._found: dict[str, tuple[Finding, ...]] = {}
+        self.hits = self.runs = 0
+
+    @staticmethod
+    def key(name: str, expectations: list, display: dict, frame: pd.DataFrame) -> str | None:
+        """The digest of a case, or None for a frame pandas cannot hash (then it is run)."""
+        try:
+            cells = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
+        except TypeError:
+            return None
+        digest = hashlib.sha256()
+        digest.update(json.dumps([name, expectations, display], default=repr).encode())
+        digest.update(
+            json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode()
+        )
+        digest.update(cells)
+        return digest.hexdigest()
+
+    def get(self, key: str | None) -> list[Finding] | None:
+        if key is None:
+            return None
+        with self._lock:
+            found = self._found.pop(key, None)
+            if found is None:
+                return None
+            self._found[key] = found  # the most recently used last
+            self.hits += 1
+            return list(found)
+
+    def put(self, key: str | None, findings: list[Finding]) -> None:
+        with self._lock:
+            self.runs += 1
+            if key is None:
+                return
+            self._found[key] = tuple(findings)
+            while len(self._found) > self.size:
+                del self._found[next(iter(self._found))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+VERDICTS = Verdicts()
 
 
 class ValidationSystemError(RuntimeError):
@@ -127,6 +188,22 @@ def run_suite(
     frame = frame.reset_index(drop=True)
     suite_dict = load_suite(name)
     expectations = _expand(suite_dict, parameters)
+    key = Verdicts.key(name, expectations, display or {}, frame)
+    remembered = VERDICTS.get(key)
+    if remembered is not None:
+        return remembered
+    findings = _run(name, suite_dict, expectations, frame, display or {})
+    VERDICTS.put(key, findings)
+    return findings
+
+
+def _run(
+    name: str,
+    suite_dict: dict[str, Any],
+    expectations: list[dict[str, Any]],
+    frame: pd.DataFrame,
+    display: dict[str, str],
+) -> list[Finding]:
     checked = frame[_columns_named(expectations, frame.columns)]
     with engine() as gx_engine:
         suite = gx_engine.gx.ExpectationSuite(name=suite_dict["name"], expectations=expectations)
@@ -160,7 +237,7 @@ def run_suite(
                 meta,
                 res.result,
                 frame,
-                display or {},
+                display,
             )
         )
     return findings

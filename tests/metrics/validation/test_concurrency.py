@@ -12,6 +12,7 @@ import pytest
 from metrics.core.findings import Finding
 from metrics.core.periods import Quarter
 from metrics.returns.templates import template_bytes
+from metrics.returns.validation import gx_runner
 from tests.helpers import bh01_history, check, csv_bytes, good_return, set_cell
 
 pytestmark = pytest.mark.slow  # many validations at once, several rounds
@@ -42,7 +43,9 @@ def cases(catalogue) -> list[tuple[str, str, bytes, pl.DataFrame | None]]:
     ]
 
 
-def test_concurrent_validations_match_sequential(catalogue):
+def test_concurrent_validations_match_sequential(catalogue, monkeypatch):
+    # every validation runs GX (no verdict remembered), so interference would show
+    monkeypatch.setattr(gx_runner, "VERDICTS", gx_runner.Verdicts(size=0))
     work = cases(catalogue)
 
     def run(index: int) -> list[tuple]:
@@ -79,3 +82,19 @@ def test_concurrent_validations_match_sequential(catalogue):
     assert len(results) == total
     differing = [index for index, found in results if found != alone[index]]
     assert differing == [], f"{len(differing)} of {len(results)} verdicts differed"
+
+
+def test_a_case_checked_again_gets_the_remembered_verdict(catalogue, monkeypatch):
+    """GX runs once per case; a changed cell is a new case."""
+    verdicts = gx_runner.Verdicts()
+    monkeypatch.setattr(gx_runner, "VERDICTS", verdicts)
+    hcp = good_return(catalogue, "HCP", "2025-26-Q3")
+    faulty = csv_bytes(set_cell(hcp, 2, "numerator", "abc"))
+    first = verdict(check(catalogue, faulty, "HCP", "2025-26-Q3", history=None).findings)
+    runs = verdicts.runs
+    again = verdict(check(catalogue, faulty, "HCP", "2025-26-Q3", history=None).findings)
+    assert again == first and {v[0] for v in first} == {"C08"}
+    assert verdicts.runs == runs and verdicts.hits >= 2  # header and content remembered
+    other = csv_bytes(set_cell(hcp, 2, "numerator", "abd"))
+    changed = verdict(check(catalogue, other, "HCP", "2025-26-Q3", history=None).findings)
+    assert verdicts.runs > runs and [v[4] for v in changed if v[0] == "C08"] == ["abd"]
