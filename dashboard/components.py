@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from metrics.core.disclosure import FOOTNOTES
+from metrics.core.disclosure import FOOTNOTE, WITHHELD
 from metrics.core.formatting import (  # noqa: F401  (labels re-exported for pages)
     COMPARISON_LABELS,
     DIRECTION_LABELS,
@@ -77,10 +77,8 @@ def note_column(threshold: int) -> pl.Expr:
     """Why a figure is ``c`` (for a reader who sees suppressed figures), or, for one who
     sees every figure, that it is a small number not for publication."""
     return (
-        pl.when(pl.col("suppression") == "primary")
-        .then(pl.lit(FOOTNOTES["primary"].format(threshold=threshold)))
-        .when(pl.col("suppression") == "secondary")
-        .then(pl.lit(FOOTNOTES["secondary"]))
+        pl.when(pl.col("suppression") == WITHHELD)
+        .then(pl.lit(FOOTNOTE.format(threshold=threshold)))
         .when(pl.col("suppressed").fill_null(False))
         .then(pl.lit(f"small number (fewer than {threshold}): not for publication"))
         .otherwise(pl.lit(""))
@@ -89,10 +87,7 @@ def note_column(threshold: int) -> pl.Expr:
 
 def suppression_caption(threshold: int, *, concealed: bool) -> str:
     if concealed:
-        return (
-            f"c: suppressed because the count is small (fewer than {threshold}), or so that "
-            "a suppressed figure cannot be worked out from the total."
-        )
+        return FOOTNOTE.format(threshold=threshold)
     return (
         f"The note marks counts below the suppression threshold ({threshold}): you see them "
         "because your role may; they are not for publication, and readers without that "

@@ -67,9 +67,12 @@ difference is unlikely to be chance. Small localities have wide intervals.
 **Small numbers**: a count below an indicator's suppression threshold could identify
 children. Board members, leads and admins see it, with a note that it is not for
 publication. Scrutiny members and the public view see `c` instead, for the count and
-everything worked out from it (its rate, interval, RAG and changes); where one locality or
-category would be the only `c` in its set, the next smallest is shown as `c` too, so the
-first cannot be worked out from the total. Downloads follow the same rule.
+everything worked out from it (its rate, interval, RAG and changes); an average over that
+few children is `c` too. Other figures are shown as `c` as well wherever adding and
+subtracting what is shown (totals, localities, breakdowns) could give a small count back or
+show it to be small: the product checks every `c` this way before showing a page. Every `c`
+has the same note, so no one can tell a small count from a figure withheld to protect it.
+Downloads follow the same rule.
 
 **Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
 region's and the statistical neighbours' figures for the published year our figure's

@@ -12,6 +12,7 @@ import polars as pl
 
 from metrics.core import stats
 from metrics.core.catalogue import Catalogue, Kind, Polarity
+from metrics.core.disclosure import small_count
 from metrics.core.formatting import round_half_up
 from metrics.core.periods import PeriodType, previous_period, sort_key, target_year
 
@@ -211,12 +212,11 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
         on=[*keys, "year_ago_period"],
         how="left",
     )
-    counted = pl.col("numerator")
     threshold = pl.col("suppression_threshold")
     frame = frame.with_columns(
         change_previous=pl.col("value") - pl.col("previous_value"),
         change_year=pl.col("value") - pl.col("year_ago_value"),
-        suppressed=(kind != Kind.MEAN.value) & (counted >= 1) & (counted < threshold),
+        suppressed=small_count(kind, threshold),
     )
     return frame.select([*VALUE_COLUMNS, "submission_id"]).sort(
         "indicator_code", "period_order", "area_code", "breakdown"

@@ -4,40 +4,59 @@ from __future__ import annotations
 
 import polars as pl
 
-from metrics.core.disclosure import conceal, public_table, suppress
+from metrics.core.disclosure import WITHHELD, additions, conceal, exposures, public_table, suppress
 from metrics.core.values import compute_indicator_values
 from tests.helpers import ingest
 from tests.metrics.test_transforms import obs
 
+NO_SD = (None, None, 1)
+"""No value or SD given, submission 1."""
+
 
 def _localities(catalogue, numerators):
+    """BH01 (a proportion of 60 each) for the localities, with the authority's total."""
     rows = [
         ("BH01", "2025-26-Q1", a.code, "total", float(n), 60.0, None, None, 1)
         for a, n in zip(catalogue.localities, numerators, strict=True)
     ]
+    total = float(sum(numerators))
+    rows.append(("BH01", "2025-26-Q1", catalogue.authority.code, "total", total, 420.0, *NO_SD))
     return compute_indicator_values(obs(rows), catalogue)
 
 
-def _status(frame, catalogue):
+def _withheld(frame, catalogue):
     by_area = dict(zip(frame["area_code"], frame["suppression"], strict=True))
-    return [by_area[a.code] for a in catalogue.localities]
+    return [by_area[a.code] == WITHHELD for a in catalogue.localities]
 
 
 def test_one_small_locality_takes_the_next_smallest_with_it(catalogue):
     values = suppress(_localities(catalogue, [3, 30, 12, 40, 25, 33, 9]), catalogue)
-    assert _status(values, catalogue) == ["primary", None, None, None, None, None, "secondary"]
+    assert _withheld(values, catalogue) == [True, False, False, False, False, False, True]
     total = values.filter(pl.col("area_code") == catalogue.authority.code)
     assert total["suppression"][0] is None  # the authority total is large enough to show
 
 
-def test_two_small_localities_need_no_secondary(catalogue):
+def test_a_zero_is_never_the_protection(catalogue):
+    """The old rule hid the smallest other member, a 0 here: 32 - 30 shown = 2."""
+    values = suppress(_localities(catalogue, [2, 0, 5, 6, 7, 6, 6]), catalogue)
+    assert _withheld(values, catalogue) == [True, False, True, False, False, False, False]
+
+
+def test_two_small_localities_whose_sum_is_small_need_a_third(catalogue):
+    """3 + 2 = 5 from the total: each withheld count is then 1..4, a small number."""
     values = suppress(_localities(catalogue, [3, 30, 2, 40, 25, 33, 9]), catalogue)
-    assert _status(values, catalogue) == ["primary", None, "primary", None, None, None, None]
+    assert _withheld(values, catalogue) == [True, False, True, False, False, False, True]
+
+
+def test_small_localities_whose_sum_is_large_protect_each_other(catalogue):
+    values = suppress(_localities(catalogue, [4, 30, 4, 40, 25, 33, 4]), catalogue)
+    assert _withheld(values, catalogue) == [True, False, True, False, False, False, True]
+    assert values.filter(pl.col("suppression").is_not_null()).height == 3
 
 
 def test_no_small_numbers_no_suppression(catalogue):
     values = suppress(_localities(catalogue, [30, 30, 12, 40, 25, 33, 9]), catalogue)
-    assert _status(values, catalogue) == [None] * 7
+    assert _withheld(values, catalogue) == [False] * 7
 
 
 def test_breakdown_category_secondary(catalogue):
@@ -53,11 +72,48 @@ def test_breakdown_category_secondary(catalogue):
     status = dict(zip(values["breakdown"], values["suppression"], strict=True))
     assert status == {
         "total": None,
-        "fsm:disadvantaged": "primary",
-        "fsm:other": "secondary",
+        "fsm:disadvantaged": WITHHELD,
+        "fsm:other": WITHHELD,
         "sex:female": None,
         "sex:male": None,
     }
+
+
+def test_the_audit_finds_what_the_old_rule_gave_away(catalogue):
+    """The interval attack on the old pattern (the small cell and a zero withheld)."""
+    auth = catalogue.authority.code
+    shown = {
+        (a.code, "total"): float(n)
+        for a, n in zip(catalogue.localities, [2, 0, 5, 6, 7, 6, 6], strict=True)
+    }
+    shown[(auth, "total")] = 32.0
+    structure = additions(shown, auth, [a.code for a in catalogue.localities])
+    old = [(catalogue.localities[0].code, "total"), (catalogue.localities[1].code, "total")]
+    found = exposures([shown], structure, old, threshold=5)
+    assert [(e.key, e.low, e.high) for e in found] == [(old[0], 1.0, 2.0)]
+    better = [old[0], (catalogue.localities[2].code, "total")]
+    assert exposures([shown], structure, better, threshold=5) == []
+
+
+def test_a_mean_over_few_children_is_withheld_with_its_spread(catalogue):
+    """A mean over two children with its SD gives the two values away (m +/- s)."""
+    mean = next(i for i in catalogue.indicators if i.kind.value == "mean")
+    rows = [
+        (mean.code, "2024-25", a.code, "total", None, float(n), 20.0 + k, 4.0, 1)
+        for k, (a, n) in enumerate(
+            zip(catalogue.localities, [2, 30, 12, 40, 25, 33, 9], strict=True)
+        )
+    ]
+    values = compute_indicator_values(obs(rows), catalogue)
+    marked = suppress(values, catalogue)
+    first = (
+        conceal(values, marked)
+        .filter(pl.col("area_code") == catalogue.localities[0].code)
+        .row(0, named=True)
+    )
+    assert first["suppression"] == WITHHELD
+    assert (first["value"], first["sd"], first["lower_95"]) == (None, None, None)
+    assert first["denominator"] == 2
 
 
 def test_public_table_shows_c_with_footnotes_and_rounds_half_up(catalogue):
@@ -66,7 +122,7 @@ def test_public_table_shows_c_with_footnotes_and_rounds_half_up(catalogue):
     assert (first["numerator"], first["value"], first["lower_95"]) == ("c", "c", "c")
     assert "fewer than 5" in first["footnote"]
     last = table.filter(pl.col("area_code") == catalogue.localities[-1].code).row(0, named=True)
-    assert last["value"] == "c" and "worked out" in last["footnote"]
+    assert last["value"] == "c" and last["footnote"] == first["footnote"]
     second = table.filter(pl.col("area_code") == catalogue.localities[1].code).row(0, named=True)
     assert second["value"] == "50.0" and second["numerator"] == "30" and second["unit"] == "%"
     # 12/60 = 20.0%, 25/60 = 41.666..% -> 41.7%
@@ -93,7 +149,7 @@ def test_conceal_withholds_the_figures_of_a_small_count_and_everything_made_from
     hidden = conceal(values, suppress(values, catalogue)).sort("period_order")
     q1, q2, q3, q4, q5 = hidden.iter_rows(named=True)
     # the small count itself: figures, interval and RAG withheld; the group's size is not
-    assert q2["suppression"] == "primary"
+    assert q2["suppression"] == WITHHELD
     assert [q2[c] for c in ("numerator", "value", "lower_95", "upper_95", "lower_998")] == [
         None
     ] * 5
@@ -123,7 +179,7 @@ def test_conceal_judges_secondary_suppression_on_the_whole_set(catalogue):
     values = _localities(catalogue, [3, 30, 12, 40, 25, 33, 9])
     last = catalogue.localities[-1].code
     one = conceal(values.filter(pl.col("area_code") == last), suppress(values, catalogue))
-    assert one["suppression"].to_list() == ["secondary"] and one["value"].to_list() == [None]
+    assert one["suppression"].to_list() == [WITHHELD] and one["value"].to_list() == [None]
 
 
 def test_a_reader_without_view_unsuppressed_never_gets_a_small_number(tmp_path, catalogue):
@@ -160,8 +216,8 @@ def test_a_reader_without_view_unsuppressed_never_gets_a_small_number(tmp_path, 
         small = catalogue.localities[0].code
         assert board.filter(pl.col("area_code") == small)["numerator"].to_list() == [2]
         seen = scrutiny.filter(pl.col("area_code") == small).row(0, named=True)
-        assert (seen["numerator"], seen["value"], seen["suppression"]) == (None, None, "primary")
-        assert scrutiny.filter(pl.col("suppression") == "secondary").height == 1
+        assert (seen["numerator"], seen["value"], seen["suppression"]) == (None, None, WITHHELD)
+        assert scrutiny.filter(pl.col("suppression") == WITHHELD).height == 2
         series = indicator_series(
             people[Role.SCRUTINY], store, catalogue, "BH01", area=small, breakdown="total"
         )

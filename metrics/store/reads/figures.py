@@ -42,7 +42,8 @@ def suppression_sets(store: Store, codes: list[str]) -> pl.DataFrame:
     reader sees together (an authority and its localities, a breakdown's categories)."""
     return store.frame(
         "SELECT indicator_code, period, period_order, area_code, breakdown, numerator, "
-        "suppressed FROM indicator_values WHERE list_contains(?, indicator_code)",
+        "denominator, value, suppressed FROM indicator_values "
+        "WHERE list_contains(?, indicator_code)",
         [codes],
     )
 

@@ -1,0 +1,192 @@
+"""The interval attack, as an attacker would make it: from every figure one reader can see,
+bound each withheld count by linear programming, and fail if any is pinned to one value or
+confined to 1..threshold-1.
+
+The attack here is written apart from :mod:`metrics.core.disclosure` (its own additions, its
+own LP over SciPy's HiGHS), and reads what the services give a scrutiny member and the
+public, so a fault in the engine's model is not repeated in its test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from metrics.core.access import Actor, Role
+from metrics.core.disclosure import suppress
+from metrics.core.values import compute_indicator_values
+from metrics.services import export_values
+from metrics.store.connection import Store
+from tests.metrics.test_transforms import obs
+
+
+def sums_seen(authority: str, localities: list[str], cells: dict) -> list[tuple]:
+    """(total, parts) pairs that hold exactly in the figures: the authority over its
+    localities, per breakdown; each area's total over each dimension's categories."""
+    found = []
+    breakdowns = {b for _, b in cells}
+    for b in breakdowns:
+        parts = [(a, b) for a in localities if (a, b) in cells]
+        if (authority, b) in cells and parts:
+            found.append(((authority, b), parts))
+    for area in {a for a, _ in cells}:
+        for dimension in {b.split(":")[0] for b in breakdowns if b != "total"}:
+            parts = [(area, b) for b in breakdowns if b.startswith(dimension + ":")]
+            parts = [p for p in parts if p in cells]
+            if (area, "total") in cells and parts:
+                found.append(((area, "total"), parts))
+    return [
+        (total, parts)
+        for total, parts in found
+        if math.isclose(cells[total], sum(cells[p] for p in parts))
+    ]
+
+
+def attack(truth: dict, shown: set, authority: str, localities: list[str]) -> dict:
+    """Each withheld cell's feasible range from the shown ones (a withheld count is at least
+    1 where it is not 0: zeros are shown)."""
+    hidden = sorted(set(truth) - shown)
+    index = {k: i for i, k in enumerate(hidden)}
+    rows, rhs = [], []
+    for total, parts in sums_seen(authority, localities, truth):
+        row, known = np.zeros(len(hidden)), 0.0
+        for cell, sign in [(total, 1.0), *((p, -1.0) for p in parts)]:
+            if cell in index:
+                row[index[cell]] += sign
+            else:
+                known += sign * truth[cell]
+        if row.any():
+            rows.append(row)
+            rhs.append(-known)
+    bounds = [(min(truth[k], 1.0), None) for k in hidden]
+    ranges = {}
+    for k in hidden:
+        c = np.zeros(len(hidden))
+        c[index[k]] = 1.0
+        ends = []
+        for sense in (1.0, -1.0):
+            r = linprog(
+                sense * c,
+                A_eq=np.array(rows) if rows else None,
+                b_eq=rhs or None,
+                bounds=bounds,
+                method="highs",
+            )
+            ends.append(sense * r.fun if r.status == 0 else -sense * math.inf)
+        ranges[k] = tuple(ends)
+    return ranges
+
+
+def given_away(ranges: dict, threshold: int) -> dict:
+    out = {}
+    for k, (low, high) in ranges.items():
+        lo = math.ceil(low - 1e-6)
+        hi = math.floor(high + 1e-6) if math.isfinite(high) else math.inf
+        if hi <= lo or (lo >= 1 and hi <= threshold - 1):
+            out[k] = (low, high)
+    return out
+
+
+# --- generated sets -----------------------------------------------------------------------
+
+counts = st.one_of(st.integers(0, 6), st.integers(0, 60))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    localities=st.lists(counts, min_size=7, max_size=7),
+    fsm_small=counts,
+    sex_small=counts,
+)
+def test_no_generated_set_gives_a_small_count_away(catalogue, localities, fsm_small, sex_small):
+    """Localities with their total, and the total broken down two ways, several small cells
+    and zeros among them: the attack finds nothing."""
+    authority = catalogue.authority.code
+    codes = [a.code for a in catalogue.localities]
+    total = sum(localities)
+    fsm_small, sex_small = min(fsm_small, total), min(sex_small, total)
+    cells = {(a, "total"): float(n) for a, n in zip(codes, localities, strict=True)}
+    cells |= {
+        (authority, "total"): float(total),
+        (authority, "fsm:disadvantaged"): float(fsm_small),
+        (authority, "fsm:other"): float(total - fsm_small),
+        (authority, "sex:female"): float(sex_small),
+        (authority, "sex:male"): float(total - sex_small),
+    }
+    rows = [
+        ("ED01", "2024-25", a, b, n, n + 100.0 * (1 + (b == "total")), None, None, 1)
+        for (a, b), n in cells.items()
+    ]
+    marked = suppress(compute_indicator_values(obs(rows), catalogue), catalogue)
+    shown = {
+        (r["area_code"], r["breakdown"])
+        for r in marked.iter_rows(named=True)
+        if r["suppression"] is None
+    }
+    threshold = catalogue.indicator["ED01"].suppression_threshold
+    for (a, b), n in cells.items():
+        if 1 <= n < threshold:
+            assert (a, b) not in shown
+    assert given_away(attack(cells, shown, authority, codes), threshold) == {}
+
+
+def test_the_attack_finds_the_old_patterns(catalogue):
+    """The attack is not blind: the old rule's patterns are given away."""
+    authority = catalogue.authority.code
+    codes = [a.code for a in catalogue.localities]
+    cells = {(a, "total"): float(n) for a, n in zip(codes, [2, 0, 5, 6, 7, 6, 6], strict=True)}
+    cells[(authority, "total")] = 32.0
+    old = set(cells) - {(codes[0], "total"), (codes[1], "total")}
+    assert set(given_away(attack(cells, old, authority, codes), 5)) == {(codes[0], "total")}
+    cells = {(a, "total"): float(n) for a, n in zip(codes, [3, 30, 2, 40, 25, 33, 9], strict=True)}
+    cells[(authority, "total")] = 142.0
+    old = set(cells) - {(codes[0], "total"), (codes[2], "total")}
+    assert len(given_away(attack(cells, old, authority, codes), 5)) == 2
+
+
+# --- the whole demo, as each reader who gets c sees it ----------------------------------------
+
+
+def _seen(frame: pl.DataFrame) -> dict:
+    """(indicator, period) -> cell -> shown figure or None, from a published table."""
+    out: dict = defaultdict(dict)
+    for r in frame.iter_rows(named=True):
+        shown = None if r["numerator"] in ("c", None, "") else r["numerator"]
+        out[(r["indicator_code"], r["period"])][(r["area_code"], r["breakdown"])] = shown
+    return out
+
+
+@pytest.mark.parametrize("role", [Role.SCRUTINY, Role.PUBLIC])
+def test_no_withheld_count_in_the_demo_can_be_worked_out(demo_db, catalogue, role):
+    reader = Actor(id=f"t|{role.name}", name=role.value, roles=frozenset({role}))
+    board = Actor(id="t|board", name="board", roles=frozenset({Role.BOARD}))
+    with Store(demo_db, read_only=True) as store:
+        seen = _seen(export_values(reader, store, catalogue))
+        truth_frame = export_values(board, store, catalogue)
+    truth: dict = defaultdict(dict)
+    for r in truth_frame.iter_rows(named=True):
+        if r["numerator"] is not None and catalogue.indicator[r["indicator_code"]].kind != "mean":
+            truth[(r["indicator_code"], r["period"])][(r["area_code"], r["breakdown"])] = r[
+                "numerator"
+            ]
+    authority = catalogue.authority.code
+    codes = [a.code for a in catalogue.localities]
+    withheld = attacked = 0
+    for (code, period), cells in seen.items():
+        true = {k: float(v) for k, v in truth[(code, period)].items() if k in cells}
+        shown = {k for k, v in cells.items() if v is not None and k in true}
+        hidden = set(true) - shown
+        withheld += len(hidden)
+        if not hidden:
+            continue
+        attacked += 1
+        threshold = catalogue.indicator[code].suppression_threshold
+        assert given_away(attack(true, shown, authority, codes), threshold) == {}, (code, period)
+    assert withheld > 0 and attacked > 0  # the demo has small numbers to protect
