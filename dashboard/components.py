@@ -220,12 +220,14 @@ def download(
 
 
 def csv_safe(table: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe: those
+    starting with = + - @, or with a tab, carriage return or line feed (which some
+    spreadsheets skip before reading the formula)."""
     text = [c for c, t in table.schema.items() if t == pl.String]
     lists = [c for c, t in table.schema.items() if isinstance(t, pl.List)]
     table = table.drop(lists)
     return table.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+@\-]"))
+        pl.when(pl.col(c).str.contains(r"^[=+@\-\t\r\n]"))
         .then("'" + pl.col(c))
         .otherwise(pl.col(c))
         .alias(c)

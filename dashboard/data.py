@@ -243,6 +243,14 @@ def role_map(mapping: dict[str, str]) -> dict:
     return services.role_map(mapping, catalogue())
 
 
+def sign_in_problem(auth: dict) -> str | None:
+    return services.sign_in_problem(auth)
+
+
+def claims_to_map(section: dict, issuer: str | None) -> bool:
+    return services.claims_to_map(section, issuer)
+
+
 def record(user_id: str, action: str) -> None:
     """An audit entry for sign-in, sign-out or a refusal."""
     store().record_event(actor=user_id, action=action)

@@ -7,7 +7,9 @@
   who has not signed in sees only the sign-in page (or, with ``OUTCOMES_PUBLIC_VIEW``, the
   public view beside it); a signed-in person acts with the roles an admin gave them
   (``outcomes users``), found by their identity provider's issuer and subject, and any
-  their provider's groups or roles claim gives them through ``[roles]`` in the secrets;
+  their provider's groups or roles claim gives them through ``[roles]`` in the secrets
+  (only a claim from the issuer ``[roles]`` names); the app refuses to sign anyone in while
+  ``cookie_secret`` is missing, shorter than 32 bytes or the example's;
   someone with no role yet is told so. The demo's role switcher is never offered.
 * **No sign-in, and a demo database** (built by ``outcomes demo``): a banner says so and a
   switcher lets a newcomer try every role.
@@ -73,6 +75,11 @@ def _describe(key: str) -> str:
 def establish() -> Actor:
     """Decide who is using the app for this run, or stop with the page that says why not."""
     if sign_in_configured():
+        problem = data.sign_in_problem(dict(st.secrets["auth"]))
+        if problem:
+            st.title("Sign-in is misconfigured")
+            st.error(f"The app will not sign anyone in until this is put right: {problem}")
+            st.stop()
         person = _signed_in()
     elif data.is_demo():
         people = demo_roles()
@@ -116,9 +123,12 @@ def _claim_roles() -> tuple[list[str], dict]:
         return [], {}
     try:
         mapping = data.role_map(dict(section.get("map", {})))
+        trusted = data.claims_to_map(dict(section), st.user.get("iss"))
     except ValueError as exc:
         st.error(f"Sign-in is misconfigured in .streamlit/secrets.toml: {ui.plain(exc)}")
         st.stop()
+    if not trusted:  # signed by another issuer: its claim gives no role here
+        return [], {}
     values = st.user.get(section.get("claim", "roles")) or []
     return ([values] if isinstance(values, str) else [str(v) for v in values]), mapping
 

@@ -173,11 +173,15 @@ def export_values(
 ) -> pl.DataFrame:
     """Every indicator value for download or ``outcomes export``: as stored for those who
     may export it unsuppressed, else (or when ``public``) as published, small numbers as
-    ``c`` with a footnote."""
+    ``c`` with a footnote; for the public, the authority as a whole only."""
     hide = conceals(actor) or not can(actor, "export-unsuppressed")
     if public or hide:
-        return report_figures.public_values(store, catalogue)
-    return report_figures.export_values(store, catalogue, concealed=False)
+        values = report_figures.public_values(store, catalogue)
+    else:
+        values = report_figures.export_values(store, catalogue, concealed=False)
+    if not can(actor, "view-localities"):  # the public: the authority as a whole only
+        values = values.filter(pl.col("area_code") == catalogue.authority.code)
+    return values
 
 
 @audited

@@ -28,6 +28,46 @@ RoleMap = dict[str, tuple[Role, str | None]]
 """A claim value from the identity provider -> the role it gives (and, for a lead, the group)."""
 
 
+EXAMPLE_COOKIE_SECRET = "replace-with-a-long-random-string"
+"""The placeholder in ``.streamlit/secrets.example.toml``: anyone can read it, so anyone
+could sign a cookie with it."""
+MIN_COOKIE_SECRET_BYTES = 32
+
+
+def sign_in_problem(auth: dict) -> str | None:
+    """Why the ``[auth]`` section cannot be used safely, or None. Streamlit signs its sign-in
+    cookie with ``cookie_secret``: with a missing, short or published one, anyone could forge
+    a cookie that signs them in as anyone."""
+    secret = str(auth.get("cookie_secret") or "")
+    how = (
+        'make one with: python -c "import secrets; print(secrets.token_urlsafe(48))" and put '
+        "it in .streamlit/secrets.toml as cookie_secret under [auth]"
+    )
+    if not secret:
+        return f"[auth] has no cookie_secret: {how}."
+    if secret == EXAMPLE_COOKIE_SECRET or secret.startswith("replace-with"):
+        return f"[auth] cookie_secret is the example's value, which anyone can read: {how}."
+    if len(secret.encode()) < MIN_COOKIE_SECRET_BYTES:
+        return (
+            f"[auth] cookie_secret is {len(secret.encode())} bytes; it needs at least "
+            f"{MIN_COOKIE_SECRET_BYTES}: {how}."
+        )
+    return None
+
+
+def claims_to_map(section: dict, issuer: str | None) -> bool:
+    """Whether a signed-in person's roles claim may be mapped to roles: only when their
+    identity provider is the one ``[roles]`` names as ``issuer`` (ValueError when it names
+    none: a claim signed by any other issuer could then give anyone a role)."""
+    configured = str(section.get("issuer") or "").strip()
+    if not configured:
+        raise ValueError(
+            "[roles] needs issuer: the identity provider whose roles claim is trusted (its "
+            "issuer URL, the 'iss' of its tokens)"
+        )
+    return issuer is not None and issuer.rstrip("/") == configured.rstrip("/")
+
+
 def role_map(mapping: dict[str, str], catalogue: Catalogue) -> RoleMap:
     """Check the configured mapping from an identity provider's groups or roles claim to
     roles. Each value is a role ("board member", or its short name "board"), or a lead of a

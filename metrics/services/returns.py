@@ -29,6 +29,7 @@ from metrics.returns.validation import (
     explain,
     validate_return,
 )
+from metrics.returns.validation.rules import load_rules
 from metrics.services.guard import audited, refuse_identifying
 from metrics.store.connection import Store, StoreError, Tx
 from metrics.store.reads import figures as queries
@@ -210,6 +211,17 @@ def _conflict(tx: Tx, report: ValidationReport, record: SubmissionRecord, curren
     )
 
 
+def _without_figures(findings: list[Finding]) -> list[Finding]:
+    """A rejected return's findings as kept: where each problem is (rule, row, column, what
+    it is about) and the explanation given, but no cell or figure of the file; the person
+    who submitted it has the file, and its figures were never accepted."""
+    rules = load_rules()
+    return [
+        replace(f, value=None, message=rules[f.rule].title if f.rule in rules else f.message)
+        for f in findings
+    ]
+
+
 def _rejected(
     tx: Tx,
     report: ValidationReport,
@@ -218,7 +230,7 @@ def _rejected(
     unexplained: list[Finding],
     on_step: Callable[[str], None] | None,
 ) -> IngestResult:
-    sub_id = writes.insert_submission(tx, record, findings)
+    sub_id = writes.insert_submission(tx, record, _without_figures(findings))
     if on_step:
         on_step("submission")
     tx.audit(

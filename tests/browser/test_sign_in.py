@@ -68,6 +68,7 @@ def signed_server(demo_db, provider, tmp_path_factory):
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
         "[roles]\n"
         'claim = "roles"\n'
+        f'issuer = "{provider}"\n'
         "[roles.map]\n"
         '"Outcomes.Board" = "board"\n'
     )

@@ -241,3 +241,10 @@ def test_charts_leave_out_what_the_tables_show_as_c(small, catalogue):
             y for x, y in zip(band["x"], numbers(band["y"]), strict=True) if x in hidden_periods
         ]
         assert all(y is None for y in band_hidden) is (role == "scrutiny")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
+def test_a_download_never_hands_a_spreadsheet_a_formula(start):
+    table = pl.DataFrame({"commentary": [f'{start}HYPERLINK("http://x")', "fine"]})
+    safe = components.csv_safe(table)["commentary"].to_list()
+    assert safe == [f'\'{start}HYPERLINK("http://x")', "fine"]

@@ -130,3 +130,46 @@ def test_signed_out_visitors_get_the_public_view_only_when_it_is_on(real_db, mon
     else:
         assert at.title[0].value == "Partnership Outcomes"
         assert not at.dataframe and not at.table and not html_tables(at)
+
+
+@pytest.mark.parametrize(
+    ("secret", "said"),
+    [
+        (None, "has no cookie_secret"),
+        ("replace-with-a-long-random-string", "the example's value"),
+        ("short-but-not-empty", "it needs at least 32"),
+    ],
+)
+def test_sign_in_with_a_forgeable_cookie_secret_is_refused(real_db, secret, said):
+    """With the example's (published) secret anyone could sign a cookie naming any person:
+    the app signs no one in and shows no figure until it is replaced."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.dashboard.conftest import APP
+
+    at = AppTest.from_file(APP, default_timeout=90)
+    auth = {
+        "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+        "client_id": "c",
+        "client_secret": "s",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    if secret is not None:
+        auth["cookie_secret"] = secret
+    at.secrets["auth"] = auth
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Sign-in is misconfigured"
+    assert said in at.error[0].value and "token_urlsafe" in at.error[0].value
+    assert not at.button and not at.dataframe and not html_tables(at)
+
+
+def test_claim_roles_count_only_from_the_configured_issuer():
+    from metrics.services import claims_to_map
+
+    section = {"claim": "roles", "issuer": "https://login.example/tenant/v2.0/"}
+    assert claims_to_map(section, "https://login.example/tenant/v2.0")
+    assert not claims_to_map(section, "https://elsewhere.example")
+    assert not claims_to_map(section, None)
+    with pytest.raises(ValueError, match="needs issuer"):
+        claims_to_map({"claim": "roles"}, "https://login.example/tenant/v2.0")

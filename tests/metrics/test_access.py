@@ -427,3 +427,24 @@ def test_a_refusal_goes_in_the_audit_log_with_the_actor(store, catalogue):
     logged = store.frame("SELECT actor, action, detail FROM audit_log WHERE action = 'refused'")
     assert logged["actor"].to_list() == [scrutiny.id, scrutiny.id]
     assert "add people" in logged["detail"][0] and "returns" in logged["detail"][1]
+
+
+def test_a_rejected_return_keeps_no_figure_of_its_file(tmp_path, catalogue):
+    """Its findings say where each problem is, not what the cells held."""
+    from tests.helpers import check, ingest
+
+    frame = set_cell(good_return(catalogue, "HCP", "2025-26-Q1"), 2, "numerator", "17.5x")
+    data = csv_bytes(frame)
+    lead = Actor(id="t|lead", name="Lead", roles=frozenset({Role.LEAD}), groups=frozenset({"HCP"}))
+    with Store(tmp_path / "s.duckdb") as store:
+        report = check(catalogue, data, "HCP", "2025-26-Q1", history=None)
+        assert any(f.value == "17.5x" for f in report.findings)  # shown to the submitter
+        result = ingest(
+            store, report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="x"
+        )
+        assert result.status == "rejected"
+        kept = services.submission_findings(lead, store, result.submission_id)
+    assert kept.height == len(report.findings)
+    assert kept["value"].drop_nulls().to_list() == []
+    assert not any("17.5" in m for m in kept["message"].to_list())
+    assert set(kept["row"].to_list()) == {f.row for f in report.findings}

@@ -190,3 +190,13 @@ def test_no_withheld_count_in_the_demo_can_be_worked_out(demo_db, catalogue, rol
         threshold = catalogue.indicator[code].suppression_threshold
         assert given_away(attack(true, shown, authority, codes), threshold) == {}, (code, period)
     assert withheld > 0 and attacked > 0  # the demo has small numbers to protect
+
+
+def test_the_public_export_has_the_authority_as_a_whole_only(demo_db, catalogue):
+    public = Actor(id="t|public", name="public", roles=frozenset({Role.PUBLIC}))
+    scrutiny = Actor(id="t|scrutiny", name="scrutiny", roles=frozenset({Role.SCRUTINY}))
+    with Store(demo_db, read_only=True) as store:
+        theirs = export_values(public, store, catalogue)
+        members = export_values(scrutiny, store, catalogue)
+    assert set(theirs["area_code"]) == {catalogue.authority.code}
+    assert set(members["area_code"]) > {catalogue.authority.code}  # localities for members
