@@ -1,13 +1,13 @@
 """The ``outcomes`` command line: demo, validate, ingest, template, export, import-published,
-import-neighbours, neighbour-averages, board-pack, users, recompute, catalogue. Every command
+import-neighbours, neighbour-averages, board-pack, users, audit, recompute, catalogue. Every command
 reads and writes through :mod:`metrics.services`; each imports what it needs when it runs,
 so that quick commands start quickly.
 
 Exit codes: ``validate`` 0 clean, 1 warnings only, 2 errors; ``ingest`` 0 accepted (or
 already received), 2 rejected; every command 3 when the command itself is wrong (an
 unknown group, a malformed period, a missing file, a database held by the app, a full
-disk, a damaged database); 4 for a fault in the program itself (never a traceback, unless
-``OUTCOMES_DEBUG`` is set).
+disk, a damaged database); ``audit verify`` 1 when an entry does not match its hash chain;
+4 for a fault in the program itself (never a traceback, unless ``OUTCOMES_DEBUG`` is set).
 """
 
 from __future__ import annotations
@@ -476,6 +476,25 @@ def cmd_users(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from metrics.services import verify_audit_log
+
+    store = _open_store(args.db, recompute=False)
+    try:
+        count, broken = verify_audit_log(Actor.operator(args.by), store)
+    finally:
+        store.close()
+    if broken is not None:
+        print(
+            f"The audit log does not match its hash chain from entry {broken} on: that entry, "
+            "or the one before it, was edited, inserted or deleted after it was written.",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"The audit log's {count} entries match their hash chain.")
+    return 0
+
+
 def cmd_recompute(args: argparse.Namespace) -> int:
     from metrics.services import recompute
 
@@ -644,6 +663,15 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--by", default="command line", help="who is acting (audit log)")
         _db_arg(q)
     p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", help="check the audit log")
+    audit = p.add_subparsers(dest="audit_command", required=True)
+    q = audit.add_parser(
+        "verify", help="check every entry against its hash chain; exit 1 at the first mismatch"
+    )
+    q.add_argument("--by", default="command line", help="who is acting (audit log)")
+    _db_arg(q)
+    q.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
         "recompute",

@@ -102,6 +102,7 @@ from metrics.services.people import (
     role_map,
     role_named,
     sign_in_problem,
+    verify_audit_log,
 )
 from metrics.services.published import (
     import_all_published,
@@ -224,4 +225,5 @@ __all__ = [
     "submission_findings",
     "submit_return",
     "update_action",
+    "verify_audit_log",
 ]

@@ -8,6 +8,7 @@ import polars as pl
 
 from metrics.core.access import Actor, Role, require
 from metrics.core.catalogue import Catalogue
+from metrics.core.chain import first_broken
 from metrics.services.guard import audited
 from metrics.store.connection import Store
 from metrics.store.connection import (
@@ -120,6 +121,15 @@ def actor_for(
         roles=frozenset(roles),
         groups=frozenset(groups),
     )
+
+
+@audited
+def verify_audit_log(actor: Actor, store: Store) -> tuple[int, int | None]:
+    """How many audit entries there are, and the id of the first whose hash does not match
+    its fields and the entry before it (edited, inserted or deleted), or None."""
+    require(actor, "manage-users")
+    entries = people_reads.audit_entries(store)
+    return len(entries), first_broken(entries)
 
 
 @audited

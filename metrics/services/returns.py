@@ -141,6 +141,7 @@ def submit_return(
             status="rejected",
             version=None,
             submitted_by=actor.name,
+            submitted_by_id=actor.id,
             submitted_at=tx.now(),
             file_name=checked.file_name,
             sha256=digest,
@@ -167,10 +168,14 @@ def submit_return(
 def _duplicate(tx: Tx, report: ValidationReport, record: SubmissionRecord, same) -> IngestResult:
     sub_id, status = same
     tx.audit(
-        actor=record.submitted_by,
+        actor=record.submitted_by_id,
         action="duplicate ignored",
         submission_id=sub_id,
-        detail={"file_name": record.file_name, "sha256": record.sha256},
+        detail={
+            "name": record.submitted_by,
+            "file_name": record.file_name,
+            "sha256": record.sha256,
+        },
     )
     return IngestResult(
         sub_id,
@@ -186,10 +191,15 @@ def _duplicate(tx: Tx, report: ValidationReport, record: SubmissionRecord, same)
 
 def _conflict(tx: Tx, report: ValidationReport, record: SubmissionRecord, current) -> IngestResult:
     tx.audit(
-        actor=record.submitted_by,
+        actor=record.submitted_by_id,
         action="submission conflict",
         submission_id=current[0] if current else None,
-        detail={"group": report.group, "period": report.period, "file_name": record.file_name},
+        detail={
+            "name": record.submitted_by,
+            "group": report.group,
+            "period": report.period,
+            "file_name": record.file_name,
+        },
     )
     if current:
         sub_id, version, by, at = current
@@ -234,10 +244,11 @@ def _rejected(
     if on_step:
         on_step("submission")
     tx.audit(
-        actor=record.submitted_by,
+        actor=record.submitted_by_id,
         action="return rejected",
         submission_id=sub_id,
         detail={
+            "name": record.submitted_by,
             "group": report.group,
             "period": report.period,
             "errors": len(report.errors),
@@ -286,16 +297,17 @@ def _accepted(
         on_step("observations")
     if report.commentary is not None and not report.commentary.is_empty():
         writes.insert_commentary(tx, sub_id, report.commentary)
-        _answer_with_return(tx, report, sub_id, record.submitted_by)
+        _answer_with_return(tx, report, sub_id, record)
     codes = report.observations["indicator_code"].unique().to_list()
     recompute_values(tx, catalogue, codes)
     if on_step:
         on_step("indicator_values")
     tx.audit(
-        actor=record.submitted_by,
+        actor=record.submitted_by_id,
         action="return accepted",
         submission_id=sub_id,
         detail={
+            "name": record.submitted_by,
             "group": report.group,
             "period": report.period,
             "version": version,
@@ -316,7 +328,9 @@ def _accepted(
     )
 
 
-def _answer_with_return(tx: Tx, report: ValidationReport, sub_id: int, submitted_by: str) -> None:
+def _answer_with_return(
+    tx: Tx, report: ValidationReport, sub_id: int, record: SubmissionRecord
+) -> None:
     """A return's commentary on an indicator answers the board's open challenges to the
     group on that indicator (in the same transaction as the return)."""
     labelled = report.commentary.with_columns(
@@ -337,8 +351,8 @@ def _answer_with_return(tx: Tx, report: ValidationReport, sub_id: int, submitted
                 reference,
                 {"status": "answered", "answer": answer},
                 change="challenge answered",
-                actor=submitted_by,
-                actor_name=submitted_by,
+                actor=record.submitted_by_id,
+                actor_name=record.submitted_by,
                 note=f"with the return stored as submission {sub_id}",
             )
 

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from metrics.core import chain
 from metrics.core.catalogue import Catalogue
 from metrics.core.clock import Clock, clock_from_environment
 from metrics.core.settings import setting
@@ -147,12 +148,45 @@ class Tx:
         submission_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """An entry in the audit log, in this transaction."""
+        """An entry in the audit log, in this transaction, chained by hash to the entry
+        before it (:mod:`metrics.core.chain`; writes take turns, so the chain has one end)."""
+        fields = [self.now(), actor, action, submission_id, json.dumps(detail or {}, default=str)]
+        if not self.cur.execute(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'audit_log' AND column_name = 'chain'"
+        ).fetchone()[0]:  # migrating from before the chain: the next entry chains this one
+            self.cur.execute(
+                "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
+                "VALUES (?, ?, ?, ?, ?)",
+                fields,
+            )
+            return
+        last = self.cur.execute("SELECT chain FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        previous = last[0] if last else None
+        if last and previous is None:  # entries written before the chain: chain them first
+            previous = _chain_unchained(self.cur)
+        row_id = self.cur.execute("SELECT nextval('audit_ids')").fetchone()[0]
         self.cur.execute(
-            "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [self.now(), actor, action, submission_id, json.dumps(detail or {}, default=str)],
+            "INSERT INTO audit_log (id, logged_at, actor, action, submission_id, detail, chain) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [row_id, *fields, chain.link(previous, [row_id, *fields])],
         )
+
+
+AUDIT_FIELDS = "id, logged_at, actor, action, submission_id, detail"
+"""The audit log's columns that its hash chain covers, in order."""
+
+
+def _chain_unchained(cur) -> str | None:
+    """Give every audit entry written before the hash chain existed its hash, in id order;
+    the last hash."""
+    previous = None
+    rows = cur.execute(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").fetchall()
+    for row in rows:
+        previous = row[-1] or chain.link(previous, row[:-1])
+        if row[-1] is None:
+            cur.execute("UPDATE audit_log SET chain = ? WHERE id = ?", [previous, row[0]])
+    return previous
 
 
 class Store:

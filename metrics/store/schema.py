@@ -291,3 +291,14 @@ MIGRATIONS.append(
     """,
     )
 )
+
+
+MIGRATIONS.append(
+    (
+        9,
+        "the audit log's hash chain (tamper evidence)",
+        """
+    ALTER TABLE audit_log ADD COLUMN chain VARCHAR;
+    """,
+    )
+)

@@ -1,4 +1,5 @@
-"""Who has been added: a person by their stable id, and everyone."""
+"""Who has been added: a person by their stable id, and everyone; the audit log's entries
+with their hash chain."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics.store.connection import Store
+from metrics.store.connection import AUDIT_FIELDS, Store
 
 
 def user(store: Store, user_id: str) -> dict[str, Any] | None:
@@ -17,3 +18,13 @@ def user(store: Store, user_id: str) -> dict[str, Any] | None:
 
 def users(store: Store) -> pl.DataFrame:
     return store.frame("SELECT * FROM users ORDER BY name, id")
+
+
+def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
+    """Every audit entry in id order: (id, the fields its hash covers after the id, hash)."""
+    cur = store.cursor()
+    try:
+        rows = cur.execute(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").fetchall()
+    finally:
+        cur.close()
+    return [(row[0], tuple(row[1:-1]), row[-1]) for row in rows]

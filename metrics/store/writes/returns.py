@@ -29,6 +29,9 @@ class SubmissionRecord:
     rows: int
     contents_withheld: bool
     supersedes: int | None = None
+    submitted_by_id: str = ""
+    """The submitter's stable id (issuer and subject), for the audit log: ``submitted_by``
+    is the name people read."""
 
 
 def insert_submission(tx: Tx, record: SubmissionRecord, findings: list[Finding]) -> int:
