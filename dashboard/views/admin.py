@@ -51,26 +51,35 @@ with st.form("add_person", clear_on_submit=True):
 
 if not everyone.is_empty():
     st.header("Grant or revoke a role", divider="gray")
-    with st.form("change_role"):
-        who = st.selectbox(
-            "Person",
-            everyone["id"].to_list(),
-            format_func=lambda i: everyone.filter(pl.col("id") == i)["name"][0],
-        )
-        role = st.selectbox("Role", [r.value for r in Role])
+
+    def person_label(user_id: str) -> str:
+        row = everyone.filter(pl.col("id") == user_id).row(0, named=True)
+        return f"{row['name']} ({row['email'] or row['id']})"  # two of one name told apart
+
+    who = st.selectbox("Person", everyone["id"].to_list(), format_func=person_label)
+    role = st.selectbox("Role", [r.value for r in Role], index=None, placeholder="Choose a role")
+    group = None
+    if role == Role.LEAD.value:  # a group goes with a lead grant, and only with one
         group = st.selectbox(
-            "Group (for a delivery group lead)",
-            ["", *catalogue.group],
-            format_func=lambda g: catalogue.group[g].name if g else "–",
+            "Group they lead",
+            list(catalogue.group),
+            index=None,
+            placeholder="Choose a group",
+            format_func=lambda g: catalogue.group[g].name,
         )
-        grant_col, revoke_col = st.columns(2)
-        granted = grant_col.form_submit_button("Grant")
-        revoked = revoke_col.form_submit_button("Revoke")
-        if granted or revoked:
+    grant_col, revoke_col = st.columns(2)
+    granted = grant_col.button("Grant", type="primary")
+    revoked = revoke_col.button("Revoke")
+    if granted or revoked:
+        if role is None:
+            st.error("Choose a role to grant or revoke.")
+        else:
             try:
-                data.change_role(me, user_id=who, role=role, group=group or None, add=granted)
+                data.change_role(me, user_id=who, role=role, group=group, add=granted)
             except (ValueError, LookupError, NotPermitted) as exc:
                 st.error(ui.plain(exc))
             else:
-                st.success("Saved; it applies from their next page.")
-                st.rerun()
+                done = "Granted" if granted else "Revoked"
+                whom = person_label(who)
+                for_group = f" for {catalogue.group[group].name}" if group else ""
+                st.success(f"{done} {role}{for_group}: {whom}. It applies from their next page.")

@@ -106,7 +106,8 @@ def actor_for(
     signed in but have no role either way."""
     found = people_reads.user(store, user_id)
     roles = {Role(r) for r in found["roles"]} if found else set()
-    groups = set(found["groups"]) if found else set()
+    # a group stored beside no lead grant (from before groups went only with one) gives nothing
+    groups = set(found["groups"]) if found and Role.LEAD in roles else set()
     for value in claimed or []:
         if value in (mapping or {}):
             role, group = mapping[value]
@@ -205,11 +206,15 @@ def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
     if group is not None and group not in catalogue.group:
         raise ValueError(f"'{group}' is not a delivery group")
     if chosen is Role.LEAD and group is None and add:
-        raise ValueError("a delivery group lead leads a group: give --group")
+        raise ValueError("a delivery group lead leads a group: choose the group")
+    if chosen is not Role.LEAD and group is not None:
+        raise ValueError(f"only a delivery group lead is given a group, not a {chosen.value}")
     found = people_reads.user(store, user_id)
     if found is None:
         raise UnknownPerson(f"no one with the id '{user_id}': add them first")
     roles, groups = set(found["roles"]), set(found["groups"])
+    if Role.LEAD.value not in roles:
+        groups = set()  # a group belongs only to a lead grant: none stands without one
     if add:
         roles.add(chosen.value)
         groups |= {group} if group else set()

@@ -448,3 +448,30 @@ def test_a_rejected_return_keeps_no_figure_of_its_file(tmp_path, catalogue):
     assert kept["value"].drop_nulls().to_list() == []
     assert not any("17.5" in m for m in kept["message"].to_list())
     assert set(kept["row"].to_list()) == {f.row for f in report.findings}
+
+
+def test_a_group_goes_only_with_a_lead_grant(tmp_path, catalogue):
+    """The old sequence: board with a group, then any lead grant, made a lead of both."""
+    from metrics.services import actor_for, add_user, grant, revoke
+    from metrics.store.writes.people import save_user
+
+    admin = Actor.operator("admin")
+    with Store(tmp_path / "p.duckdb") as store:
+        add_user(admin, store, user_id="iss|sam", name="Sam Jones")
+        with pytest.raises(ValueError, match="only a delivery group lead is given a group"):
+            grant(admin, store, catalogue, user_id="iss|sam", role="board", group="HCP")
+        # a group stored beside a board role before this rule: it gives no rights, and a
+        # later lead grant does not pick it up
+        save_user(
+            store, "iss|sam", name="Sam Jones", email=None, roles=["board member"],
+            groups=["HCP"], actor="t", action="user saved",
+        )  # fmt: skip
+        assert actor_for(store, "iss|sam").groups == frozenset()
+        grant(admin, store, catalogue, user_id="iss|sam", role="lead", group="YJS")
+        assert actor_for(store, "iss|sam").groups == frozenset({"YJS"})
+        grant(admin, store, catalogue, user_id="iss|sam", role="lead", group="EDU")
+        revoke(admin, store, catalogue, user_id="iss|sam", role="lead", group="YJS")
+        sam = actor_for(store, "iss|sam")
+        assert sam.groups == frozenset({"EDU"}) and sam.leads("EDU") and not sam.leads("HCP")
+        revoke(admin, store, catalogue, user_id="iss|sam", role="lead", group="EDU")
+        assert Role.LEAD not in actor_for(store, "iss|sam").roles
