@@ -82,4 +82,9 @@ if not everyone.is_empty():
                 done = "Granted" if granted else "Revoked"
                 whom = person_label(who)
                 for_group = f" for {catalogue.group[group].name}" if group else ""
-                st.success(f"{done} {role}{for_group}: {whom}. It applies from their next page.")
+                st.session_state["_admin_done"] = (
+                    f"{done} {role}{for_group}: {whom}. It applies from their next page."
+                )
+                st.rerun()  # the table above shows the change
+    if "_admin_done" in st.session_state:
+        st.success(st.session_state.pop("_admin_done"))

@@ -69,12 +69,22 @@ def test_an_admin_adds_a_person_and_grants_a_role(app_db):
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert "Robin Lead" in at.table[0].value["Name"].tolist()
+    person = next(s for s in at.selectbox if s.label == "Person")
+    assert person.format_func(person.value) == "Robin Lead (https://idp.test|77)"
     role = next(s for s in at.selectbox if s.label == "Role")
-    role.set_value("delivery group lead")
+    assert role.value is None  # no role chosen for the admin
+    next(b for b in at.button if b.label == "Grant").click().run()
+    assert "Choose a role" in at.error[0].value
+    role = next(s for s in at.selectbox if s.label == "Role")
+    role.set_value("board member").run()
+    assert not [s for s in at.selectbox if s.label.startswith("Group")]  # only with lead
+    role = next(s for s in at.selectbox if s.label == "Role")
+    role.set_value("delivery group lead").run()
     group = next(s for s in at.selectbox if s.label.startswith("Group"))
     group.set_value("HCP")
     next(b for b in at.button if b.label == "Grant").click().run()
     assert not at.exception, at.exception
+    assert "Granted delivery group lead for Healthy Child Partnership" in at.success[0].value
     row = at.table[0].value
     robin = row[row["Name"] == "Robin Lead"].iloc[0]
     assert robin["Roles"] == "delivery group lead" and robin["Groups led"] == "HCP"
