@@ -7,13 +7,16 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, state
-from metrics.core.access import Actor
+from metrics.core.access import Actor, can
 
 NOW = "now"
 
 
 def choose_meeting(actor: Actor) -> int | None:
-    """The meeting whose data cut-off the page shows the figures at (None: the latest)."""
+    """The meeting whose data cut-off the page shows the figures at (None: the latest; the
+    public view has the latest only: meetings are the board's business)."""
+    if not can(actor, "view-board-business"):
+        return None
     held = data.meetings(actor)
     if held.is_empty():
         return None

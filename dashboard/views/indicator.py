@@ -106,7 +106,8 @@ ui.chart_with_table(
 # --- turn the curve ------------------------------------------------------------------------
 
 curve = trend.curve
-if curve.height:
+board_business = can(me, "view-board-business")  # the public view: figures only
+if curve.height and board_business:
     st.subheader("Turn the curve: where the figure is heading", anchor=False)
     theirs = data.group_forecasts(me, code)
     curve = curve.join(
@@ -421,37 +422,36 @@ if ind.breakdowns:
             summary=report.breakdown_summary(rows, compared, ind),
         )
 
-# --- commentary ----------------------------------------------------------------------------
+# --- commentary and challenges (the board's business: not in the public view) -------------
 
-st.header("Commentary", divider="gray")
-notes = data.commentary_history(me, code, meeting=meeting)
-if notes.is_empty():
-    st.write("No commentary has been given for this indicator.")
-for r in notes.iter_rows(named=True):
-    with st.container(border=True):
-        st.markdown(
-            f"**{period_label(r['period'])}** · return for {period_label(r['return_period'])} "
-            f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
+if board_business:
+    st.header("Commentary", divider="gray")
+    notes = data.commentary_history(me, code, meeting=meeting)
+    if notes.is_empty():
+        st.write("No commentary has been given for this indicator.")
+    for r in notes.iter_rows(named=True):
+        with st.container(border=True):
+            st.markdown(
+                f"**{period_label(r['period'])}** · return for {period_label(r['return_period'])} "
+                f"(version {r['version']}, {r['submitted_at']:%d %b %Y})"
+            )
+            st.text(r["text"])  # what the group typed: shown as typed, never as Markdown
+
+    st.header("Challenges", divider="gray")
+    asked = data.challenges(me).filter(pl.col("indicator_code") == code)
+    if asked.is_empty():
+        st.write("The board has not challenged this indicator.")
+    else:
+        ui.table(
+            asked.select(
+                pl.col("reference").alias("Reference"),
+                pl.col("question").alias("Question"),
+                pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
+                pl.col("status").alias("Status"),
+                pl.col("answer").fill_null("").alias("Answer"),
+            ),
+            "Challenges on this indicator",
         )
-        st.text(r["text"])  # what the group typed: shown as typed, never as Markdown
-
-# --- challenges ----------------------------------------------------------------------------
-
-st.header("Challenges", divider="gray")
-asked = data.challenges(me).filter(pl.col("indicator_code") == code)
-if asked.is_empty():
-    st.write("The board has not challenged this indicator.")
-else:
-    ui.table(
-        asked.select(
-            pl.col("reference").alias("Reference"),
-            pl.col("question").alias("Question"),
-            pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
-            pl.col("status").alias("Status"),
-            pl.col("answer").fill_null("").alias("Answer"),
-        ),
-        "Challenges on this indicator",
-    )
 if can(me, "raise-challenge"):
     st.page_link(
         "views/accountability.py",

@@ -53,6 +53,13 @@ ACTIONS: dict[str, Action] = {
             frozenset(Role) - {Role.PUBLIC},
         ),
         Action(
+            "view-board-business",
+            "read the board's business: meetings, challenges and their answers, actions, "
+            "forecasts, deep dives and the groups' commentary (the public view publishes "
+            "figures only)",
+            frozenset(Role) - {Role.PUBLIC},
+        ),
+        Action(
             "view-unsuppressed",
             "read every figure as submitted, small numbers included",
             frozenset({Role.ADMIN, Role.BOARD, Role.LEAD}),

@@ -87,14 +87,14 @@ def add_meeting(
 @audited
 def meetings(actor: Actor, store: Store) -> pl.DataFrame:
     """Every meeting, latest first."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.meetings(store)
 
 
 @audited
 def next_meeting(actor: Actor, store: Store, after: date) -> dict | None:
     """The first meeting after ``after`` (None: none is planned)."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.next_meeting(store, after)
 
 
@@ -238,7 +238,7 @@ def carry_forward(
 @audited
 def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
     """Challenges, open first, then by due date."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.challenges(store, group)
 
 
@@ -282,7 +282,7 @@ def set_forecast(
 @audited
 def group_forecasts(actor: Actor, store: Store, indicator: str) -> pl.DataFrame:
     """The owning group's forecasts for an indicator: the latest for each period."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.group_forecasts(store, indicator)
 
 
@@ -398,14 +398,14 @@ def update_action(
 @audited
 def actions(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataFrame:
     """Actions, unfinished first, then by due date."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.actions(store, group)
 
 
 @audited
 def item_log(actor: Actor, store: Store, reference: str) -> pl.DataFrame:
     """A challenge's or an action's log: who changed what, when, oldest first."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.item_log(store, reference).with_columns(
         pl.col("detail").map_elements(_describe, return_dtype=pl.String).alias("detail")
     )
@@ -429,7 +429,7 @@ def as_at_meeting(
 @audited
 def meeting(actor: Actor, store: Store, meeting_id: int) -> dict:
     """A meeting's record: date, kind, the bodies it reports to, data cut-off."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     found = board_reads.meeting(store, meeting_id)
     if found is None:
         raise NotFound(f"there is no meeting {meeting_id}")
@@ -442,7 +442,7 @@ def meeting(actor: Actor, store: Store, meeting_id: int) -> dict:
 @audited
 def latest_meeting(actor: Actor, store: Store) -> int:
     """The most recent meeting (by date); NotFound if there is none."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     found = board_reads.latest_meeting(store)
     if found is None:
         raise NotFound("no meeting has been added yet: add one first")

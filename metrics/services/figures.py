@@ -5,6 +5,7 @@ derives from them) from anyone without ``view-unsuppressed``: the one suppressio
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import polars as pl
@@ -152,7 +153,7 @@ def neighbour_list(actor: Actor, store: Store, catalogue: Catalogue) -> list[str
 
 @audited
 def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return queries.commentary_history(store, code)
 
 
@@ -204,4 +205,16 @@ def overview(
     """The board overview for a quarter (:mod:`metrics.reports.overview`), with figures as
     the actor may see them: what the overview page shows and the board pack prints."""
     require(actor, "view-published")
-    return build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
+    built = build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
+    if can(actor, "view-board-business") or built.exceptions.is_empty():
+        return built
+    # the public view publishes figures only: no group's commentary on the exception list
+    said = [c for c in built.exceptions.columns if c.startswith("commentary")]
+    return dataclasses.replace(
+        built,
+        exceptions=built.exceptions.with_columns(
+            pl.lit(None, dtype=built.exceptions.schema[c]).alias(c)
+            for c in said
+            if c not in ("commentary_given", "commentary_stale")
+        ),
+    )

@@ -108,7 +108,7 @@ def add_deep_dive(
 @audited
 def deep_dives(actor: Actor, store: Store) -> pl.DataFrame:
     """Every saved deep dive, newest first."""
-    require(actor, "view-published")
+    require(actor, "view-board-business")
     return board_reads.deep_dives(store)
 
 

@@ -4,9 +4,11 @@ served without sign-in."""
 from __future__ import annotations
 
 import shutil
+from datetime import date
 
 import pytest
 
+from metrics.core.access import Actor, Role
 from metrics.store.connection import Store
 from tests.dashboard.test_pages import frame_with, page
 from tests.helpers import html_tables
@@ -183,3 +185,29 @@ def test_claim_roles_count_only_from_the_configured_issuer():
     assert not claims_to_map(section, None)
     with pytest.raises(ValueError, match="needs issuer"):
         claims_to_map({"claim": "roles"}, "https://login.example/tenant/v2.0")
+
+
+SCRUTINY = Actor(id="t|scrutiny", name="scrutiny", roles=frozenset({Role.SCRUTINY}))
+
+
+def test_the_public_view_publishes_figures_only(app_db, catalogue):
+    """No commentary, challenge, answer, forecast or meeting: those are the board's."""
+    at = page("indicator", code="BH01", **{"as": "public"})
+    assert not at.exception, at.exception
+    headers = [h.value for h in at.header]
+    assert "Trend" in headers and "Commentary" not in headers and "Challenges" not in headers
+    members = page("indicator", code="BH01", **{"as": "scrutiny"})
+    assert {"Commentary", "Challenges"} <= {h.value for h in members.header}
+
+    from dashboard.people import PUBLIC as public
+    from metrics.core.access import NotPermitted
+    from metrics.services import challenges, commentary_history, meetings, overview
+
+    with Store(app_db) as store:  # as the app opened it (one process, one configuration)
+        for read in (challenges, meetings, lambda a, s: commentary_history(a, s, "BH01")):
+            with pytest.raises(NotPermitted):
+                read(public, store)
+        seen = overview(public, store, catalogue, "2025-26-Q4", on=date(2026, 5, 1))
+        members = overview(SCRUTINY, store, catalogue, "2025-26-Q4", on=date(2026, 5, 1))
+    assert members.exceptions["commentary"].drop_nulls().to_list()  # the demo has some
+    assert seen.exceptions["commentary"].drop_nulls().to_list() == []

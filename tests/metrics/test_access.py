@@ -22,6 +22,7 @@ B, L, S, A, P = Role.BOARD, Role.LEAD, Role.SCRUTINY, Role.ADMIN, Role.PUBLIC
 EXPECTED: dict[str, set[Role]] = {
     "view-published": {A, B, L, S, P},
     "view-localities": {A, B, L, S},
+    "view-board-business": {A, B, L, S},
     "view-unsuppressed": {A, B, L},
     "export-unsuppressed": {A, B, L},
     "view-submissions": {A, B, L},
@@ -249,7 +250,7 @@ SERVICES = {
         lambda a, s, c: services.breakdown_values(a, s, c, "ED01"),
     ),
     "commentary_history": (
-        "view-published",
+        "view-board-business",
         lambda a, s, c: services.commentary_history(a, s, "BH01"),
     ),
     "data_quality": ("view-published", lambda a, s, c: services.data_quality(a, s)),
