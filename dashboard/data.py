@@ -226,8 +226,13 @@ def previous_explanations(actor: Actor, group: str, period: str) -> dict[str, st
 
 
 def is_demo() -> bool:
-    """Whether the database was built by ``outcomes demo`` (then the role switcher shows)."""
+    """Whether the database was built by ``outcomes demo`` (then the role switcher shows,
+    unless :func:`demo_refused` says why not)."""
     return store().info("demo") == "true"
+
+
+def demo_refused() -> str | None:
+    return services.demo_mode_refused(store())
 
 
 def actor_for(

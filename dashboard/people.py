@@ -82,6 +82,11 @@ def establish() -> Actor:
             st.stop()
         person = _signed_in()
     elif data.is_demo():
+        refused = data.demo_refused()
+        if refused:
+            st.title("This is no longer only the demo")
+            st.error(f"The app will not run it as the demo: {refused}.")
+            st.stop()
         people = demo_roles()
         chosen = state.choice(
             "as",

@@ -234,6 +234,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from metrics.demo.build import build_demo, write_demo_returns
     from metrics.services import default_db_path
 
+    if args.unmark:
+        from metrics.services import unmark_demo
+
+        store = _open_store(args.db)
+        try:
+            unmark_demo(Actor.operator(args.by), store)
+        finally:
+            store.close()
+        print("The database is no longer marked as the demo: the app needs sign-in for it.")
+        return 0
     catalogue = load_catalogue()
     if args.write_returns:
         paths = write_demo_returns(catalogue, args.write_returns)
@@ -541,6 +551,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write the demo's return files to DIR instead of building a database",
     )
+    p.add_argument(
+        "--unmark",
+        action="store_true",
+        help="take the demo's mark off a database adopted for real use (it then needs sign-in)",
+    )
+    p.add_argument("--by", default="command line", help="who is acting (audit log)")
     p.set_defaults(func=cmd_demo)
 
     for name, func, text in (

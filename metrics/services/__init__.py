@@ -96,12 +96,14 @@ from metrics.services.people import (
     actor_for,
     add_user,
     claims_to_map,
+    demo_mode_refused,
     grant,
     list_users,
     revoke,
     role_map,
     role_named,
     sign_in_problem,
+    unmark_demo,
     verify_audit_log,
 )
 from metrics.services.published import (
@@ -179,6 +181,7 @@ __all__ = [
     "deep_dives",
     "default_db_path",
     "default_period",
+    "demo_mode_refused",
     "exception_list",
     "export_values",
     "grant",
@@ -224,6 +227,7 @@ __all__ = [
     "sort_health",
     "submission_findings",
     "submit_return",
+    "unmark_demo",
     "update_action",
     "verify_audit_log",
 ]

@@ -124,6 +124,29 @@ def actor_for(
     )
 
 
+def demo_mode_refused(store: Store) -> str | None:
+    """Why a database marked as the demo may not run as one (its role switcher lets anyone
+    act as anyone), or None: once business not made by the demo's own people is stored in
+    it, it is real."""
+    if store.info("demo") != "true":
+        return "this database was not built by outcomes demo"
+    found = people_reads.business_beyond_the_demo(store)
+    if found is None:
+        return None
+    return (
+        f"this database was built as the demo, but it now holds real business ({found['action']} "
+        f"by {found['actor']}, {found['logged_at']:%d %b %Y %H:%M}), so the demo's role "
+        "switcher is off. Configure sign-in (README: Sign-in) to use it, or, if it is to stay "
+        "a demo, build a fresh one with outcomes demo"
+    )
+
+
+def unmark_demo(actor: Actor, store: Store) -> None:
+    """Take the demo's mark off a database adopted for real use (audited)."""
+    require(actor, "manage-users")
+    people_writes.set_info(store, "demo", "false", actor=actor.id)
+
+
 @audited
 def verify_audit_log(actor: Actor, store: Store) -> tuple[int, int | None]:
     """How many audit entries there are, and the id of the first whose hash does not match

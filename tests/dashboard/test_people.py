@@ -211,3 +211,34 @@ def test_the_public_view_publishes_figures_only(app_db, catalogue):
         members = overview(SCRUTINY, store, catalogue, "2025-26-Q4", on=date(2026, 5, 1))
     assert members.exceptions["commentary"].drop_nulls().to_list()  # the demo has some
     assert seen.exceptions["commentary"].drop_nulls().to_list() == []
+
+
+def test_a_demo_that_holds_real_business_is_not_run_as_the_demo(demo_copy, monkeypatch, capsys):
+    """Once a return not made by the demo's own people is stored, the role switcher is off
+    (with the reason); ``outcomes demo --unmark`` takes the mark off."""
+    from streamlit.testing.v1 import AppTest
+
+    from metrics.cli import main
+    from metrics.services import add_user, demo_mode_refused
+    from tests.dashboard.conftest import APP
+
+    monkeypatch.setenv("OUTCOMES_DB", str(demo_copy))
+
+    def app() -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    with Store(demo_copy) as store:
+        assert demo_mode_refused(store) is None
+        store.record_event(actor="demo|board", action="challenge recorded")  # trying the demo
+        assert demo_mode_refused(store) is None
+        add_user(Actor.operator("officer"), store, user_id="iss|real", name="A Real Person")
+        assert "real business (user saved by operator|officer" in demo_mode_refused(store)
+    at = app()
+    assert at.title[0].value == "This is no longer only the demo"
+    assert "outcomes demo" in at.error[0].value and not at.dataframe
+    assert main(["demo", "--unmark", "--db", str(demo_copy)]) == 0
+    assert "no longer marked" in capsys.readouterr().out
+    assert app().title[0].value == "Sign-in is not configured"

@@ -28,3 +28,33 @@ def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
     finally:
         cur.close()
     return [(row[0], tuple(row[1:-1]), row[-1]) for row in rows]
+
+
+NOT_BUSINESS = (
+    "migrate",
+    "values recomputed",
+    "refused",
+    "signed in",
+    "signed out",
+    "database marked",
+    "duplicate ignored",
+    "demo built",
+)
+"""Audit actions that store no business: bringing the database up to date, reading, signing
+in and out."""
+
+
+def business_beyond_the_demo(store: Store) -> dict[str, Any] | None:
+    """The first entry of business written after the demo was built by anyone but the demo's
+    own people (ids ``demo|...``): a return, a person, a meeting, a challenge... or None."""
+    cur = store.cursor()
+    try:
+        row = cur.execute(
+            "SELECT id, logged_at, actor, action FROM audit_log WHERE id > coalesce(("
+            "SELECT max(id) FROM audit_log WHERE action = 'demo built'), 0) "
+            "AND NOT list_contains(?, action) AND actor NOT LIKE 'demo|%' ORDER BY id LIMIT 1",
+            [list(NOT_BUSINESS)],
+        ).fetchone()
+    finally:
+        cur.close()
+    return dict(zip(("id", "logged_at", "actor", "action"), row, strict=True)) if row else None
