@@ -333,10 +333,15 @@ def suppress(
     return values.drop("suppression", strict=False).join(marks, on=columns, how="left")
 
 
-def public_table(values: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
-    """Indicator values as text for publication, with ``c`` and a footnote where
-    suppressed."""
-    frame = suppress(values, catalogue)
+def public_table(
+    values: pl.DataFrame,
+    catalogue: Catalogue,
+    *,
+    other_versions: Sequence[pl.DataFrame] = (),
+) -> pl.DataFrame:
+    """Indicator values as text for publication, with ``c`` and a footnote where withheld
+    (audited with ``other_versions`` as :func:`suppress` does)."""
+    frame = suppress(values, catalogue, other_versions=other_versions)
     decimals = {i.code: i.decimals for i in catalogue.indicators}
     units = {i.code: i.unit for i in catalogue.indicators}
     thresholds = {i.code: i.suppression_threshold for i in catalogue.indicators}

@@ -20,7 +20,8 @@ from metrics.core.periods import (
     quarter_order,
 )
 from metrics.core.stats import compare_to_benchmark, recent_trend
-from metrics.store.connection import Store
+from metrics.store.connection import Store, StoreAsAt
+from metrics.store.reads import board as board_reads
 from metrics.store.reads import figures as figures_reads
 
 RAG_ORDER = ["red", "amber", "green", "no target", "not judged", "no figures"]
@@ -86,7 +87,30 @@ def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.
 
 def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
     """Every indicator value as published: text, small numbers as ``c`` with a footnote."""
-    return public_table(_values(store, catalogue, "true", [], concealed=False), catalogue)
+    values = _values(store, catalogue, "true", [], concealed=False)
+    codes = values["indicator_code"].unique().to_list()
+    return public_table(values, catalogue, other_versions=_other_versions(store, catalogue, codes))
+
+
+def _other_versions(
+    store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
+) -> list[pl.DataFrame]:
+    """The same indicators' figures in every other version a reader may open beside this
+    one: the latest, and each past meeting's as at its data cut-off. Suppression audits
+    them together, so that no correction made after a cut-off can be worked out by
+    comparing two versions."""
+    base = store.store if isinstance(store, StoreAsAt) else store
+    now = base.clock.now()
+    views: list[Store | StoreAsAt] = [base]
+    for cut_off in board_reads.meetings(base)["cut_off"].unique().sort().to_list():
+        if cut_off <= now:
+            views.append(base.as_at(cut_off, catalogue))
+    mine = store.cut_off if isinstance(store, StoreAsAt) else None
+    return [
+        figures_reads.suppression_sets(view, codes)
+        for view in views
+        if (view.cut_off if isinstance(view, StoreAsAt) else None) != mine
+    ]
 
 
 # --- indicator values, concealed for readers who may not see small numbers ----------------
@@ -111,8 +135,10 @@ def _values(
     )
     if not concealed:
         return frame.with_columns(suppression=pl.lit(None, dtype=pl.String))
-    sets = figures_reads.suppression_sets(store, frame["indicator_code"].unique().to_list())
-    return conceal(frame, suppress(sets, catalogue))
+    codes = frame["indicator_code"].unique().to_list()
+    sets = figures_reads.suppression_sets(store, codes)
+    others = _other_versions(store, catalogue, codes)
+    return conceal(frame, suppress(sets, catalogue, other_versions=others))
 
 
 def default_period(store: Store, today: date | None = None) -> str | None:

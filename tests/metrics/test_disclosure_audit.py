@@ -200,3 +200,118 @@ def test_the_public_export_has_the_authority_as_a_whole_only(demo_db, catalogue)
         members = export_values(scrutiny, store, catalogue)
     assert set(theirs["area_code"]) == {catalogue.authority.code}
     assert set(members["area_code"]) > {catalogue.authority.code}  # localities for members
+
+
+# --- a meeting's figures beside the latest, after a correction past its cut-off -------------
+
+
+def attack_versions(truths: list[dict], hiddens: list[set], authority: str, localities: list):
+    """The interval attack on several versions at once: a cell whose figure is the same in
+    two versions is one unknown (the worst case: the attacker guesses right which changed),
+    known if any version shows it."""
+    known = {(k, t[k]) for t, h in zip(truths, hiddens, strict=True) for k in t if k not in h}
+    unknowns = sorted({(k, t[k]) for t in truths for k in t} - known)
+    index = {u: i for i, u in enumerate(unknowns)}
+    rows, rhs = [], []
+    for truth in truths:
+        for total, parts in sums_seen(authority, localities, truth):
+            row, fixed = np.zeros(len(unknowns)), 0.0
+            for cell, sign in [(total, 1.0), *((p, -1.0) for p in parts)]:
+                if (cell, truth[cell]) in index:
+                    row[index[(cell, truth[cell])]] += sign
+                else:
+                    fixed += sign * truth[cell]
+            if row.any():
+                rows.append(row)
+                rhs.append(-fixed)
+    ranges = {}
+    for u in unknowns:
+        c = np.zeros(len(unknowns))
+        c[index[u]] = 1.0
+        ends = []
+        for sense in (1.0, -1.0):
+            r = linprog(
+                sense * c,
+                A_eq=np.array(rows) if rows else None,
+                b_eq=rhs or None,
+                bounds=[(min(v, 1.0), None) for _, v in unknowns],
+                method="highs",
+            )
+            ends.append(sense * r.fun if r.status == 0 else -sense * math.inf)
+        ranges[u] = tuple(ends)
+    return ranges
+
+
+def test_a_correction_past_a_meetings_cut_off_cannot_be_worked_out(tmp_path, catalogue):
+    """Castle Vale's 8 was shown at the meeting; corrected to 3 since. Compared with the
+    meeting's view, the latest total gives the new figure away unless the audit sees both."""
+    from datetime import date, datetime
+
+    from metrics.core.clock import FixedClock
+    from metrics.services import (
+        add_meeting,
+        area_values,
+        as_at_meeting,
+        check_return,
+        submit_return,
+    )
+    from tests.helpers import csv_bytes, good_return, set_cell
+
+    lead = Actor(id="t|lead", name="Lead", roles=frozenset({Role.LEAD}), groups=frozenset({"HCP"}))
+    board = Actor(id="t|board", name="Board", roles=frozenset({Role.BOARD}))
+    scrutiny = Actor(id="t|scrutiny", name="Scrutiny", roles=frozenset({Role.SCRUTINY}))
+    frame = good_return(catalogue, "HCP", "2025-26-Q1")
+    small = catalogue.localities[-1].code
+    row = next(
+        i
+        for i, r in enumerate(frame.iter_rows(named=True))
+        if r["indicator_code"] == "BH01" and r["area_code"] == small
+    )
+    clock = FixedClock(datetime(2025, 7, 20, 9))
+    with Store(tmp_path / "s.duckdb", clock=clock) as store:
+
+        def submit(count: str) -> None:
+            data = csv_bytes(set_cell(frame, row, "numerator", count))
+            checked = check_return(
+                lead, store, catalogue, group="HCP", period="2025-26-Q1", data=data, file_name="r"
+            )
+            assert submit_return(lead, store, catalogue, checked).status == "accepted"
+
+        submit("8")
+        meeting = add_meeting(
+            board,
+            store,
+            held_on=date(2025, 8, 1),
+            kind="ordinary",
+            title="Board",
+            cut_off=datetime(2025, 7, 25),
+        )
+        clock.set(datetime(2025, 8, 10, 9))
+        submit("3")
+        _, then = as_at_meeting(scrutiny, store, catalogue, meeting)
+        views = [
+            area_values(scrutiny, store, catalogue, "BH01", "2025-26-Q1"),
+            area_values(scrutiny, then, catalogue, "BH01", "2025-26-Q1"),
+        ]
+        truths = [
+            area_values(board, source, catalogue, "BH01", "2025-26-Q1") for source in (store, then)
+        ]
+    truth = [
+        {(r["area_code"], r["breakdown"]): float(r["numerator"]) for r in t.iter_rows(named=True)}
+        for t in truths
+    ]
+    assert truth[0][(small, "total")] == 3 and truth[1][(small, "total")] == 8
+    hidden = [
+        {(r["area_code"], "total") for r in v.iter_rows(named=True) if r["numerator"] is None}
+        for v in views
+    ]
+    assert hidden[0] == hidden[1] and (small, "total") in hidden[0]  # withheld in both
+    authority = catalogue.authority.code
+    codes = [a.code for a in catalogue.localities]
+    assert given_away(attack_versions(truth, hidden, authority, codes), 5) == {}
+    # each version audited alone: the latest withholds the 3 and one other; the meeting's
+    # view shows everything (8 was not small), so the other is known and the 3 follows
+    other = min(hidden[0] - {(small, "total")}, key=lambda k: truth[0][k])
+    alone = [{(small, "total"), other}, set()]
+    exposed = given_away(attack_versions(truth, alone, authority, codes), 5)
+    assert ((small, "total"), 3.0) in exposed
