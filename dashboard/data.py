@@ -152,9 +152,7 @@ neighbour_list = cached_read(services.neighbour_list, max_entries=8)
 all_authorities = cached_read(services.all_authorities, with_catalogue=False, max_entries=256)
 area_values = cached_read(services.area_values, as_at_meeting=True, max_entries=256)
 breakdown_values = cached_read(services.breakdown_values, as_at_meeting=True, max_entries=256)
-commentary_history = cached_read(
-    services.commentary_history, with_catalogue=False, as_at_meeting=True, max_entries=256
-)
+commentary_history = cached_read(services.commentary_history, as_at_meeting=True, max_entries=256)
 data_quality = cached_read(services.data_quality, with_catalogue=False, max_entries=16)
 
 

@@ -48,6 +48,13 @@ FOOTNOTE = (
     "would let a small count be worked out from the other figures."
 )
 
+WITHHELD_COMMENTARY = (
+    "Commentary withheld: some of this indicator's figures for the period are withheld to "
+    "protect small numbers, and what the group wrote could give them away."
+)
+"""What a reader without ``view-unsuppressed`` reads in place of commentary on an indicator
+and period with a withheld figure."""
+
 Key = tuple[str, str]
 """A cell of one indicator and period: (area code, breakdown)."""
 

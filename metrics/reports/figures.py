@@ -92,6 +92,14 @@ def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
     return public_table(values, catalogue, other_versions=_other_versions(store, catalogue, codes))
 
 
+def withheld_periods(store: Store | StoreAsAt, catalogue: Catalogue) -> set[tuple[str, str]]:
+    """(indicator, period) pairs with a figure withheld from a reader who may not see small
+    numbers: commentary on them is withheld from that reader too."""
+    values = _values(store, catalogue, "true", [], concealed=True)
+    hidden = values.filter(pl.col("suppression").is_not_null())
+    return set(hidden.select("indicator_code", "period").unique().iter_rows())
+
+
 def _other_versions(
     store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
 ) -> list[pl.DataFrame]:

@@ -12,6 +12,7 @@ import polars as pl
 
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
+from metrics.core.disclosure import WITHHELD_COMMENTARY
 from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
 from metrics.reports.indicator import Trend, build_trend
@@ -152,9 +153,39 @@ def neighbour_list(actor: Actor, store: Store, catalogue: Catalogue) -> list[str
 
 
 @audited
-def commentary_history(actor: Actor, store: Store, code: str) -> pl.DataFrame:
+def commentary_history(actor: Actor, store: Store, catalogue: Catalogue, code: str) -> pl.DataFrame:
+    """Commentary on one indicator from every current return, newest first; for a reader who
+    may not see small numbers, commentary on a period with a withheld figure is replaced by
+    a plain note (:data:`~metrics.core.disclosure.WITHHELD_COMMENTARY`)."""
     require(actor, "view-board-business")
-    return queries.commentary_history(store, code)
+    notes = queries.commentary_history(store, code)
+    if notes.is_empty() or not conceals(actor):
+        return notes
+    hidden = report_figures.withheld_periods(store, catalogue)
+    return _withhold_commentary(notes.with_columns(indicator_code=pl.lit(code)), hidden).drop(
+        "indicator_code"
+    )
+
+
+def _withhold_commentary(
+    frame: pl.DataFrame,
+    hidden: set[tuple[str, str]],
+    *,
+    period: str = "period",
+    text: str = "text",
+) -> pl.DataFrame:
+    """``text`` replaced by the plain note where (``indicator_code``, ``period``) is in
+    ``hidden`` (what it says may give a withheld figure away)."""
+    pairs = pl.DataFrame(
+        list(hidden), schema={"indicator_code": pl.String, period: pl.String}, orient="row"
+    ).with_columns(_withheld=pl.lit(True))
+    marked = frame.join(pairs, on=["indicator_code", period], how="left")
+    return marked.with_columns(
+        pl.when(pl.col("_withheld") & pl.col(text).is_not_null())
+        .then(pl.lit(WITHHELD_COMMENTARY))
+        .otherwise(pl.col(text))
+        .alias(text)
+    ).drop("_withheld")
 
 
 @audited
@@ -206,6 +237,12 @@ def overview(
     the actor may see them: what the overview page shows and the board pack prints."""
     require(actor, "view-published")
     built = build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
+    if conceals(actor) and not built.exceptions.is_empty():
+        hidden = report_figures.withheld_periods(store, catalogue)
+        exceptions = _withhold_commentary(
+            built.exceptions, hidden, period="commentary_period", text="commentary"
+        )
+        built = dataclasses.replace(built, exceptions=exceptions)
     if can(actor, "view-board-business") or built.exceptions.is_empty():
         return built
     # the public view publishes figures only: no group's commentary on the exception list

@@ -204,7 +204,11 @@ def test_the_public_view_publishes_figures_only(app_db, catalogue):
     from metrics.services import challenges, commentary_history, meetings, overview
 
     with Store(app_db) as store:  # as the app opened it (one process, one configuration)
-        for read in (challenges, meetings, lambda a, s: commentary_history(a, s, "BH01")):
+        for read in (
+            challenges,
+            meetings,
+            lambda a, s: commentary_history(a, s, catalogue, "BH01"),
+        ):
             with pytest.raises(NotPermitted):
                 read(public, store)
         seen = overview(public, store, catalogue, "2025-26-Q4", on=date(2026, 5, 1))

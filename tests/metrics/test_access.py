@@ -251,7 +251,7 @@ SERVICES = {
     ),
     "commentary_history": (
         "view-board-business",
-        lambda a, s, c: services.commentary_history(a, s, "BH01"),
+        lambda a, s, c: services.commentary_history(a, s, c, "BH01"),
     ),
     "data_quality": ("view-published", lambda a, s, c: services.data_quality(a, s)),
     "export_values": ("view-published", lambda a, s, c: services.export_values(a, s, c)),

@@ -315,3 +315,25 @@ def test_a_correction_past_a_meetings_cut_off_cannot_be_worked_out(tmp_path, cat
     alone = [{(small, "total"), other}, set()]
     exposed = given_away(attack_versions(truth, alone, authority, codes), 5)
     assert ((small, "total"), 3.0) in exposed
+
+
+def test_commentary_on_a_withheld_figure_is_withheld_from_readers_who_get_c(demo_db, catalogue):
+    """The demo's youth custody commentary quoted a rate that gave 3 children back."""
+    from metrics.core.disclosure import WITHHELD_COMMENTARY
+    from metrics.reports.figures import withheld_periods
+    from metrics.services import commentary_history
+
+    board = Actor(id="t|board", name="board", roles=frozenset({Role.BOARD}))
+    scrutiny = Actor(id="t|scrutiny", name="scrutiny", roles=frozenset({Role.SCRUTINY}))
+    with Store(demo_db, read_only=True) as store:
+        hidden = withheld_periods(store, catalogue)
+        code = "YJ03"
+        assert any(c == code for c, _ in hidden)  # the demo withholds some of its quarters
+        theirs = commentary_history(scrutiny, store, catalogue, code)
+        ours = commentary_history(board, store, catalogue, code)
+    periods = {p for c, p in hidden if c == code}
+    withheld = theirs.filter(pl.col("period").is_in(periods))
+    assert withheld.height and set(withheld["text"]) == {WITHHELD_COMMENTARY}
+    assert WITHHELD_COMMENTARY not in ours["text"].to_list()
+    shown = theirs.filter(~pl.col("period").is_in(periods))
+    assert WITHHELD_COMMENTARY not in shown["text"].to_list()
