@@ -341,14 +341,18 @@ def suppress(
 
 
 def public_table(
-    values: pl.DataFrame,
-    catalogue: Catalogue,
-    *,
-    other_versions: Sequence[pl.DataFrame] = (),
+    values: pl.DataFrame, catalogue: Catalogue, *, marks: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Indicator values as text for publication, with ``c`` and a footnote where withheld
-    (audited with ``other_versions`` as :func:`suppress` does)."""
-    frame = suppress(values, catalogue, other_versions=other_versions)
+    """Indicator values as text for publication, with ``c`` and a footnote where withheld:
+    as ``marks`` (:func:`suppress` over whole sets and versions) says, or as :func:`suppress`
+    judges ``values`` alone."""
+    if marks is None:
+        frame = suppress(values, catalogue)
+    else:
+        keys = ["indicator_code", "period", "area_code", "breakdown"]
+        frame = values.drop("suppression", strict=False).join(
+            marks.select(*keys, "suppression"), on=keys, how="left"
+        )
     decimals = {i.code: i.decimals for i in catalogue.indicators}
     units = {i.code: i.unit for i in catalogue.indicators}
     thresholds = {i.code: i.suppression_threshold for i in catalogue.indicators}
@@ -406,7 +410,9 @@ def conceal(values: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
     each set entire even when ``values`` holds only part of it.
 
     A change from an earlier period is removed when either figure is suppressed, and so is
-    the earlier figure when it is the one suppressed; RAG becomes ``suppressed``."""
+    the earlier figure when it is the one suppressed; RAG becomes ``suppressed``.
+    ``withheld_in_period`` says whether any figure of the indicator and period (any area or
+    breakdown) is withheld: commentary on it is withheld too."""
     keys = ["indicator_code", "area_code", "breakdown"]
     marked = marks.select(*keys, "period", "period_order", "suppression").sort(
         [*keys, "period_order"]
@@ -423,6 +429,12 @@ def conceal(values: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
         *keys, "period", "suppression", "_previous_hidden", "_year_ago_hidden"
     )
     frame = values.drop("suppression", strict=False).join(marked, on=[*keys, "period"], how="left")
+    in_set = marks.group_by("indicator_code", "period").agg(
+        withheld_in_period=pl.col("suppression").is_not_null().any()
+    )
+    frame = frame.drop("withheld_in_period", strict=False).join(
+        in_set, on=["indicator_code", "period"], how="left"
+    )
     hidden = pl.col("suppression").is_not_null()
     previous_hidden = pl.col("_previous_hidden").fill_null(False)
     year_ago_hidden = pl.col("_year_ago_hidden").fill_null(False)

@@ -13,7 +13,7 @@ from datetime import date
 import polars as pl
 
 from metrics.core.catalogue import Catalogue, Polarity
-from metrics.core.disclosure import conceal, public_table, suppress
+from metrics.core.disclosure import WITHHELD_COMMENTARY, conceal, public_table, suppress
 from metrics.core.periods import (
     Quarter,
     latest_complete_quarter,
@@ -21,7 +21,6 @@ from metrics.core.periods import (
 )
 from metrics.core.stats import compare_to_benchmark, recent_trend
 from metrics.store.connection import Store, StoreAsAt
-from metrics.store.reads import board as board_reads
 from metrics.store.reads import figures as figures_reads
 
 RAG_ORDER = ["red", "amber", "green", "no target", "not judged", "no figures"]
@@ -88,31 +87,60 @@ def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.
 def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
     """Every indicator value as published: text, small numbers as ``c`` with a footnote."""
     values = _values(store, catalogue, "true", [], concealed=False)
-    codes = values["indicator_code"].unique().to_list()
-    return public_table(values, catalogue, other_versions=_other_versions(store, catalogue, codes))
+    marks = _suppression_marks(store, catalogue, values["indicator_code"].unique().to_list())
+    return public_table(values, catalogue, marks=marks)
 
 
-def withheld_periods(store: Store | StoreAsAt, catalogue: Catalogue) -> set[tuple[str, str]]:
-    """(indicator, period) pairs with a figure withheld from a reader who may not see small
-    numbers: commentary on them is withheld from that reader too."""
-    values = _values(store, catalogue, "true", [], concealed=True)
-    hidden = values.filter(pl.col("suppression").is_not_null())
+def indicator_values_concealed(
+    store: Store | StoreAsAt, catalogue: Catalogue, code: str
+) -> pl.DataFrame:
+    """Every value of one indicator, as a reader who may not see small numbers gets it."""
+    return _values(store, catalogue, "v.indicator_code = ?", [code], concealed=True)
+
+
+def withheld_periods(values: pl.DataFrame) -> set[tuple[str, str]]:
+    """(indicator, period) pairs of concealed ``values`` with a withheld figure: commentary
+    on them is withheld from the same reader."""
+    withheld = pl.col("suppression").is_not_null()
+    if "withheld_in_period" in values.columns:  # a figure of another area or breakdown
+        withheld = withheld | pl.col("withheld_in_period").fill_null(False)
+    hidden = values.filter(withheld)
     return set(hidden.select("indicator_code", "period").unique().iter_rows())
 
 
+def withhold_commentary(
+    frame: pl.DataFrame,
+    hidden: set[tuple[str, str]],
+    *,
+    period: str = "period",
+    text: str = "text",
+) -> pl.DataFrame:
+    """``text`` replaced by :data:`~metrics.core.disclosure.WITHHELD_COMMENTARY` where
+    (``indicator_code``, ``period``) is in ``hidden``: what it says may give a withheld
+    figure away."""
+    pairs = pl.DataFrame(
+        list(hidden), schema={"indicator_code": pl.String, period: pl.String}, orient="row"
+    ).with_columns(_withheld=pl.lit(True))
+    marked = frame.join(pairs, on=["indicator_code", period], how="left")
+    return marked.with_columns(
+        pl.when(pl.col("_withheld") & pl.col(text).is_not_null())
+        .then(pl.lit(WITHHELD_COMMENTARY))
+        .otherwise(pl.col(text))
+        .alias(text)
+    ).drop("_withheld")
+
+
 def _other_versions(
-    store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
+    store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str], cut_offs: list
 ) -> list[pl.DataFrame]:
     """The same indicators' figures in every other version a reader may open beside this
-    one: the latest, and each past meeting's as at its data cut-off. Suppression audits
-    them together, so that no correction made after a cut-off can be worked out by
-    comparing two versions."""
+    one: the latest, and each past meeting's as at its data cut-off (``cut_offs``, read with
+    the sets). Suppression audits them together, so that no correction made after a cut-off
+    can be worked out by comparing two versions."""
     base = store.store if isinstance(store, StoreAsAt) else store
     now = base.clock.now()
     views: list[Store | StoreAsAt] = [base]
-    for cut_off in board_reads.meetings(base)["cut_off"].unique().sort().to_list():
-        if cut_off <= now:
-            views.append(base.as_at(cut_off, catalogue))
+    views += [base.as_at(cut_off, catalogue) for cut_off in cut_offs if cut_off <= now]
     mine = store.cut_off if isinstance(store, StoreAsAt) else None
     return [
         figures_reads.suppression_sets(view, codes)
@@ -121,7 +149,17 @@ def _other_versions(
     ]
 
 
-# --- indicator values, concealed for readers who may not see small numbers ----------------
+def _suppression_marks(
+    store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
+) -> pl.DataFrame:
+    """:func:`~metrics.core.disclosure.suppress` over the whole sets of ``codes``, audited
+    with every other version of them a reader may open."""
+    sets = figures_reads.suppression_sets(store, codes)
+    held = sets["meeting_cut_offs"][0] if sets.height else None
+    cut_offs = held.to_list() if held is not None else []
+    others = _other_versions(store, catalogue, codes, cut_offs)
+    drop = ["meeting_cut_offs"]
+    return suppress(sets.drop(drop), catalogue, other_versions=[o.drop(drop) for o in others])
 
 
 def _values(
@@ -144,9 +182,7 @@ def _values(
     if not concealed:
         return frame.with_columns(suppression=pl.lit(None, dtype=pl.String))
     codes = frame["indicator_code"].unique().to_list()
-    sets = figures_reads.suppression_sets(store, codes)
-    others = _other_versions(store, catalogue, codes)
-    return conceal(frame, suppress(sets, catalogue, other_versions=others))
+    return conceal(frame, _suppression_marks(store, catalogue, codes))
 
 
 def default_period(store: Store, today: date | None = None) -> str | None:

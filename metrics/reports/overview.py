@@ -81,6 +81,16 @@ def build_overview(
         table, source, catalogue, period, concealed=concealed, history=history
     )
     returns = board_rules.returns_status(source, catalogue, period, today=on)
+    exceptions = board_rules.exception_list(
+        source, catalogue, table, period, on=on, returns=returns
+    )
+    if concealed and not exceptions.is_empty():  # commentary could give a withheld figure away
+        exceptions = report_figures.withhold_commentary(
+            exceptions,
+            report_figures.withheld_periods(history),
+            period="commentary_period",
+            text="commentary",
+        )
     return Overview(
         period=period,
         period_label=period_label(period),
@@ -90,9 +100,7 @@ def build_overview(
         indicators=table,
         by_outcome=report_figures.rag_summary(table, catalogue, by="outcome"),
         by_priority=report_figures.rag_summary(table, catalogue, by="priority"),
-        exceptions=board_rules.exception_list(
-            source, catalogue, table, period, on=on, returns=returns
-        ),
+        exceptions=exceptions,
         returns=returns,
     )
 

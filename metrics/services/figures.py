@@ -12,7 +12,6 @@ import polars as pl
 
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
-from metrics.core.disclosure import WITHHELD_COMMENTARY
 from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
 from metrics.reports.indicator import Trend, build_trend
@@ -161,31 +160,12 @@ def commentary_history(actor: Actor, store: Store, catalogue: Catalogue, code: s
     notes = queries.commentary_history(store, code)
     if notes.is_empty() or not conceals(actor):
         return notes
-    hidden = report_figures.withheld_periods(store, catalogue)
-    return _withhold_commentary(notes.with_columns(indicator_code=pl.lit(code)), hidden).drop(
-        "indicator_code"
+    series = report_figures.indicator_values_concealed(store, catalogue, code)
+    hidden = report_figures.withheld_periods(series)
+    marked = report_figures.withhold_commentary(
+        notes.with_columns(indicator_code=pl.lit(code)), hidden
     )
-
-
-def _withhold_commentary(
-    frame: pl.DataFrame,
-    hidden: set[tuple[str, str]],
-    *,
-    period: str = "period",
-    text: str = "text",
-) -> pl.DataFrame:
-    """``text`` replaced by the plain note where (``indicator_code``, ``period``) is in
-    ``hidden`` (what it says may give a withheld figure away)."""
-    pairs = pl.DataFrame(
-        list(hidden), schema={"indicator_code": pl.String, period: pl.String}, orient="row"
-    ).with_columns(_withheld=pl.lit(True))
-    marked = frame.join(pairs, on=["indicator_code", period], how="left")
-    return marked.with_columns(
-        pl.when(pl.col("_withheld") & pl.col(text).is_not_null())
-        .then(pl.lit(WITHHELD_COMMENTARY))
-        .otherwise(pl.col(text))
-        .alias(text)
-    ).drop("_withheld")
+    return marked.drop("indicator_code")
 
 
 @audited
@@ -237,12 +217,6 @@ def overview(
     the actor may see them: what the overview page shows and the board pack prints."""
     require(actor, "view-published")
     built = build_overview(store, catalogue, period, concealed=conceals(actor), on=on)
-    if conceals(actor) and not built.exceptions.is_empty():
-        hidden = report_figures.withheld_periods(store, catalogue)
-        exceptions = _withhold_commentary(
-            built.exceptions, hidden, period="commentary_period", text="commentary"
-        )
-        built = dataclasses.replace(built, exceptions=exceptions)
     if can(actor, "view-board-business") or built.exceptions.is_empty():
         return built
     # the public view publishes figures only: no group's commentary on the exception list

@@ -50,38 +50,9 @@ def sums_seen(authority: str, localities: list[str], cells: dict) -> list[tuple]
 
 
 def attack(truth: dict, shown: set, authority: str, localities: list[str]) -> dict:
-    """Each withheld cell's feasible range from the shown ones (a withheld count is at least
-    1 where it is not 0: zeros are shown)."""
-    hidden = sorted(set(truth) - shown)
-    index = {k: i for i, k in enumerate(hidden)}
-    rows, rhs = [], []
-    for total, parts in sums_seen(authority, localities, truth):
-        row, known = np.zeros(len(hidden)), 0.0
-        for cell, sign in [(total, 1.0), *((p, -1.0) for p in parts)]:
-            if cell in index:
-                row[index[cell]] += sign
-            else:
-                known += sign * truth[cell]
-        if row.any():
-            rows.append(row)
-            rhs.append(-known)
-    bounds = [(min(truth[k], 1.0), None) for k in hidden]
-    ranges = {}
-    for k in hidden:
-        c = np.zeros(len(hidden))
-        c[index[k]] = 1.0
-        ends = []
-        for sense in (1.0, -1.0):
-            r = linprog(
-                sense * c,
-                A_eq=np.array(rows) if rows else None,
-                b_eq=rhs or None,
-                bounds=bounds,
-                method="highs",
-            )
-            ends.append(sense * r.fun if r.status == 0 else -sense * math.inf)
-        ranges[k] = tuple(ends)
-    return ranges
+    """Each withheld cell's feasible range from the shown ones, in one version."""
+    ranges = attack_versions([truth], [set(truth) - shown], authority, localities)
+    return {cell: bounds for (cell, _), bounds in ranges.items()}
 
 
 def given_away(ranges: dict, threshold: int) -> dict:
@@ -320,13 +291,13 @@ def test_a_correction_past_a_meetings_cut_off_cannot_be_worked_out(tmp_path, cat
 def test_commentary_on_a_withheld_figure_is_withheld_from_readers_who_get_c(demo_db, catalogue):
     """The demo's youth custody commentary quoted a rate that gave 3 children back."""
     from metrics.core.disclosure import WITHHELD_COMMENTARY
-    from metrics.reports.figures import withheld_periods
+    from metrics.reports.figures import indicator_values_concealed, withheld_periods
     from metrics.services import commentary_history
 
     board = Actor(id="t|board", name="board", roles=frozenset({Role.BOARD}))
     scrutiny = Actor(id="t|scrutiny", name="scrutiny", roles=frozenset({Role.SCRUTINY}))
     with Store(demo_db, read_only=True) as store:
-        hidden = withheld_periods(store, catalogue)
+        hidden = withheld_periods(indicator_values_concealed(store, catalogue, "YJ03"))
         code = "YJ03"
         assert any(c == code for c, _ in hidden)  # the demo withholds some of its quarters
         theirs = commentary_history(scrutiny, store, catalogue, code)

@@ -39,10 +39,13 @@ def indicator_values(
 
 def suppression_sets(store: Store, codes: list[str]) -> pl.DataFrame:
     """Every value of ``codes`` with what small-number suppression judges: the sets a
-    reader sees together (an authority and its localities, a breakdown's categories)."""
+    reader sees together (an authority and its localities, a breakdown's categories), and
+    on every row the data cut-offs of the meetings held (other versions of the figures a
+    reader may open), in the same read."""
     return store.frame(
         "SELECT indicator_code, period, period_order, area_code, breakdown, numerator, "
-        "denominator, value, suppressed FROM indicator_values "
+        "denominator, value, suppressed, (SELECT list(DISTINCT cut_off ORDER BY cut_off) "
+        "FROM meetings) AS meeting_cut_offs FROM indicator_values "
         "WHERE list_contains(?, indicator_code)",
         [codes],
     )
