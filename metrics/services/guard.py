@@ -33,8 +33,10 @@ def audited(service: Callable[..., T]) -> Callable[..., T]:
         try:
             return service(actor, store, *args, **kwargs)
         except NotPermitted as refusal:
-            if store is not None and not store.read_only:
+            # one row per refusal, however many audited services it passes through
+            if store is not None and not store.read_only and not getattr(refusal, "logged", 0):
                 store.record_event(actor=actor.id, action="refused", detail={"why": str(refusal)})
+                refusal.logged = True
             raise
 
     return checked

@@ -476,3 +476,13 @@ def test_a_group_goes_only_with_a_lead_grant(tmp_path, catalogue):
         assert sam.groups == frozenset({"EDU"}) and sam.leads("EDU") and not sam.leads("HCP")
         revoke(admin, store, catalogue, user_id="iss|sam", role="lead", group="EDU")
         assert Role.LEAD not in actor_for(store, "iss|sam").roles
+
+
+def test_one_refusal_is_one_row_however_many_services_it_passes(tmp_path, catalogue):
+    """as_at_meeting asks meeting, both audited: the public's refusal is written once."""
+    public = Actor(id="public|visitor", name="Visitor", roles=frozenset({Role.PUBLIC}))
+    with Store(tmp_path / "r.duckdb") as store:
+        with pytest.raises(NotPermitted):
+            services.as_at_meeting(public, store, catalogue, 1)
+        rows = store.frame("SELECT actor FROM audit_log WHERE action = 'refused'")
+    assert rows["actor"].to_list() == ["public|visitor"]
