@@ -29,7 +29,7 @@ from metrics.core.catalogue import Catalogue
 from metrics.core.clock import Clock, clock_from_environment
 from metrics.core.settings import setting
 from metrics.core.values import compute_indicator_values
-from metrics.store.schema import MIGRATIONS
+from metrics.store.schema import AUDIT_CHAIN_VERSION, MIGRATIONS
 
 
 def default_db_path() -> Path:
@@ -114,8 +114,10 @@ class Tx:
     """One write transaction, as the write modules see it: statements on its cursor, frames
     inserted by name, the audit entry, and the time by the store's clock."""
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, clock: Clock):
+    def __init__(self, cur: duckdb.DuckDBPyConnection, clock: Clock, *, chained: bool = True):
         self.cur, self.clock = cur, clock
+        self.chained = chained
+        """Whether the audit log has its hash chain (a schema from before it has not)."""
 
     def execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
         return self.cur.execute(sql, params or [])
@@ -149,12 +151,11 @@ class Tx:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """An entry in the audit log, in this transaction, chained by hash to the entry
-        before it (:mod:`metrics.core.chain`; writes take turns, so the chain has one end)."""
+        before it (:mod:`metrics.core.chain`; writes take turns, so the chain has one end).
+        On a schema from before the chain it is written without one, and the first chained
+        entry chains it."""
         fields = [self.now(), actor, action, submission_id, json.dumps(detail or {}, default=str)]
-        if not self.cur.execute(
-            "SELECT count(*) FROM information_schema.columns "
-            "WHERE table_name = 'audit_log' AND column_name = 'chain'"
-        ).fetchone()[0]:  # migrating from before the chain: the next entry chains this one
+        if not self.chained:
             self.cur.execute(
                 "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -213,6 +214,7 @@ class Store:
                 raise StoreInUse(message, by_app="in use by the app" in message) from None
             raise StoreError(message) from None
         self._write_lock = threading.Lock()
+        self._chained = True  # as every schema is once migrated (migrate says otherwise)
         if not read_only:
             self.migrate()
 
@@ -273,7 +275,7 @@ class Store:
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                yield Tx(cur, self.clock)
+                yield Tx(cur, self.clock, chained=self._chained)
                 cur.execute("COMMIT")
             except BaseException:
                 with suppress(duckdb.Error):
@@ -307,11 +309,13 @@ class Store:
             )
             cur.close()
         current = self.schema_version()
+        self._chained = current >= AUDIT_CHAIN_VERSION
         for version, description, sql in MIGRATIONS:
             if version <= current:
                 continue
             with self.transaction() as tx:
                 tx.execute(sql)
+                self._chained = tx.chained = version >= AUDIT_CHAIN_VERSION
                 tx.execute(
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                     [version, description, tx.now()],

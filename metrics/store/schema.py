@@ -293,9 +293,12 @@ MIGRATIONS.append(
 )
 
 
+AUDIT_CHAIN_VERSION = 9
+"""The schema version from which the audit log has its hash chain column."""
+
 MIGRATIONS.append(
     (
-        9,
+        AUDIT_CHAIN_VERSION,
         "the audit log's hash chain (tamper evidence)",
         """
     ALTER TABLE audit_log ADD COLUMN chain VARCHAR;

@@ -22,11 +22,7 @@ def users(store: Store) -> pl.DataFrame:
 
 def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
     """Every audit entry in id order: (id, the fields its hash covers after the id, hash)."""
-    cur = store.cursor()
-    try:
-        rows = cur.execute(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").fetchall()
-    finally:
-        cur.close()
+    rows = store.frame(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").rows()
     return [(row[0], tuple(row[1:-1]), row[-1]) for row in rows]
 
 
@@ -47,14 +43,10 @@ in and out."""
 def business_beyond_the_demo(store: Store) -> dict[str, Any] | None:
     """The first entry of business written after the demo was built by anyone but the demo's
     own people (ids ``demo|...``): a return, a person, a meeting, a challenge... or None."""
-    cur = store.cursor()
-    try:
-        row = cur.execute(
-            "SELECT id, logged_at, actor, action FROM audit_log WHERE id > coalesce(("
-            "SELECT max(id) FROM audit_log WHERE action = 'demo built'), 0) "
-            "AND NOT list_contains(?, action) AND actor NOT LIKE 'demo|%' ORDER BY id LIMIT 1",
-            [list(NOT_BUSINESS)],
-        ).fetchone()
-    finally:
-        cur.close()
-    return dict(zip(("id", "logged_at", "actor", "action"), row, strict=True)) if row else None
+    found = store.frame(
+        "SELECT id, logged_at, actor, action FROM audit_log WHERE id > coalesce(("
+        "SELECT max(id) FROM audit_log WHERE action = 'demo built'), 0) "
+        "AND NOT list_contains(?, action) AND actor NOT LIKE 'demo|%' ORDER BY id LIMIT 1",
+        [list(NOT_BUSINESS)],
+    )
+    return found.row(0, named=True) if found.height else None
