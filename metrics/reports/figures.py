@@ -87,20 +87,13 @@ def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.
 def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
     """Every indicator value as published: text, small numbers as ``c`` with a footnote."""
     values = _values(store, catalogue, "true", [], concealed=False)
-    marks = _suppression_marks(store, catalogue, values["indicator_code"].unique().to_list())
+    marks = suppression_marks(store, catalogue, values["indicator_code"].unique().to_list())
     return public_table(values, catalogue, marks=marks)
 
 
-def indicator_values_concealed(
-    store: Store | StoreAsAt, catalogue: Catalogue, code: str
-) -> pl.DataFrame:
-    """Every value of one indicator, as a reader who may not see small numbers gets it."""
-    return _values(store, catalogue, "v.indicator_code = ?", [code], concealed=True)
-
-
 def withheld_periods(values: pl.DataFrame) -> set[tuple[str, str]]:
-    """(indicator, period) pairs of concealed ``values`` with a withheld figure: commentary
-    on them is withheld from the same reader."""
+    """(indicator, period) pairs of concealed ``values`` (or of :func:`suppression_marks`)
+    with a withheld figure: commentary on them is withheld from the same reader."""
     withheld = pl.col("suppression").is_not_null()
     if "withheld_in_period" in values.columns:  # a figure of another area or breakdown
         withheld = withheld | pl.col("withheld_in_period").fill_null(False)
@@ -149,7 +142,7 @@ def _other_versions(
     ]
 
 
-def _suppression_marks(
+def suppression_marks(
     store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
 ) -> pl.DataFrame:
     """:func:`~metrics.core.disclosure.suppress` over the whole sets of ``codes``, audited
@@ -182,7 +175,7 @@ def _values(
     if not concealed:
         return frame.with_columns(suppression=pl.lit(None, dtype=pl.String))
     codes = frame["indicator_code"].unique().to_list()
-    return conceal(frame, _suppression_marks(store, catalogue, codes))
+    return conceal(frame, suppression_marks(store, catalogue, codes))
 
 
 def default_period(store: Store, today: date | None = None) -> str | None:

@@ -160,8 +160,9 @@ def commentary_history(actor: Actor, store: Store, catalogue: Catalogue, code: s
     notes = queries.commentary_history(store, code)
     if notes.is_empty() or not conceals(actor):
         return notes
-    series = report_figures.indicator_values_concealed(store, catalogue, code)
-    hidden = report_figures.withheld_periods(series)
+    hidden = report_figures.withheld_periods(
+        report_figures.suppression_marks(store, catalogue, [code])
+    )
     marked = report_figures.withhold_commentary(
         notes.with_columns(indicator_code=pl.lit(code)), hidden
     )

@@ -291,13 +291,13 @@ def test_a_correction_past_a_meetings_cut_off_cannot_be_worked_out(tmp_path, cat
 def test_commentary_on_a_withheld_figure_is_withheld_from_readers_who_get_c(demo_db, catalogue):
     """The demo's youth custody commentary quoted a rate that gave 3 children back."""
     from metrics.core.disclosure import WITHHELD_COMMENTARY
-    from metrics.reports.figures import indicator_values_concealed, withheld_periods
+    from metrics.reports.figures import suppression_marks, withheld_periods
     from metrics.services import commentary_history
 
     board = Actor(id="t|board", name="board", roles=frozenset({Role.BOARD}))
     scrutiny = Actor(id="t|scrutiny", name="scrutiny", roles=frozenset({Role.SCRUTINY}))
     with Store(demo_db, read_only=True) as store:
-        hidden = withheld_periods(indicator_values_concealed(store, catalogue, "YJ03"))
+        hidden = withheld_periods(suppression_marks(store, catalogue, ["YJ03"]))
         code = "YJ03"
         assert any(c == code for c, _ in hidden)  # the demo withholds some of its quarters
         theirs = commentary_history(scrutiny, store, catalogue, code)

@@ -86,10 +86,6 @@ class Verdicts:
             while len(self._found) > self.size:
                 del self._found[next(iter(self._found))]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._found.clear()
-
 
 VERDICTS = Verdicts()
 
