@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, screenshot, wait_for_app
 from tests.browser.test_paths import open_page, upload
@@ -120,10 +120,13 @@ def test_warnings_of_one_rule_are_explained_once_or_one_by_one(server, page, cat
     boxes.first.wait_for(timeout=60_000)
     assert boxes.count() == 1  # one explanation for both rows
     assert "W01 on 2 rows" in page.get_by_text("W01 on 2 rows").first.inner_text()
+    # the click reaches the server a moment later: wait for its result, not for a settled
+    # page (the page is still settled from the run before when the click lands)
     page.get_by_text("Explain each W01 warning separately").click()
+    expect(page.locator("textarea")).to_have_count(2, timeout=60_000)
     wait_for_app(page)
-    assert page.locator("textarea").count() == 2
     page.get_by_text("Explain each W01 warning separately").click()
+    expect(page.locator("textarea")).to_have_count(1, timeout=60_000)
     wait_for_app(page)
     page.locator("textarea").first.fill("New breastfeeding peer supporters in both areas.")
     page.get_by_role("button", name="Submit return").click()

@@ -57,6 +57,7 @@ def test_overview_link_to_indicator_then_change_period(server, page):
     page.locator("[data-testid='stSelectbox']").filter(has_text="Quarter").click()
     page.get_by_role("option", name="2025-26 Q4 (Jan–Mar)").click()
     page.wait_for_url(re.compile(r"period=2025-26-Q4"))
+    page.get_by_text("as reported by the end of 2025-26 Q4 (Jan–Mar)").wait_for(timeout=60_000)
     wait_for_app(page)
     assert page.get_by_text("as reported by the end of 2025-26 Q4 (Jan–Mar)").is_visible()
     screenshot(page, "path_overview_2025-26-Q4")
