@@ -32,7 +32,11 @@ if CLOCK_SHIFT_DAYS:
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Tests that need the demo database run after all the others (order otherwise kept), so
-    that ``make test`` can build the demo beside the first tests instead of before them."""
+    that ``make test`` can build the demo beside the first tests instead of before them.
+    With ``OUTCOMES_TEST_ORDER=reverse`` (a tier of ``make test``) each of the two parts
+    runs from its last test to its first."""
+    if os.environ.get("OUTCOMES_TEST_ORDER") == "reverse":
+        items.reverse()
     items.sort(key=lambda item: "demo_db" in getattr(item, "fixturenames", ()))
 
 

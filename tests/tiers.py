@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,11 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 TIERS = {
-    "ahead": (730, ["-m", "not browser"]),
-    "back": (-365, ["-m", "not browser"]),
-    "browser": (0, ["-m", "browser"]),
+    "ahead": (730, "forward", ["-m", "not browser"]),
+    "back": (-365, "reverse", ["-m", "not browser"]),
+    "browser": (0, "forward", ["-m", "browser"]),
 }
-"""Each tier: how many days its wall clock is moved, and pytest's arguments."""
+"""Each tier: how many days its wall clock is moved, the order its tests run in (the two
+clock tiers run the same tests from opposite ends, so that each finds the GX verdicts the
+other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's arguments."""
 AFTER_THE_DEMO = {"browser"}
 """Tiers started once the demo database is built (the others start beside its building)."""
 
@@ -60,9 +63,9 @@ def counts(log: str) -> dict[str, int]:
 
 
 def start(name: str) -> tuple[subprocess.Popen, object, float]:
-    shift, args = TIERS[name]
+    shift, order, args = TIERS[name]
     log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115
-    env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift)}
+    env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift), "OUTCOMES_TEST_ORDER": order}
     print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
     command = [*PYTEST, *args, *sys.argv[2:]]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -70,7 +73,16 @@ def start(name: str) -> tuple[subprocess.Popen, object, float]:
 
 
 def run(names: list[str]) -> dict[str, tuple[int, dict[str, int], float]]:
+    """Run the tiers, sharing one folder of GX verdicts made for this run (each verdict is
+    computed once in the whole run: by the demo's building or by whichever tier needs it
+    first), and removed after it."""
     LOGS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="outcomes-verdicts-") as verdicts:
+        os.environ.setdefault("OUTCOMES_VERDICTS_DIR", verdicts)
+        return run_sharing(names)
+
+
+def run_sharing(names: list[str]) -> dict[str, tuple[int, dict[str, int], float]]:
     running = {name: start(name) for name in names if name not in AFTER_THE_DEMO}
     build_demo_once()
     running |= {name: start(name) for name in names if name in AFTER_THE_DEMO}

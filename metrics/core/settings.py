@@ -104,6 +104,13 @@ SETTINGS: dict[str, Setting] = {
             30,
             "how long a write waits for another write in progress before giving up, in seconds",
         ),
+        Setting(
+            "OUTCOMES_VERDICTS_DIR",
+            "",
+            "a folder where each check's findings are kept by a digest of everything they "
+            "depend on, shared by every process that uses it (the tiers of a test run); "
+            "empty: each process remembers its own",
+        ),
     )
 }
 

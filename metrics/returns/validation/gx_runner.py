@@ -8,7 +8,8 @@ of sessions can validate at once without sharing GX state or waiting on one lock
 Each verdict is computed once per case: a suite run over the same frame with the same
 parameters (a file checked again on a page's rerun, or checked and then submitted) gives
 the findings remembered from the first run (:class:`Verdicts`, a bounded, locked cache in
-this process, keyed by a digest of the suite's expectations as run and the whole frame).
+this process, keyed by a digest of the suite's expectations as run and the whole frame),
+and, with ``OUTCOMES_VERDICTS_DIR`` set, in a folder shared by several processes.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from metrics.core.findings import Finding
+from metrics.core.findings import Finding, Severity
+from metrics.core.settings import setting
 from metrics.returns.reading.base import ROW_COLUMN
 from metrics.returns.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
 
 MAX_FINDINGS_PER_CHECK = 1000
 WITHHELD = "[withheld: looks like a child's details]"
 
+logger = logging.getLogger(__name__)
 _gx_lock = threading.Lock()
 _idle: list[_Engine] = []
 MAX_IDLE_ENGINES = 8
@@ -41,12 +45,20 @@ MAX_IDLE_ENGINES = 8
 
 class Verdicts:
     """The findings of the latest suite runs, by a digest of everything they depend on: the
-    suite's expectations with their parameters, the headings shown and the frame (columns,
-    types, index and every cell). Shared by all sessions of the process; the oldest verdicts
-    are forgotten past ``size``."""
+    suite's expectations with their parameters, the rules' messages, the headings shown and
+    the frame (columns, types, index and every cell). Shared by all sessions of the process;
+    the oldest verdicts are forgotten past ``size``.
 
-    def __init__(self, size: int = 256) -> None:
+    With a ``folder`` (the setting ``OUTCOMES_VERDICTS_DIR``), each verdict is also kept
+    there as a JSON file named by its digest, so that every process using the folder (the
+    processes of one app, the tiers of one test run) computes a verdict once between them.
+    A file is written whole or not at all (written aside, then renamed into place); one that
+    cannot be read is ignored and the suite is run.
+    """
+
+    def __init__(self, size: int = 256, folder: Path | None = None) -> None:
         self.size = size
+        self.folder = folder if size > 0 else None
         self._lock = threading.Lock()
         self._found: dict[str, tuple[Finding, ...]] = {}
         self.hits = self.runs = 0
@@ -58,8 +70,9 @@ class Verdicts:
             cells = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
         except TypeError:
             return None
+        messages = sorted((r.code, r.severity.value, r.message) for r in load_rules().values())
         digest = hashlib.sha256()
-        digest.update(json.dumps([name, expectations, display], default=repr).encode())
+        digest.update(json.dumps([name, expectations, display, messages], default=repr).encode())
         digest.update(
             json.dumps([list(map(str, frame.columns)), list(map(str, frame.dtypes))]).encode()
         )
@@ -67,27 +80,63 @@ class Verdicts:
         return digest.hexdigest()
 
     def get(self, key: str | None) -> list[Finding] | None:
-        if key is None:
+        if key is None or self.size <= 0:
             return None
         with self._lock:
             found = self._found.pop(key, None)
-            if found is None:
-                return None
-            self._found[key] = found  # the most recently used last
+            if found is not None:
+                self._found[key] = found  # the most recently used last
+                self.hits += 1
+                return list(found)
+        found = self._read(key)
+        if found is None:
+            return None
+        with self._lock:
             self.hits += 1
-            return list(found)
+            self._remember(key, found)
+        return list(found)
 
     def put(self, key: str | None, findings: list[Finding]) -> None:
         with self._lock:
             self.runs += 1
-            if key is None:
+            if key is None or self.size <= 0:
                 return
-            self._found[key] = tuple(findings)
-            while len(self._found) > self.size:
-                del self._found[next(iter(self._found))]
+            self._remember(key, tuple(findings))
+        self._write(key, findings)
+
+    def _remember(self, key: str, found: tuple[Finding, ...]) -> None:
+        self._found[key] = found
+        while len(self._found) > self.size:
+            del self._found[next(iter(self._found))]
+
+    def _read(self, key: str) -> tuple[Finding, ...] | None:
+        if self.folder is None:
+            return None
+        try:
+            items = json.loads((self.folder / f"{key}.json").read_text(encoding="utf-8"))
+            return tuple(Finding(**{**i, "severity": Severity(i["severity"])}) for i in items)
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def _write(self, key: str, findings: list[Finding]) -> None:
+        if self.folder is None:
+            return
+        aside = self.folder / f".{key}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            aside.write_text(json.dumps([f.as_dict() for f in findings]), encoding="utf-8")
+            os.replace(aside, self.folder / f"{key}.json")
+        except OSError:
+            logger.warning("could not keep a verdict in %s", self.folder, exc_info=True)
+            aside.unlink(missing_ok=True)
 
 
-VERDICTS = Verdicts()
+def _verdicts_folder() -> Path | None:
+    folder = setting("OUTCOMES_VERDICTS_DIR")
+    return Path(folder) if folder else None
+
+
+VERDICTS = Verdicts(folder=_verdicts_folder())
 
 
 class ValidationSystemError(RuntimeError):

@@ -98,3 +98,27 @@ def test_a_case_checked_again_gets_the_remembered_verdict(catalogue, monkeypatch
     other = csv_bytes(set_cell(hcp, 2, "numerator", "abd"))
     changed = verdict(check(catalogue, other, "HCP", "2025-26-Q3", history=None).findings)
     assert verdicts.runs > runs and [v[4] for v in changed if v[0] == "C08"] == ["abd"]
+
+
+def test_verdicts_kept_in_a_folder_are_shared_by_processes(catalogue, monkeypatch, tmp_path):
+    """A second process (a fresh cache on the same folder) gets the first one's verdict
+    without running GX; a file it cannot read is no verdict, and the suite runs again."""
+    hcp = good_return(catalogue, "HCP", "2025-26-Q3")
+    faulty = csv_bytes(set_cell(hcp, 2, "numerator", "abc"))
+    first = gx_runner.Verdicts(folder=tmp_path)
+    monkeypatch.setattr(gx_runner, "VERDICTS", first)
+    found = verdict(check(catalogue, faulty, "HCP", "2025-26-Q3", history=None).findings)
+    assert first.runs >= 2 and len(list(tmp_path.glob("*.json"))) == first.runs
+    assert not list(tmp_path.glob(".*"))  # nothing left aside
+
+    second = gx_runner.Verdicts(folder=tmp_path)
+    monkeypatch.setattr(gx_runner, "VERDICTS", second)
+    again = verdict(check(catalogue, faulty, "HCP", "2025-26-Q3", history=None).findings)
+    assert again == found and second.runs == 0 and second.hits == first.runs
+
+    for kept in tmp_path.glob("*.json"):
+        kept.write_text('[{"rule": "C08"', encoding="utf-8")  # torn
+    third = gx_runner.Verdicts(folder=tmp_path)
+    monkeypatch.setattr(gx_runner, "VERDICTS", third)
+    once_more = verdict(check(catalogue, faulty, "HCP", "2025-26-Q3", history=None).findings)
+    assert once_more == found and third.runs == first.runs and third.hits == 0
