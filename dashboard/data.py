@@ -254,9 +254,9 @@ def claims_to_map(section: dict, issuer: str | None) -> bool:
     return services.claims_to_map(section, issuer)
 
 
-def record(user_id: str, action: str) -> None:
+def record(user_id: str, action: str, **detail: str) -> None:
     """An audit entry for sign-in, sign-out or a refusal."""
-    store().record_event(actor=user_id, action=action)
+    store().record_event(actor=user_id, action=action, detail=detail or None)
 
 
 def check_return(
@@ -341,6 +341,14 @@ def update_action(actor: Actor, reference: str, status: str, note: str) -> None:
 
 def item_log(actor: Actor, reference: str) -> pl.DataFrame:
     return services.item_log(actor, store(), reference)
+
+
+def make_public(actor: Actor, reference: str, public: bool) -> None:
+    services.make_public(actor, store(), catalogue(), reference, public=public)
+
+
+def public_items(actor: Actor, indicator: str | None = None) -> pl.DataFrame:
+    return services.public_items(actor, store(), catalogue(), indicator)
 
 
 def next_meeting_date(actor: Actor, after) -> object:

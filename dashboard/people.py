@@ -167,7 +167,9 @@ def _signed_in() -> Actor:
             f"add you: your id is {ui.plain(user_id)}."
         )
         st.button("Sign out", on_click=st.logout)
-        data.record(user_id, "refused: signed in without a role")
+        if st.session_state.get("_refused_as") != user_id:  # once a session, not every rerun
+            st.session_state["_refused_as"] = user_id
+            data.record(user_id, "refused", why="signed in without a role")
         st.stop()
     if st.session_state.get("_signed_in_as") != person.id:
         st.session_state["_signed_in_as"] = person.id

@@ -89,7 +89,9 @@ def _print_findings(findings: list[Finding]) -> None:
             print(f"         explained: {f.explanation}")
 
 
-def _open_store(db: Path | None, *, read_only: bool = False, recompute: bool = True):
+def _open_store(
+    db: Path | None, *, read_only: bool = False, recompute: bool = True, must_exist: bool = False
+):
     """Open the store. Held by another command, it is tried again for a bounded time;
     held by the app (which keeps it open), the command says so at once. Opened to write,
     values computed by an older catalogue are computed again first."""
@@ -104,7 +106,7 @@ def _open_store(db: Path | None, *, read_only: bool = False, recompute: bool = T
     )
 
     path = db or default_db_path()
-    if read_only and not path.exists():
+    if (read_only or must_exist) and not path.exists():
         return None
     deadline = time.monotonic() + setting("OUTCOMES_WRITE_WAIT_SECONDS")
     told = False
@@ -287,7 +289,8 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     from metrics.core.access import Role
     from metrics.reports.pdf import PrintError
 
-    store = _open_store(args.db, read_only=True)
+    # a pack with small numbers shown is given out on the record: the store is opened to write
+    store = _open_store(args.db, read_only=args.suppressed, must_exist=True)
     if store is None:
         raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
     catalogue = load_catalogue()
@@ -322,7 +325,8 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from metrics.services import export_values
 
-    store = _open_store(args.db, read_only=True)
+    # figures with small numbers shown are given out on the record: the store opened to write
+    store = _open_store(args.db, read_only=args.public, must_exist=True)
     if store is None:
         raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
     catalogue = load_catalogue()

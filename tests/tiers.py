@@ -12,7 +12,10 @@ On this two-core machine the tiers run side by side: the two clock tiers start a
 one process each, beside the building of the demo database they and the browser tier share
 (``tests.conftest.cached_demo``; the tests that need it run last in each tier, and wait for
 it); the browser tier, which spends most of its time waiting on a browser, starts when the
-demo is built. Nothing waits on a core that is free.
+demo is built. The clock tiers run at a lower priority, so the demo's building and then the
+browser tier (what the run as a whole waits on) get a core first. The three share one folder
+of GX verdicts for the run, and the two clock tiers run their tests from opposite ends, so
+each verdict is computed once. Nothing waits on a core that is free.
 
     python -m tests.tiers            # all tiers
     python -m tests.tiers ahead      # one tier by name
@@ -41,6 +44,9 @@ clock tiers run the same tests from opposite ends, so that each finds the GX ver
 other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's arguments."""
 AFTER_THE_DEMO = {"browser"}
 """Tiers started once the demo database is built (the others start beside its building)."""
+YIELDING = {"ahead", "back"}
+"""Tiers run at a lower priority (nice 10): the demo's building and the browser tier, which
+the whole run waits on, get a core first; these take the time that is left."""
 
 
 def build_demo_once() -> None:
@@ -68,7 +74,14 @@ def start(name: str) -> tuple[subprocess.Popen, object, float]:
     env = {**os.environ, "OUTCOMES_TEST_CLOCK_SHIFT_DAYS": str(shift), "OUTCOMES_TEST_ORDER": order}
     print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
     command = [*PYTEST, *args, *sys.argv[2:]]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(10)) if name in YIELDING else None,
+    )
     return proc, log, time.monotonic()
 
 

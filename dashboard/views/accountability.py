@@ -146,6 +146,7 @@ else:
                     "Status": r["status"],
                     "Answer": r["answer"] or "",
                     "Raised by": r["raised_by"],
+                    "Public": "public" if r["public"] else "",
                 }
                 for r in found.iter_rows(named=True)
             ]
@@ -253,6 +254,7 @@ else:
             pl.col("status").alias("Status"),
             pl.when(pl.col("overdue")).then(pl.lit("overdue")).otherwise(pl.lit("")).alias("Note"),
             pl.col("challenge").fill_null("").alias("From challenge"),
+            pl.when(pl.col("public")).then(pl.lit("public")).otherwise(pl.lit("")).alias("Public"),
         ),
         "Actions",
     )
@@ -315,6 +317,34 @@ if can(me, "record-action"):
                     challenge=linked or None,
                 ),
                 "Action recorded.",
+            )
+
+# --- what the public view shows -------------------------------------------------------------
+
+if can(me, "publish-item") and (found.height or agreed.height):
+    st.subheader("Show in the public view", anchor=False)
+    st.caption(
+        "Challenges, answers and actions are for signed-in members. Make one public to show "
+        "it in the public view, on its indicator's page: a challenge with its answer, an "
+        "action with its status. Wording that quotes a figure withheld from the public is "
+        "refused."
+    )
+    shown = {
+        r["reference"]: bool(r["public"])
+        for frame in (found, agreed)
+        for r in frame.select("reference", "public").iter_rows(named=True)
+    }
+    with st.form("publish", clear_on_submit=True):
+        reference = st.selectbox(
+            "Challenge or action",
+            list(shown),
+            format_func=lambda r: f"{r} ({'public' if shown[r] else 'members only'})",
+        )
+        public = st.radio("Show it to", ["the public", "members only"], horizontal=True)
+        if st.form_submit_button("Save who sees it"):
+            attempt(
+                lambda: data.make_public(me, reference, public == "the public"),
+                f"{reference}: shown to {public}.",
             )
 
 # --- each item's log -----------------------------------------------------------------------

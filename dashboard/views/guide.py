@@ -72,7 +72,11 @@ few children is `c` too. Other figures are shown as `c` as well wherever adding 
 subtracting what is shown (totals, localities, breakdowns) could give a small count back or
 show it to be small: the product checks every `c` this way before showing a page. Every `c`
 has the same note, so no one can tell a small count from a figure withheld to protect it.
-Downloads follow the same rule.
+Downloads follow the same rule, and so do the figures of a past meeting beside the latest:
+a correction made after a meeting cannot be worked out by comparing the two. Commentary on
+a quarter with a `c` is replaced by a note for these readers, and a return whose commentary
+or explanations quote such a figure (the count, or a rate that gives it back) is sent back
+when it is checked: write "fewer than 5" instead.
 
 **Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
 region's and the statistical neighbours' figures for the published year our figure's
@@ -131,8 +135,9 @@ st.markdown("""
 
 - People sign in with the council's account; what they may do depends on the role an
   admin gave them (or their account's groups, where configured).
-- Commentary is shown to every reader as the group wrote it: a group must not quote a
-  small number in its commentary.
+- The check for quoted small figures reads numbers in digits and in words up to
+  ninety-nine; a figure spelled out some other way ("a handful") is not caught, so for
+  readers without small numbers, commentary on a quarter with a `c` is withheld anyway.
 - DfE publishes most figures once a year, months after the year ends: for recent
   quarters the comparison is with the latest published year, marked "(latest)".
 - The check for children's details looks for UPNs, NHS numbers (those that pass the NHS

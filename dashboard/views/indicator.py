@@ -452,6 +452,21 @@ if board_business:
             ),
             "Challenges on this indicator",
         )
+else:  # the public view: only what the board has made public
+    published = data.public_items(me, code)
+    if published.height:
+        st.header("What the board is asking", divider="gray")
+        ui.table(
+            published.select(
+                pl.col("reference").alias("Reference"),
+                pl.col("kind").alias("Kind"),
+                pl.col("what").alias("Question or action"),
+                pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
+                pl.col("status").alias("Status"),
+                pl.col("answer").fill_null("").alias("Answer"),
+            ),
+            "Challenges and actions the board has made public on this indicator",
+        )
 if can(me, "raise-challenge"):
     st.page_link(
         "views/accountability.py",

@@ -119,6 +119,12 @@ ACTIONS: dict[str, Action] = {
             frozenset({Role.BOARD}),
         ),
         Action(
+            "publish-item",
+            "make a challenge or an action public (shown in the public view, with its "
+            "answer or status), or take it back",
+            frozenset({Role.BOARD}),
+        ),
+        Action(
             "manage-exceptions",
             "add an indicator to the board's exception list or take one off, with a reason",
             frozenset({Role.BOARD}),

@@ -39,6 +39,7 @@ from scipy.optimize import linprog
 
 from metrics.core.catalogue import Catalogue, Kind
 from metrics.core.formatting import SUPPRESSED, figure
+from metrics.core.quotes import WithheldCell
 
 WITHHELD = "withheld"
 """The ``suppression`` of every withheld row, primary or secondary alike."""
@@ -338,6 +339,53 @@ def suppress(
         suppression=pl.lit(WITHHELD)
     )
     return values.drop("suppression", strict=False).join(marks, on=columns, how="left")
+
+
+def withheld_figures(values: pl.DataFrame, catalogue: Catalogue) -> dict[str, list[WithheldCell]]:
+    """By indicator, the cells of ``values`` (figures not yet stored: a return's, as
+    checked) that publication will withhold, primary and secondary, as :func:`suppress`
+    decides them, for checking what a person wrote beside them
+    (:func:`metrics.core.quotes.giveaways`).
+
+    ``values`` needs ``indicator_code``, ``period``, ``area_code``, ``breakdown``,
+    ``numerator``, ``denominator`` and ``value``."""
+    known = [i for i in catalogue.indicators if i.code in set(values["indicator_code"])]
+    if not known:
+        return {}
+    spec = pl.DataFrame(
+        {
+            "indicator_code": [i.code for i in known],
+            "_kind": [i.kind.value for i in known],
+            "_threshold": [i.suppression_threshold for i in known],
+        }
+    )
+    marked = values.join(spec, on="indicator_code").with_columns(
+        suppressed=small_count(pl.col("_kind"), pl.col("_threshold"))
+    )
+    return withheld_cells_of(suppress(marked, catalogue), catalogue)
+
+
+def withheld_cells_of(marked: pl.DataFrame, catalogue: Catalogue) -> dict[str, list[WithheldCell]]:
+    """By indicator, the rows of ``marked`` (values with ``suppression``, as :func:`suppress`
+    gives them) that are withheld, as cells that text can be checked against."""
+    cells: dict[str, list[WithheldCell]] = {}
+    for r in marked.filter(pl.col("suppression") == WITHHELD).iter_rows(named=True):
+        ind = catalogue.indicator[r["indicator_code"]]
+        mean = ind.kind is Kind.MEAN
+        cells.setdefault(ind.code, []).append(
+            WithheldCell(
+                indicator=ind.code,
+                area=r["area_code"],
+                breakdown=r["breakdown"],
+                count=r["denominator"] if mean else r["numerator"],
+                denominator=r["denominator"],
+                value=r["value"],
+                multiplier=float(ind.multiplier),
+                threshold=ind.suppression_threshold,
+                mean=mean,
+            )
+        )
+    return cells
 
 
 def public_table(

@@ -12,9 +12,10 @@ import polars as pl
 
 from metrics.core import stats
 from metrics.core.catalogue import Catalogue, Kind, Polarity
-from metrics.core.disclosure import small_count
+from metrics.core.disclosure import small_count, withheld_figures
 from metrics.core.formatting import round_half_up
 from metrics.core.periods import PeriodType, previous_period, sort_key, target_year
+from metrics.core.quotes import WithheldCell
 
 VALUE_COLUMNS = [
     "indicator_code",
@@ -221,6 +222,21 @@ def compute_indicator_values(observations: pl.DataFrame, catalogue: Catalogue) -
     return frame.select([*VALUE_COLUMNS, "submission_id"]).sort(
         "indicator_code", "period_order", "area_code", "breakdown"
     )
+
+
+def withheld_by_indicator(
+    observations: pl.DataFrame, catalogue: Catalogue
+) -> dict[str, list[WithheldCell]]:
+    """By indicator, the figures of ``observations`` (a return's, not yet stored) that
+    readers without ``view-unsuppressed`` will see withheld once they are: computed as they
+    will be stored (:func:`compute_indicator_values`), then withheld as they will be shown
+    (:func:`metrics.core.disclosure.withheld_figures`). For checking what a person wrote
+    beside them (:func:`metrics.core.quotes.giveaways`)."""
+    missing = [c for c in ("sd", "value") if c not in observations.columns]
+    observations = observations.with_columns(
+        *(pl.lit(None, dtype=pl.Float64).alias(c) for c in missing), submission_id=pl.lit(0)
+    )
+    return withheld_figures(compute_indicator_values(observations, catalogue), catalogue)
 
 
 def _empty_schema() -> dict[str, pl.DataType]:

@@ -24,6 +24,8 @@ from metrics.core.access import Actor, Role
 from metrics.core.catalogue import Catalogue, Kind, Polarity
 from metrics.core.clock import FixedClock
 from metrics.core.periods import Quarter, parse_year, quarters_between, target_year
+from metrics.core.quotes import giveaways
+from metrics.core.values import withheld_by_indicator
 from metrics.demo.profiles import load_profiles
 from metrics.demo.published import DEMO_PUBLISHED, NEIGHBOURS_FILE
 from metrics.returns.templates import template_frame
@@ -152,6 +154,7 @@ def _with_commentary(frame: pl.DataFrame, catalogue: Catalogue, profiles: dict) 
             pl.col("value").cast(pl.Float64).first(),
         )
     )
+    withheld = withheld_by_indicator(frame, catalogue)
     texts = {}
     for code, period, num, den, value in totals.iter_rows():
         ind = catalogue.indicator[code]
@@ -160,6 +163,8 @@ def _with_commentary(frame: pl.DataFrame, catalogue: Catalogue, profiles: dict) 
         elif ind.kind is Kind.COUNT:
             value = num
         texts[code] = _commentary(profiles, ind, period, value)
+        if giveaways(texts[code], withheld.get(code, [])):  # it would give a small number back
+            texts[code] = _commentary(profiles, ind, period, None)
     first = pl.col("indicator_code").is_first_distinct()
     return frame.with_columns(
         commentary=pl.when(first).then(pl.col("indicator_code").replace_strict(texts, default=None))

@@ -13,12 +13,19 @@ from datetime import date
 import polars as pl
 
 from metrics.core.catalogue import Catalogue, Polarity
-from metrics.core.disclosure import WITHHELD_COMMENTARY, conceal, public_table, suppress
+from metrics.core.disclosure import (
+    WITHHELD_COMMENTARY,
+    conceal,
+    public_table,
+    suppress,
+    withheld_cells_of,
+)
 from metrics.core.periods import (
     Quarter,
     latest_complete_quarter,
     quarter_order,
 )
+from metrics.core.quotes import WithheldCell
 from metrics.core.stats import compare_to_benchmark, recent_trend
 from metrics.store.connection import Store, StoreAsAt
 from metrics.store.reads import figures as figures_reads
@@ -153,6 +160,15 @@ def suppression_marks(
     others = _other_versions(store, catalogue, codes, cut_offs)
     drop = ["meeting_cut_offs"]
     return suppress(sets.drop(drop), catalogue, other_versions=[o.drop(drop) for o in others])
+
+
+def withheld_cells(
+    store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str]
+) -> dict[str, list[WithheldCell]]:
+    """By indicator, every stored figure of ``codes``, in any period, that readers without
+    ``view-unsuppressed`` see withheld (:func:`suppression_marks`): what text shown to them
+    (an item the board makes public) must not give back (:func:`metrics.core.quotes.giveaways`)."""
+    return withheld_cells_of(suppression_marks(store, catalogue, codes), catalogue)
 
 
 def _values(

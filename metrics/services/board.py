@@ -19,10 +19,11 @@ import polars as pl
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
 from metrics.core.periods import is_period, latest_complete_quarter
+from metrics.core.quotes import giveaways
 from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
 from metrics.services.figures import overview
-from metrics.services.guard import audited, refuse_identifying
+from metrics.services.guard import audited, conceals, refuse_identifying
 from metrics.store.connection import Store, StoreAsAt
 from metrics.store.reads import board as board_reads
 from metrics.store.writes import board as board_writes
@@ -32,6 +33,10 @@ ACTION_STATUSES = ("not started", "on track", "at risk", "off track", "done", "d
 OPEN_ACTION = ("not started", "on track", "at risk", "off track")
 DEFAULT_NOTICE = timedelta(weeks=6)
 """A challenge with no meeting ahead is due this long after it is raised."""
+
+
+WITHHELD_TEXT = "Withheld: it would give away a figure withheld to protect small numbers."
+"""In place of a public item's text that quotes a figure withheld from the reader."""
 
 
 class NotFound(LookupError):
@@ -240,6 +245,72 @@ def challenges(actor: Actor, store: Store, *, group: str | None = None) -> pl.Da
     """Challenges, open first, then by due date."""
     require(actor, "view-board-business")
     return board_reads.challenges(store, group)
+
+
+# --- what the board makes public ----------------------------------------------------------
+
+
+@audited
+def make_public(
+    actor: Actor, store: Store, catalogue: Catalogue, reference: str, *, public: bool = True
+) -> None:
+    """Show a challenge (with its answer) or an action (with its status) in the public view,
+    or take it back. Its text is shown to readers who see small numbers withheld: an item
+    whose question, answer or title quotes a figure withheld from them (or a rate that gives
+    it back) is refused, as commentary is at check."""
+    require(actor, "publish-item")
+    item = _item(store, reference)
+    if bool(item.get("public")) == public:
+        raise CannotChange(f"{reference} is {'public' if public else 'not public'} already")
+    if public:
+        code = item.get("indicator_code")
+        withheld = report_figures.withheld_cells(store, catalogue, [code] if code else [])
+        cells = withheld.get(code, []) if code else []
+        texts = [item.get(k) or "" for k in ("question", "answer", "title")]
+        found = [g for text in texts for g in giveaways(text, cells)]
+        if found:
+            quoted, cell = found[0]
+            raise CannotChange(
+                f"{reference} quotes '{quoted}', which gives back a figure of {cell.indicator} "
+                "that the public sees withheld to protect small numbers: it cannot be made "
+                "public as it is worded"
+            )
+    board_writes.change_item(
+        store,
+        reference,
+        {"public": public},
+        change="made public" if public else "made private",
+        actor=actor.id,
+        actor_name=actor.name,
+    )
+
+
+@audited
+def public_items(
+    actor: Actor, store: Store, catalogue: Catalogue, indicator: str | None = None
+) -> pl.DataFrame:
+    """The challenges and actions the board has made public (on one indicator, if given):
+    everyone who may read figures may read these. A text written since it was made public
+    (an answer) that would give back a figure withheld from the reader is withheld too."""
+    require(actor, "view-published")
+    items = board_reads.public_items(store, indicator)
+    if not conceals(actor) or items.is_empty():
+        return items
+    codes = [c for c in items["indicator_code"].unique().to_list() if c]
+    withheld = report_figures.withheld_cells(store, catalogue, codes)
+    kept = [
+        {
+            **row,
+            **{
+                k: WITHHELD_TEXT
+                if giveaways(row[k] or "", withheld.get(row["indicator_code"] or "", []))
+                else row[k]
+                for k in ("what", "answer")
+            },
+        }
+        for row in items.iter_rows(named=True)
+    ]
+    return pl.DataFrame(kept, schema=items.schema)
 
 
 # --- a group's own forecast ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
 from metrics.reports.indicator import Trend, build_trend
 from metrics.reports.overview import Overview, build_overview
-from metrics.services.guard import audited, conceals
+from metrics.services.guard import audited, conceals, disclosed
 from metrics.store.connection import Store, StoreAsAt
 from metrics.store.connection import (
     StoreError as StoreError,  # for the app, which never imports the store
@@ -192,6 +192,7 @@ def export_values(
         values = report_figures.public_values(store, catalogue)
     else:
         values = report_figures.export_values(store, catalogue, concealed=False)
+        disclosed(actor, store, "export", rows=values.height)
     if not can(actor, "view-localities"):  # the public: the authority as a whole only
         values = values.filter(pl.col("area_code") == catalogue.authority.code)
     return values

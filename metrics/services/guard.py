@@ -1,5 +1,6 @@
 """What every service does first: refusals go in the audit log with the actor's id
-(:func:`audited`), the level of disclosure a reader has (:func:`conceals`, :func:`reader`),
+(:func:`audited`), and so does every giving out of figures with small numbers shown
+(:func:`disclosed`); the level of disclosure a reader has (:func:`conceals`, :func:`reader`),
 and text a person typed is refused if it looks like a child's details
 (:func:`refuse_identifying`).
 """
@@ -40,6 +41,19 @@ def audited(service: Callable[..., T]) -> Callable[..., T]:
             raise
 
     return checked
+
+
+def disclosed(actor: Actor, store: Store, what: str, **detail: Any) -> None:
+    """Put in the audit log that ``actor`` took away figures with no small number withheld
+    (an export, a board pack, a deep dive): who, what, and which. Refused on a store that
+    cannot record it, for such figures are only ever given out on the record."""
+    if store.read_only:
+        raise NotPermitted(
+            f"figures with small numbers shown ({what}) are given out only on the record, "
+            "and this database was opened read-only: open it to write, or take the "
+            "suppressed version"
+        )
+    store.record_event(actor=actor.id, action="disclosed", detail={"what": what, **detail})
 
 
 class TextRefused(ValueError):

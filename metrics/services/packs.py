@@ -17,7 +17,7 @@ from metrics.reports import html as pack_html
 from metrics.reports.pack import build_pack
 from metrics.reports.pdf import html_to_pdf
 from metrics.services.board import CannotChange, NotFound, as_at_meeting, required_text
-from metrics.services.guard import audited, conceals, refuse_identifying
+from metrics.services.guard import audited, conceals, disclosed, refuse_identifying
 from metrics.store.connection import Store
 from metrics.store.reads import board as board_reads
 from metrics.store.writes import board as board_writes
@@ -48,13 +48,18 @@ def board_pack(
         made_on=made_on,
     )
     html = pack_html.render(pack)
-    if format == "html":
-        return html.encode("utf-8")
     footer = (
         f"{pack.partnership} · {meeting['title']} · data to {pack.cut_off:%d %b %Y} · "
         f"made {pack.made_on:%d %b %Y}"
     )
-    return html_to_pdf(html, header=pack.marking, footer=footer)
+    made = (
+        html.encode("utf-8")
+        if format == "html"
+        else html_to_pdf(html, header=pack.marking, footer=footer)
+    )
+    if not conceals(actor):
+        disclosed(actor, store, "board pack", meeting=meeting_id, format=format)
+    return made
 
 
 # --- deep dives -----------------------------------------------------------------------------
@@ -138,7 +143,13 @@ def deep_dive_report(
         made_on=made_on,
     )
     html = deep_dive.render(dive)
-    if format == "html":
-        return html.encode("utf-8")
     footer = f"{dive.partnership} · deep dive for the {record['audience']}"
-    return html_to_pdf(html, header=dive.marking, footer=f"{footer} · made {dive.made_on:%d %b %Y}")
+    footer = f"{footer} · made {dive.made_on:%d %b %Y}"
+    made = (
+        html.encode("utf-8")
+        if format == "html"
+        else html_to_pdf(html, header=dive.marking, footer=footer)
+    )
+    if not hide:
+        disclosed(actor, store, "deep dive", deep_dive=dive_id, format=format)
+    return made

@@ -21,7 +21,8 @@ from metrics.core.access import Actor, require
 from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue
 from metrics.core.clock import clock_from_environment
 from metrics.core.findings import Finding, Severity
-from metrics.core.values import compute_indicator_values
+from metrics.core.quotes import giveaways
+from metrics.core.values import compute_indicator_values, withheld_by_indicator
 from metrics.returns.validation import (
     ReturnContextError,
     ValidationReport,
@@ -30,7 +31,7 @@ from metrics.returns.validation import (
     validate_return,
 )
 from metrics.returns.validation.rules import load_rules
-from metrics.services.guard import audited, refuse_identifying
+from metrics.services.guard import TextRefused, audited, refuse_identifying
 from metrics.store.connection import Store, StoreError, Tx
 from metrics.store.reads import figures as queries
 from metrics.store.reads import returns as reads
@@ -102,6 +103,30 @@ def check_return(
     return CheckedReturn(report, data, file_name, based_on)
 
 
+def _refuse_giveaways(
+    explanations: dict[str, str], report: ValidationReport, catalogue: Catalogue
+) -> None:
+    """Refuse (:class:`TextRefused`) an explanation that quotes a figure of the return that
+    readers will see withheld, or a rate that gives it back (as rule C22 does for commentary):
+    explanations are shown beside the figures too."""
+    if not explanations or report.observations is None:
+        return
+    withheld = withheld_by_indicator(report.observations, catalogue)
+    everything = [cell for cells in withheld.values() for cell in cells]
+    for key, text in explanations.items():
+        subject = key.split("|")[1] if key.count("|") >= 1 else ""
+        indicator = subject.split(" ")[0] if subject else ""
+        found = giveaways(text, withheld.get(indicator, []) if indicator else everything)
+        if found:
+            quoted, cell = found[0]
+            raise TextRefused(
+                f"The explanation for {key.split('|')[0]} {subject} quotes '{quoted}', which "
+                f"gives back a figure of {cell.indicator} that readers will see withheld to "
+                "protect small numbers. Write it without the figure (for example 'fewer than "
+                f"{cell.threshold}'), then submit again."
+            )
+
+
 @audited
 def submit_return(
     actor: Actor,
@@ -133,6 +158,7 @@ def submit_return(
     if explanations:
         require(actor, "explain-warning", report.group)
     refuse_identifying({**explanations, "name": actor.name})
+    _refuse_giveaways(explanations, report, catalogue)
     digest = hashlib.sha256(checked.data).hexdigest()
     with store.transaction(on_wait=on_wait) as tx:
         record = SubmissionRecord(

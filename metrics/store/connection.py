@@ -190,6 +190,10 @@ def _chain_unchained(cur) -> str | None:
     return previous
 
 
+READING_EVENTS = ("refused", "signed in", "signed out", "disclosed")
+"""Audit actions that record a reading, not a change to what is stored."""
+
+
 class Store:
     """A DuckDB database file holding returns, findings, indicator values and the audit log."""
 
@@ -346,12 +350,15 @@ class Store:
         return StoreAsAt(self, cut_off, catalogue)
 
     def data_version(self) -> tuple[int, int]:
-        """Changes whenever anything is written: (last submission id, last audit id)."""
+        """Changes whenever anything is written: (last submission id, last audit id of a
+        change). Entries that record a reading (sign-in, a refusal, figures disclosed) are
+        not changes: they leave every cached page as it was."""
         cur = self._con.cursor()
         try:
             row = cur.execute(
                 "SELECT (SELECT coalesce(max(id), 0) FROM submissions), "
-                "(SELECT coalesce(max(id), 0) FROM audit_log)"
+                "(SELECT coalesce(max(id), 0) FROM audit_log WHERE NOT list_contains(?, action))",
+                [list(READING_EVENTS)],
             ).fetchone()
         finally:
             cur.close()

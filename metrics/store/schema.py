@@ -305,3 +305,16 @@ MIGRATIONS.append(
     """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        10,
+        "challenges and actions the board has made public (shown in the public view)",
+        """
+    ALTER TABLE challenges ADD COLUMN public BOOLEAN DEFAULT false;
+    UPDATE challenges SET public = false;
+    ALTER TABLE actions ADD COLUMN public BOOLEAN DEFAULT false;
+    UPDATE actions SET public = false;
+    """,
+    )
+)

@@ -13,6 +13,10 @@ def form_button(at, label):
     return next(b for b in at.button if b.label == label)
 
 
+def challenge(at):
+    return next(s for s in at.selectbox if s.label == "Challenge")
+
+
 def test_the_cycle_on_the_page(app_db, catalogue):
     indicator = "YJ01"
     group = catalogue.indicator[indicator].group
@@ -31,6 +35,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     # the group's lead answers it
     at = page("accountability", **{"as": f"lead:{group}"})
     assert not any(b.label == "Raise the challenge" for b in at.button)
+    challenge(at).set_value(reference)  # the module's other tests raise challenges too
     next(t for t in at.text_area if t.label == "Your answer").input("A diversion scheme.")
     form_button(at, "Send the answer").click().run()
     assert not at.exception, at.exception
@@ -39,6 +44,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
 
     # the board resolves it
     at = page("accountability", **{"as": "board"})
+    challenge(at).set_value(reference)
     form_button(at, "Mark resolved").click().run()
     assert not at.exception, at.exception
     table = frame_with(at, "Question")
@@ -47,17 +53,22 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     # a scrutiny member reads everything and is offered no form
     at = page("accountability", **{"as": "scrutiny"})
     assert reference in set(frame_with(at, "Question")["Reference"])
-    assert not [b for b in at.button if b.label != "Download"]
+    reading = {"Download", "Make the board pack", "Make the deep dive"}  # reports it may read
+    assert {b.label for b in at.button} <= reading
     log = frame_with(at, "Who")
     assert "challenge recorded" in set(log["What"])
     record = frame_with(at, "Returns on time")
     assert len(record) == len(catalogue.groups)
     mine = record[record["Group"] == catalogue.group[group].name].iloc[0]
-    assert mine["Challenges answered in time"] == "1 of 1"
+    asked = frame_with(at, "Question")  # the module's other tests challenge groups too
+    theirs = asked[asked["Group"] == catalogue.group[group].name]
+    assert mine["Challenges answered in time"] == f"1 of {len(theirs)}"
 
     with Store(app_db) as store:  # as the app opened it (one process, one configuration)
         steps = store.frame(
-            "SELECT actor, action FROM audit_log WHERE action LIKE 'challenge%' ORDER BY id"
+            "SELECT actor, action FROM audit_log WHERE action LIKE 'challenge%' "
+            "AND detail->>'reference' = ? ORDER BY id",
+            [reference],
         ).rows()
     assert steps == [
         ("demo|board", "challenge recorded"),
@@ -148,3 +159,33 @@ def test_the_health_table_is_a_real_table_sorted_as_the_link_asks(app_db, catalo
     names = page("accountability", health_sort="group", **{"as": "board"})
     shown = next(t for t in html_tables(names) if t["caption"].endswith("accountability record"))
     assert list(shown["frame"]["Group"]) == sorted(g.name for g in catalogue.groups)
+
+
+def test_the_board_makes_a_challenge_public_for_the_public_view(app_db):
+    """Only what the board makes public reaches the public view, on its indicator's page."""
+    at = page("accountability", indicator="YJ02", **{"as": "board"})
+    question = next(t for t in at.text_area if t.label == "The board's question")
+    question.input("Reoffending is up: what is the plan?")
+    form_button(at, "Raise the challenge").click().run()
+    table = frame_with(at, "Question")
+    reference = table[table["Question"].str.startswith("Reoffending is up")].iloc[0]["Reference"]
+
+    public = page("indicator", code="YJ02", **{"as": "public"})
+    assert "What the board is asking" not in [h.value for h in public.header]
+
+    at = page("accountability", **{"as": "board"})
+    chosen = next(s for s in at.selectbox if s.label == "Challenge or action" and s.key is None)
+    chosen.set_value(reference)
+    next(r for r in at.radio if r.label == "Show it to").set_value("the public")
+    form_button(at, "Save who sees it").click().run()
+    assert not at.exception, at.exception
+    said = [s.value.replace("\\", "") for s in at.success]  # shown escaped, as plain text
+    assert f"{reference}: shown to the public." in said, said
+    table = frame_with(at, "Question")
+    assert table[table["Reference"] == reference].iloc[0]["Public"] == "public"
+
+    public = page("indicator", code="YJ02", **{"as": "public"})
+    assert "What the board is asking" in [h.value for h in public.header]
+    shown = next(t for t in html_tables(public) if "made public" in t["caption"])
+    assert [r[0] for r in shown["rows"]] == [reference]
+    assert "Reoffending is up: what is the plan?" in shown["rows"][0]

@@ -144,6 +144,47 @@ def test_signed_out_visitors_get_the_public_view_only_when_it_is_on(real_db, mon
         assert not at.dataframe and not at.table and not html_tables(at)
 
 
+SIGN_IN = {
+    "redirect_uri": "http://127.0.0.1:8501/oauth2callback",
+    "cookie_secret": "x" * 32,
+    "client_id": "c",
+    "client_secret": "s",
+    "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+}
+
+
+@pytest.mark.parametrize("known", [False, True])
+def test_a_session_is_audited_once_however_often_it_reruns(real_db, catalogue, known):
+    """Someone without a role: one refusal; someone with one: one sign-in; not a row for
+    each of the reruns a session makes."""
+    from streamlit.testing.v1 import AppTest
+
+    from metrics.services import add_user, grant
+    from tests.dashboard.conftest import APP
+
+    subject = "https://idp.test|robin"
+    if known:
+        with Store(real_db) as store:
+            admin = Actor(id="t|admin", name="admin", roles=frozenset({Role.ADMIN}))
+            add_user(admin, store, user_id=subject, name="Robin Reader")
+            grant(admin, store, catalogue, user_id=subject, role=Role.SCRUTINY.value)
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.secrets["auth"] = SIGN_IN
+    at.user = {"is_logged_in": True, "iss": "https://idp.test", "sub": "robin", "name": "Robin"}
+    for _ in range(3):
+        at.run()
+        assert not at.exception, at.exception
+    assert at.title[0].value == ("Board overview" if known else "No access yet")
+    with Store(real_db) as store:
+        rows = store.frame(
+            "SELECT action, detail FROM audit_log WHERE actor = ? AND action <> 'role granted' "
+            "AND action <> 'user saved' ORDER BY id",
+            [subject],
+        ).rows()
+    assert [r[0] for r in rows] == (["signed in"] if known else ["refused"])
+    assert known or "without a role" in rows[0][1]
+
+
 @pytest.mark.parametrize(
     ("secret", "said"),
     [

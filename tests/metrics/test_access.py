@@ -3,6 +3,7 @@ what a role may not do before they read or write anything."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import polars as pl
@@ -35,6 +36,7 @@ EXPECTED: dict[str, set[Role]] = {
     "raise-challenge": {B},
     "answer-challenge": {L},
     "resolve-challenge": {B},
+    "publish-item": {B},
     "manage-exceptions": {B},
     "set-forecast": {L},
     "write-deep-dive": {B},
@@ -334,6 +336,11 @@ SERVICES = {
         "update-action",
         lambda a, s, c: acc.update_action(a, s, _action(s, c), status="on track"),
     ),
+    "make_public": (
+        "publish-item",
+        lambda a, s, c: acc.make_public(a, s, c, _challenge(s, c)),
+    ),
+    "public_items": ("view-published", lambda a, s, c: acc.public_items(a, s, c)),
     "add_user": (
         "manage-users",
         lambda a, s, c: services.add_user(a, s, user_id="https://idp.test|new", name="New"),
@@ -486,3 +493,44 @@ def test_one_refusal_is_one_row_however_many_services_it_passes(tmp_path, catalo
             services.as_at_meeting(public, store, catalogue, 1)
         rows = store.frame("SELECT actor FROM audit_log WHERE action = 'refused'")
     assert rows["actor"].to_list() == ["public|visitor"]
+
+
+def test_figures_with_small_numbers_shown_are_given_out_on_the_record(tmp_path, catalogue):
+    """An export, a board pack and a deep dive with nothing withheld: who, what and which go
+    in the audit log, as a reading (no page's cached figures are thrown away for it); the
+    suppressed versions are not recorded; a store that cannot record it refuses."""
+    path = tmp_path / "d.duckdb"
+    board, scrutiny = person(Role.BOARD), person(Role.SCRUTINY)
+    with Store(path, clock=FixedClock(date(2026, 11, 23))) as store:
+        meeting = services.add_meeting(
+            board, store, held_on=date(2026, 12, 10), kind="ordinary", title="Board"
+        )
+        dive = services.add_deep_dive(
+            board,
+            store,
+            catalogue,
+            title="Youth",
+            audience="Scrutiny",
+            priority="youth",
+            narrative="Why?",
+        )
+        version = store.data_version()
+        for reader in (board, scrutiny):
+            services.export_values(reader, store, catalogue)
+            services.board_pack(reader, store, catalogue, meeting, format="html")
+            services.deep_dive_report(reader, store, catalogue, dive, format="html")
+        services.export_values(board, store, catalogue, public=True)
+        assert store.data_version() == version
+        rows = store.frame(
+            "SELECT actor, detail FROM audit_log WHERE action = 'disclosed' ORDER BY id"
+        ).rows()
+    assert [r[0] for r in rows] == [board.id] * 3
+    assert [json.loads(r[1]) for r in rows] == [
+        {"what": "export", "rows": 0},
+        {"what": "board pack", "meeting": meeting, "format": "html"},
+        {"what": "deep dive", "deep_dive": dive, "format": "html"},
+    ]
+    with Store(path, read_only=True) as store:
+        with pytest.raises(NotPermitted, match="only on the record"):
+            services.export_values(board, store, catalogue)
+        assert services.export_values(scrutiny, store, catalogue).height == 0

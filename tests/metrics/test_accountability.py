@@ -6,6 +6,7 @@ every write."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime
 
 import polars as pl
@@ -14,7 +15,9 @@ import pytest
 from metrics import services as acc
 from metrics.core.access import Actor, NotPermitted, Role
 from metrics.core.clock import FixedClock
+from metrics.reports import figures as report_figures
 from metrics.services import TextRefused
+from metrics.services.board import WITHHELD_TEXT
 from metrics.store.connection import Store
 
 GROUP, OTHER = "YJS", "HCP"
@@ -363,3 +366,45 @@ def test_a_group_sets_its_own_forecast_with_a_reason(store, catalogue):
             value=float("nan"),
             reason="x",
         )
+
+
+def test_the_board_makes_an_item_public_and_the_public_reads_that_alone(
+    demo_db, tmp_path, catalogue
+):
+    """Challenges are for members unless the board makes one public; wording that quotes a
+    figure withheld from the public is refused, and an answer written afterwards that would
+    give one back is withheld from the public (not from members)."""
+    path = tmp_path / "p.duckdb"
+    shutil.copy(demo_db, path)
+    public = person(Role.PUBLIC)
+    with Store(path, clock=FixedClock(TODAY)) as store:
+        cell = report_figures.withheld_cells(store, catalogue, ["YJ01"])["YJ01"][0]
+        count = int(cell.count)
+
+        def ask(question: str) -> str:
+            return acc.raise_challenge(
+                BOARD, store, catalogue, group=GROUP, indicator="YJ01", question=question
+            )
+
+        plain, quoting, kept = ask("Why did entrants rise?"), ask(f"Why {count}?"), ask("And?")
+        assert acc.public_items(public, store, catalogue, "YJ01").is_empty()
+        acc.make_public(BOARD, store, catalogue, plain)
+        with pytest.raises(acc.CannotChange, match="gives back a figure of YJ01"):
+            acc.make_public(BOARD, store, catalogue, quoting)
+        for someone in (SCRUTINY, LEAD, ADMIN):
+            with pytest.raises(NotPermitted):
+                acc.make_public(someone, store, catalogue, kept)
+        shown = acc.public_items(public, store, catalogue, "YJ01")
+        assert shown["reference"].to_list() == [plain]
+        assert shown["what"].to_list() == ["Why did entrants rise?"]
+
+        acc.answer_challenge(LEAD, store, plain, answer=f"There were {count} this quarter.")
+        told = acc.public_items(public, store, catalogue, "YJ01")["answer"].to_list()
+        assert told == [WITHHELD_TEXT]
+        members = acc.public_items(BOARD, store, catalogue, "YJ01")["answer"].to_list()
+        assert members == [f"There were {count} this quarter."]
+
+        acc.make_public(BOARD, store, catalogue, plain, public=False)
+        assert acc.public_items(public, store, catalogue).is_empty()
+        log = acc.item_log(BOARD, store, plain)["change"].to_list()
+    assert log[-1] == "made private" and "made public" in log

@@ -18,7 +18,7 @@ from metrics.returns.validation.prepare import CODE_COLUMNS, FIGURE_COLUMNS, cov
 from metrics.returns.validation.rules import load_rules
 
 CELL_LISTS = {"C17": "_identifier_in", "C18": "_formula_in", "C19": "_implausible_in"}
-CELL_LISTS["C21"] = "_fraction_in"
+CELL_LISTS |= {"C21": "_fraction_in", "C22": "_gives_back_in"}
 """Checks whose prepared column lists, per row, the cells they flag."""
 
 

@@ -16,6 +16,8 @@ from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue, Kind
 from metrics.core.formatting import round_half_up
 from metrics.core.numbers import NUMBER_PATTERN, parse_numbers
 from metrics.core.periods import PeriodError, PeriodType, Quarter, normalise, previous_period
+from metrics.core.quotes import giveaways
+from metrics.core.values import withheld_by_indicator
 from metrics.returns.reading.base import ROW_COLUMN, RawReturn, column_letter
 
 REQUIRED_COLUMNS = [
@@ -161,6 +163,7 @@ def prepare_content(
     )
     frame = _with_values(frame)
     frame = _with_cell_flags(frame, catalogue)
+    frame = _with_giveaways(frame, catalogue)
     frame = _with_locality_sums(frame, catalogue)
     frame = _with_history(frame, catalogue, history)
     return frame
@@ -230,6 +233,55 @@ def _with_cell_flags(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
         _implausible_in=_columns_where(implausible),
         _fraction_in=_columns_where(whole),
     )
+
+
+def _with_giveaways(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """Per row, the commentary cells that quote a figure the return's readers will see
+    withheld (C22): the count itself, in digits or words, or a rate, percentage or mean
+    that gives it back with the denominator shown (:mod:`metrics.core.quotes`); and what
+    each quotes, for the message."""
+    parts = [p for p in COMMENTARY_PARTS if p in frame.columns]
+    empty = frame.with_columns(
+        _gives_back_in=pl.lit(None, dtype=pl.String), _gives_back=pl.lit(None, dtype=pl.String)
+    )
+    written = frame.filter(pl.any_horizontal(pl.col(p).is_not_null() for p in parts))
+    if not parts or written.is_empty():
+        return empty
+    figures = frame.filter(pl.col("_checkable") & pl.col("_numerator").is_not_null()).select(
+        "indicator_code",
+        pl.col("_period_found").alias("period"),
+        "area_code",
+        "breakdown",
+        pl.col("_numerator").alias("numerator"),
+        pl.col("_denominator").alias("denominator"),
+        pl.col("_value").alias("value"),
+        pl.col("_sd").alias("sd"),
+    )
+    cells = withheld_by_indicator(figures.unique(CODE_COLUMNS, keep="none"), catalogue)
+    if not cells:
+        return empty
+    columns, said = [], []
+    for row in frame.select(ROW_COLUMN, "indicator_code", *parts).iter_rows(named=True):
+        found = {p: giveaways(row[p], cells.get(row["indicator_code"], [])) for p in parts}
+        found = {p: g for p, g in found.items() if g}
+        columns.append(",".join(found) or None)
+        said.append(
+            "; ".join(
+                f"'{quoted}' (the withheld figure for {_where(cell, catalogue)})"
+                for g in found.values()
+                for quoted, cell in g[:1]
+            )
+            or None
+        )
+    return frame.with_columns(
+        _gives_back_in=pl.Series(columns, dtype=pl.String),
+        _gives_back=pl.Series(said, dtype=pl.String),
+    )
+
+
+def _where(cell, catalogue: Catalogue) -> str:
+    area = catalogue.area[cell.area].name if cell.area in catalogue.area else cell.area
+    return area if cell.breakdown == "total" else f"{area}, {cell.breakdown}"
 
 
 def _with_locality_sums(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:

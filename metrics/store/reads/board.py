@@ -62,6 +62,23 @@ def actions(store: Store, group: str | None = None) -> pl.DataFrame:
     )
 
 
+def public_items(store: Store, indicator: str | None = None) -> pl.DataFrame:
+    """The challenges and actions the board has made public (on one indicator, if given):
+    reference, kind, indicator, what was asked or agreed, the answer, status and due date."""
+    where, params = ("AND indicator_code = ?", [indicator, indicator]) if indicator else ("", [])
+    return store.frame(
+        f"""
+        SELECT reference, 'challenge' AS kind, indicator_code, question AS what, answer,
+               status, due_on FROM challenges WHERE public {where}
+        UNION ALL
+        SELECT reference, 'action' AS kind, indicator_code, title AS what, NULL AS answer,
+               status, due_on FROM actions WHERE public {where}
+        ORDER BY due_on DESC, reference
+        """,
+        params,
+    )
+
+
 def item_log(store: Store, reference: str) -> pl.DataFrame:
     """An item's log, oldest first: when, who, what changed and its detail (JSON)."""
     return store.frame(

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from metrics.store.connection import AUDIT_FIELDS, Store
+from metrics.store.connection import AUDIT_FIELDS, READING_EVENTS, Store
 
 
 def user(store: Store, user_id: str) -> dict[str, Any] | None:
@@ -27,11 +27,9 @@ def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
 
 
 NOT_BUSINESS = (
+    *READING_EVENTS,
     "migrate",
     "values recomputed",
-    "refused",
-    "signed in",
-    "signed out",
     "database marked",
     "duplicate ignored",
     "demo built",

@@ -125,6 +125,13 @@ CASES = [
         "numerator",
         lambda f: set_cell(f, 0, "numerator", "12.0"),
     ),
+    (
+        "C22",  # a count withheld from readers, given back in words beside it
+        lambda f: set_cell(set_cell(f, 0, "numerator", "3"), 0, "commentary", "Three, up from 1."),
+        2,
+        "commentary",
+        lambda f: set_cell(set_cell(f, 0, "numerator", "3"), 0, "commentary", "Fewer than 5."),
+    ),
 ]
 
 
