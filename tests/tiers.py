@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 TIERS = {
-    "ahead": (730, "forward", ["-m", "not browser", "-n", "2"]),
-    "back": (-365, "reverse", ["-m", "not browser", "-n", "2"]),
+    "ahead": (730, "forward", ["-m", "not browser"]),
+    "back": (-365, "reverse", ["-m", "not browser"]),
     "browser": (0, "forward", ["-m", "browser"]),
 }
 """Each tier: how many days its wall clock is moved, the order its tests run in (the two
