@@ -45,7 +45,7 @@ other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's argumen
 AFTER_THE_DEMO = {"browser"}
 """Tiers started once the demo database is built (the others start beside its building)."""
 YIELDING = {"ahead", "back"}
-"""Tiers run at a lower priority (nice 10): the demo's building and the browser tier, which
+"""Tiers run at a lower priority (nice 5): the demo's building and the browser tier, which
 the whole run waits on, get a core first; these take the time that is left."""
 
 
@@ -80,7 +80,7 @@ def start(name: str) -> tuple[subprocess.Popen, object, float]:
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.nice(10)) if name in YIELDING else None,
+        preexec_fn=(lambda: os.nice(5)) if name in YIELDING else None,
     )
     return proc, log, time.monotonic()
 
