@@ -296,6 +296,10 @@ def preview_return(actor: Actor, checked: CheckedReturn) -> pl.DataFrame:
     return services.preview_return(actor, store(), catalogue(), checked)
 
 
+def replacing(actor: Actor, group: str, period: str) -> dict | None:
+    return services.replacing(actor, store(), group, period)
+
+
 # --- the accountability cycle (read and written as the person: not cached) -------------------
 
 

@@ -252,6 +252,7 @@ st.table(
         pl.col("status").str.to_uppercase().alias("Status"),
         pl.col("version").cast(pl.String).fill_null("–").alias("Version"),
         pl.col("accepted_at").dt.strftime("%d %b %Y").fill_null("–").alias("Accepted"),
+        pl.col("corrected_at").dt.strftime("%d %b %Y").fill_null("–").alias("Corrected"),
         pl.col("rejected_attempts").alias("Rejected attempts"),
         pl.col("due_by").cast(pl.String).alias("Due by"),
     )

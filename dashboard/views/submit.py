@@ -227,6 +227,15 @@ else:
 
     if not report.errors:
         st.header("3. Explain and submit", divider="gray")
+        replaced = data.replacing(me, group, period)
+        if replaced:
+            st.warning(
+                f"This return replaces version {replaced['version']}, submitted on "
+                f"{replaced['submitted_at']:%d %B %Y} by {ui.plain(replaced['submitted_by'])}. "
+                "Its figures are shown below beside this return's. A correction keeps the "
+                "return's place as on time or late: that is judged by the first version.",
+                icon=":material/published_with_changes:",
+            )
         preview = data.preview_return(me, checked)
         if not preview.is_empty():
             st.subheader("What this return will show", anchor=False)
@@ -234,10 +243,25 @@ else:
             for r in preview.iter_rows(named=True):
                 ind = catalogue.indicator[r["indicator_code"]]
                 d, unit = ind.decimals, ind.unit
+                replacing = (
+                    {
+                        f"Version {replaced['version']}": figure(r["replaced_value"], d, unit),
+                        "Corrected by": change(
+                            None
+                            if r["value"] is None or r["replaced_value"] is None
+                            else r["value"] - r["replaced_value"],
+                            d,
+                            unit,
+                        ),
+                    }
+                    if replaced
+                    else {}
+                )
                 rows.append(
                     {
                         "Indicator": f"{ind.code} {ind.title}",
                         "Period": period_label(r["period"]),
+                        **replacing,
                         "Figure": figure(r["value"], d, unit),
                         "Target": figure(r["target"], d, unit),
                         "RAG": ui.rag_label(r["rag"]),

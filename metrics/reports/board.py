@@ -170,7 +170,8 @@ def returns_status(
 ) -> pl.DataFrame:
     """Which groups have submitted for ``quarter``, which are late, with versions
     (``received``: what :func:`~metrics.store.reads.figures.returns_received` gives for the
-    quarter, if already read)."""
+    quarter, if already read). A return is on time or late by its first accepted version: a
+    correction made after the due date is a correction (``corrected_at``), not lateness."""
     q = Quarter.parse(quarter)
     due_by = q.end + timedelta(days=RETURN_DUE_DAYS)
     if received is None:
@@ -183,7 +184,7 @@ def returns_status(
         sub = by_group.get(g.code, {})
         if sub.get("current_version"):
             status = "submitted"
-            if sub["accepted_at"].date() > due_by:
+            if sub["first_accepted_at"].date() > due_by:
                 status = "submitted late"
         elif not due:
             status = "nothing due"
@@ -197,13 +198,21 @@ def returns_status(
                 "group_code": g.code,
                 "status": status,
                 "version": sub.get("current_version"),
-                "accepted_at": sub.get("accepted_at"),
+                "accepted_at": sub.get("first_accepted_at"),
+                "corrected_at": (
+                    sub["accepted_at"] if (sub.get("current_version") or 0) > 1 else None
+                ),
                 "rejected_attempts": sub.get("rejected", 0),
                 "due_by": due_by,
             }
         )
     return pl.DataFrame(
-        rows, schema_overrides={"version": pl.Int64, "accepted_at": pl.Datetime("us")}
+        rows,
+        schema_overrides={
+            "version": pl.Int64,
+            "accepted_at": pl.Datetime("us"),
+            "corrected_at": pl.Datetime("us"),
+        },
     )
 
 

@@ -272,19 +272,20 @@ def render(pack: BoardPack) -> str:
     returns = (
         table(
             f"Returns for {pack.period_label}",
-            ["Group", "Status", "Version", "Accepted", "Rejected attempts", "Due by"],
+            ["Group", "Status", "Version", "Accepted", "Corrected", "Rejected attempts", "Due by"],
             [
                 [
                     r["group"],
                     r["status"],
                     r["version"],
                     f"{r['accepted_at']:%d %b %Y}" if r["accepted_at"] else "",
+                    f"{r['corrected_at']:%d %b %Y}" if r["corrected_at"] else "",
                     r["rejected_attempts"],
                     str(r["due_by"]),
                 ]
                 for r in overview.returns.iter_rows(named=True)
             ],
-            numbers={2, 4},
+            numbers={2, 5},
         )
         if overview is not None and overview.returns.height
         else "<p>No returns for the period.</p>"

@@ -125,6 +125,7 @@ from metrics.services.returns import (
     recompute,
     recompute_if_the_catalogue_changed,
     recompute_values,
+    replacing,
     submission_findings,
     submit_return,
 )
@@ -219,6 +220,7 @@ __all__ = [
     "recompute_values",
     "record_action",
     "refuse_identifying",
+    "replacing",
     "required_text",
     "resolve_challenge",
     "returns_status",

@@ -432,26 +432,33 @@ def preview_return(
     """What a checked return will show once accepted, before it is submitted: for each of
     its indicators, the authority's figure for the return's period, its RAG, and the figure
     before it with the change — computed as acceptance would compute them, from the
-    return's rows in place of any earlier version's. Empty for a return with errors."""
+    return's rows in place of any earlier version's — and, where it replaces an accepted
+    version, that version's figure (``replaced_value``). Empty for a return with errors."""
     require(actor, "submit-return", checked.report.group)
     new = checked.report.observations
     if new is None or new.is_empty():
         return pl.DataFrame()
     codes = new["indicator_code"].unique().to_list()
     periods = new["period"].unique().to_list()
-    current = queries.current_observations(store, codes).filter(~pl.col("period").is_in(periods))
+    stored = queries.current_observations(store, codes)
+    current = stored.filter(~pl.col("period").is_in(periods))
     # compute_indicator_values reads the columns it needs; the return's rows stand in for
     # any earlier version of this period's
     incoming = new.with_columns(submission_id=pl.lit(0, dtype=pl.Int64))
     merged = pl.concat([current, incoming], how="diagonal_relaxed")
-    values = compute_indicator_values(merged, catalogue)
+    mine = (
+        pl.col("period").is_in(periods)
+        & (pl.col("area_code") == catalogue.authority.code)
+        & (pl.col("breakdown") == "total")
+    )
+    values = compute_indicator_values(merged, catalogue).filter(mine)
+    replaced = (
+        compute_indicator_values(stored, catalogue)
+        .filter(mine)
+        .select("indicator_code", "period", pl.col("value").alias("replaced_value"))
+    )
     return (
-        values.filter(
-            pl.col("period").is_in(periods)
-            & (pl.col("area_code") == catalogue.authority.code)
-            & (pl.col("breakdown") == "total")
-        )
-        .select(
+        values.select(
             "indicator_code",
             "period",
             "value",
@@ -460,8 +467,20 @@ def preview_return(
             "previous_value",
             "change_previous",
         )
+        .join(replaced, on=["indicator_code", "period"], how="left")
         .sort("indicator_code")
     )
+
+
+@audited
+def replacing(actor: Actor, store: Store, group: str, period: str) -> dict | None:
+    """The accepted version that a new return for ``group`` and ``period`` would replace:
+    its version, when and by whom it was submitted (None: there is none)."""
+    require(actor, "submit-return", group)
+    found = reads.accepted_version(store, group, period)
+    if found is None:
+        return None
+    return {"version": found[1], "submitted_by": found[2], "submitted_at": found[3]}
 
 
 @audited

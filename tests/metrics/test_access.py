@@ -211,7 +211,8 @@ def test_the_preview_shows_what_acceptance_then_stores(store, catalogue):
         [catalogue.authority.code, preview["period"].unique().to_list()],
     )
     assert preview.height == stored.height > 0
-    assert preview.drop("target").equals(stored)
+    assert preview.drop("target", "replaced_value").equals(stored)
+    assert preview["replaced_value"].null_count() == preview.height  # nothing replaced
     assert preview["previous_value"].null_count() < preview.height  # compared with Q1
 
 

@@ -16,9 +16,11 @@ from metrics import services as acc
 from metrics.core.access import Actor, NotPermitted, Role
 from metrics.core.clock import FixedClock
 from metrics.core.periods import period_label
+from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
 from metrics.reports.overview import commentary_note
 from metrics.store.connection import Store
+from tests.helpers import csv_bytes, good_return, set_cell
 
 BOARD = Actor(id="t|board", name="Chair", roles=frozenset({Role.BOARD}))
 SCRUTINY = Actor(id="t|scrutiny", name="Councillor", roles=frozenset({Role.SCRUTINY}))
@@ -201,3 +203,52 @@ def test_commentary_older_than_the_latest_figure_is_shown_as_such_and_still_owed
     assert f"written for {period_label(earlier['period'])}" in note
     assert f"before the latest figure ({period_label(period)})" in note
     assert commentary_note(row) == ""
+
+
+def test_a_correction_after_the_due_date_is_a_correction_not_lateness(store, catalogue):
+    """A group that returned on time and corrects a figure after the due date stays on
+    time: lateness is judged by the first accepted version; the correction is shown."""
+    quarter, group = "2026-27-Q2", "HCP"  # due 30 October 2026
+    lead = Actor(id="t|lead", name="Lead", roles=frozenset({Role.LEAD}), groups=frozenset({group}))
+
+    def theirs() -> dict:
+        status = board_rules.returns_status(store, catalogue, quarter)
+        return status.filter(pl.col("group_code") == group).row(0, named=True)
+
+    before = theirs()
+    assert before["status"] == "submitted" and before["corrected_at"] is None
+    on_time = acc.health(SCRUTINY, store, catalogue, on=date(2026, 12, 3))
+    store.clock.set(date(2026, 12, 3))
+    frame = good_return(catalogue, group, quarter)
+    row = next(  # the authority's own figure of an indicator it gives numerator for
+        i
+        for i, (area, part, n) in enumerate(
+            zip(frame["area_code"], frame["breakdown"], frame["numerator"], strict=True)
+        )
+        if area == catalogue.authority.code and part == "total" and n and float(n) > 20
+    )
+    code = frame["indicator_code"][row]
+    fixed = set_cell(frame, row, "numerator", str(int(float(frame["numerator"][row])) + 7))
+    data = csv_bytes(fixed)
+    checked = acc.check_return(
+        lead, store, catalogue, group=group, period=quarter, data=data, file_name="r.csv"
+    )
+    # before submitting: what it replaces, and its figures beside the new ones
+    replaced = acc.replacing(lead, store, group, quarter)
+    assert replaced["version"] == before["version"]
+    assert replaced["submitted_at"] == before["accepted_at"]
+    preview = acc.preview_return(lead, store, catalogue, checked)
+    moved = preview.filter(pl.col("value") != pl.col("replaced_value"))
+    assert moved["indicator_code"].to_list() == [code]
+    explained = {f.key: "The provider refreshed its data." for f in checked.report.warnings}
+    result = acc.submit_return(lead, store, catalogue, checked, explanations=explained)
+    assert result.status == "accepted", result.message
+    after = theirs()
+    assert after["status"] == "submitted" and after["version"] == before["version"] + 1
+    assert after["accepted_at"] == before["accepted_at"]  # when it first came in
+    assert after["corrected_at"].date() == date(2026, 12, 3)
+    health = acc.health(SCRUTINY, store, catalogue, on=date(2026, 12, 3))
+    mine = pl.col("group_code") == group
+    assert health.filter(mine)["returns_on_time"].to_list() == (
+        on_time.filter(mine)["returns_on_time"].to_list()
+    )

@@ -69,12 +69,15 @@ def exception_decisions(store: Store, quarter: str) -> pl.DataFrame:
 
 def returns_received(store: Store, quarters: list[str]) -> pl.DataFrame:
     """Per quarter of ``quarters`` and group, the versions of its return: how many, how many
-    rejected, the current version and when it was accepted."""
+    rejected, the current version and when it was accepted, and when the first version was
+    accepted (a later version corrects it: lateness is judged by the first)."""
     return store.frame(
         "SELECT period, group_code, count(*) FILTER (WHERE status <> 'rejected') AS versions, "
         "count(*) FILTER (WHERE status = 'rejected') AS rejected, "
         "max(version) FILTER (WHERE status = 'accepted') AS current_version, "
-        "max(submitted_at) FILTER (WHERE status = 'accepted') AS accepted_at "
+        "max(submitted_at) FILTER (WHERE status = 'accepted') AS accepted_at, "
+        "min(submitted_at) FILTER (WHERE status IN ('accepted', 'superseded')) "
+        "AS first_accepted_at "
         "FROM submissions WHERE list_contains(?, period) GROUP BY ALL",
         [quarters],
     )

@@ -51,13 +51,14 @@ def same_file(tx: Tx, group: str, period: str, digest: str) -> tuple[int, str] |
     )
 
 
-def accepted_version(tx: Tx, group: str, period: str) -> tuple | None:
+def accepted_version(target: Store | Tx, group: str, period: str) -> tuple | None:
     """The accepted version of a return: (id, version, submitted_by, submitted_at)."""
-    return tx.one(
+    found = target.frame(
         "SELECT id, version, submitted_by, submitted_at FROM submissions "
         "WHERE group_code = ? AND period = ? AND status = 'accepted'",
         [group, period],
     )
+    return found.row(0) if found.height else None
 
 
 def last_version(tx: Tx, group: str, period: str) -> int:
