@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -65,16 +66,35 @@ def round_half_up(value: T, decimals: int | pl.Expr) -> T:
     """
     if isinstance(value, pl.Expr):
         places = decimals if isinstance(decimals, pl.Expr) else pl.lit(decimals)
-        return pl.map_batches(
-            [value, places],
-            lambda s: pl.Series(
-                s[0].name,
-                _half_up(s[0].to_numpy(), np.broadcast_to(s[1].to_numpy(), len(s[0]))),
-                nan_to_null=True,
-            ),
-            return_dtype=pl.Float64,
-        )
+        return _half_up_expr(value.cast(pl.Float64), places.cast(pl.Float64))
     return float(_half_up(np.asarray([value], dtype=float), np.asarray([decimals]))[0])
+
+
+def each_value(
+    frame: pl.DataFrame, column: str, function: Callable[[Any], Any], dtype: pl.DataType
+) -> pl.Expr:
+    """``function`` of each value of ``frame``'s ``column``, as an expression: called here,
+    once per distinct value, never by Polars' worker threads (which would need the GIL; see
+    :func:`_half_up_expr`)."""
+    found = {v: function(v) for v in frame.get_column(column).unique().to_list() if v is not None}
+    return pl.col(column).replace_strict(found, default=None, return_dtype=dtype)
+
+
+def _half_up_expr(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """:func:`_half_up` as a Polars expression, step for step (a test holds the two to the
+    same answers). Native, not a Python function called by Polars: Polars' worker threads
+    would need the GIL for one, and a session thread holding the GIL while it waits on
+    those workers (several validations or pages at once) deadlocks the process."""
+    factor = pl.lit(10.0).pow(decimals)
+    scaled = value.abs() * factor
+    nudge = pl.max_horizontal(scaled * _NUDGE, pl.lit(_NUDGE))
+    # a column, not a scalar: Polars divides a column by a scalar as a multiplication by its
+    # reciprocal (6983 / 10 gives 698.3000000000001), where numpy divides
+    each = value.abs() * 0.0 + factor
+    size = (scaled + 0.5 + nudge).floor() / each
+    rounded = pl.when(value < 0).then(-size).otherwise(size)
+    whole = scaled.is_finite() & (scaled < 2.0**52)
+    return pl.when(whole).then(rounded).otherwise(value).fill_nan(None)
 
 
 def _half_up(values: np.ndarray, decimals: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from metrics.core.disclosure import (
     suppress,
     withheld_cells_of,
 )
+from metrics.core.formatting import each_value
 from metrics.core.periods import (
     Quarter,
     latest_complete_quarter,
@@ -249,7 +250,7 @@ def values_as_at(
     if frame.is_empty():
         return frame
     frame = frame.with_columns(
-        return_order=pl.col("return_period").map_elements(quarter_order, return_dtype=pl.Int32)
+        return_order=each_value(frame, "return_period", quarter_order, pl.Int32)
     )
     return frame.filter(pl.col("return_order") <= order)
 

@@ -18,6 +18,7 @@ import polars as pl
 
 from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
+from metrics.core.formatting import each_value
 from metrics.core.periods import is_period, latest_complete_quarter
 from metrics.core.quotes import giveaways
 from metrics.reports import board as board_rules
@@ -477,9 +478,8 @@ def actions(actor: Actor, store: Store, *, group: str | None = None) -> pl.DataF
 def item_log(actor: Actor, store: Store, reference: str) -> pl.DataFrame:
     """A challenge's or an action's log: who changed what, when, oldest first."""
     require(actor, "view-board-business")
-    return board_reads.item_log(store, reference).with_columns(
-        pl.col("detail").map_elements(_describe, return_dtype=pl.String).alias("detail")
-    )
+    log = board_reads.item_log(store, reference)
+    return log.with_columns(each_value(log, "detail", _describe, pl.String).alias("detail"))
 
 
 def _describe(detail: str) -> str:

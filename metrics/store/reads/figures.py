@@ -11,6 +11,7 @@ from datetime import date
 import polars as pl
 
 from metrics.core.catalogue import COMMENTARY_PARTS, Catalogue
+from metrics.core.formatting import each_value
 from metrics.core.periods import (
     Quarter,
     matching_year,
@@ -168,9 +169,7 @@ def submissions_by_quarter(store: Store) -> pl.DataFrame:
         "SELECT period, status, count(*) AS submissions FROM submissions GROUP BY 1, 2"
     )
     return (
-        frame.with_columns(
-            order=pl.col("period").map_elements(quarter_order, return_dtype=pl.Int32)
-        )
+        frame.with_columns(order=each_value(frame, "period", quarter_order, pl.Int32))
         .sort("order", "status")
         .drop("order")
     )
