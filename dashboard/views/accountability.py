@@ -330,15 +330,19 @@ if can(me, "publish-item") and (found.height or agreed.height):
         "refused."
     )
     shown = {
-        r["reference"]: bool(r["public"])
-        for frame in (found, agreed)
-        for r in frame.select("reference", "public").iter_rows(named=True)
+        r["reference"]: (bool(r["public"]), r["what"])
+        for frame, what in ((found, "question"), (agreed, "title"))
+        for r in frame.select("reference", "public", pl.col(what).alias("what")).iter_rows(
+            named=True
+        )
     }
     with st.form("publish", clear_on_submit=True):
         reference = st.selectbox(
             "Challenge or action",
             list(shown),
-            format_func=lambda r: f"{r} ({'public' if shown[r] else 'members only'})",
+            format_func=lambda r: (
+                f"{r}: {shown[r][1]} ({'public' if shown[r][0] else 'members only'})"
+            ),
         )
         public = st.radio("Show it to", ["the public", "members only"], horizontal=True)
         if st.form_submit_button("Save who sees it"):

@@ -93,6 +93,7 @@ def _indicator_frame(catalogue: Catalogue, quarter: Quarter) -> pl.DataFrame:
                 "_previous_period": previous_period(expected, ind.period_type),
                 "_change_threshold": float(ind.change_threshold),
                 "_additive": ind.additive,
+                "_suppression_threshold": ind.suppression_threshold,
                 "_plausible_maximum": float(catalogue.settings.plausible_maximum[ind.kind]),
             }
         )
