@@ -245,19 +245,13 @@ def _with_giveaways(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
     empty = frame.with_columns(
         _gives_back_in=pl.lit(None, dtype=pl.String), _gives_back=pl.lit(None, dtype=pl.String)
     )
-    written = frame.filter(pl.any_horizontal(pl.col(p).is_not_null() for p in parts))
-    if not parts or written.is_empty():
+    if (
+        not parts
+        or frame.filter(pl.any_horizontal(pl.col(p).is_not_null() for p in parts)).is_empty()
+    ):
         return empty
-    figures = frame.filter(pl.col("_checkable") & pl.col("_numerator").is_not_null()).select(
-        "indicator_code",
-        pl.col("_period_found").alias("period"),
-        "area_code",
-        "breakdown",
-        pl.col("_numerator").alias("numerator"),
-        pl.col("_denominator").alias("denominator"),
-        pl.col("_value").alias("value"),
-        pl.col("_sd").alias("sd"),
-    )
+    checkable = frame.filter(pl.col("_checkable") & pl.col("_numerator").is_not_null())
+    figures = to_observations(checkable, catalogue)
     cells = withheld_by_indicator(figures.unique(CODE_COLUMNS, keep="none"), catalogue)
     if not cells:
         return empty
