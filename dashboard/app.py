@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import components, people
+from dashboard import components, data, people
 from metrics.core.access import Role, can
 from metrics.services import StoreError
 
@@ -88,6 +88,7 @@ def database_failed(exc: StoreError) -> None:
 # inside other elements, which screen readers cannot follow as a list (axe: list,
 # listitem), so the menu here is headings and links.
 menu = st.sidebar.container()
+data.begin_run()
 try:
     me = people.establish()  # who is using the app (or a page saying why no one may)
 except StoreError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from html import escape
 
@@ -210,13 +211,19 @@ def download(
 ) -> None:
     st.download_button(
         label,
-        data=csv_safe(table).write_csv().encode("utf-8"),
+        # made when the reader clicks, not on every run of the page
+        data=functools.partial(csv_bytes, table),
         file_name=file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def csv_bytes(table: pl.DataFrame) -> bytes:
+    """A table as the CSV file a reader downloads."""
+    return csv_safe(table).write_csv().encode("utf-8")
 
 
 def csv_safe(table: pl.DataFrame) -> pl.DataFrame:

@@ -9,6 +9,7 @@ clearing any global cache.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -61,11 +62,31 @@ def today() -> date:
     return store().clock.today()
 
 
+_this_run = threading.local()
+"""What one run of the script (one session's thread) remembers until its next run."""
+
+
+def begin_run() -> None:
+    """Called first in every run of the app: the data version is read at most once a run,
+    and again after a write made through the app's store."""
+    _this_run.versions = {}
+
+
 def version() -> tuple:
     """Changes whenever anything is written; the key for every cached query (with the
-    database it describes, so two databases in one process never share a cache entry)."""
+    database it describes, so two databases in one process never share a cache entry).
+    Read once per run of the page (a page makes a dozen cached reads), and again as soon as
+    anything has been committed through the store since."""
     s = store()
-    return (str(s.path), *s.data_version())
+    key = (str(s.path), s.commits)
+    remembered = getattr(_this_run, "versions", None)
+    if remembered is not None and key in remembered:
+        return remembered[key]
+    found = (str(s.path), *s.data_version())
+    if remembered is not None:
+        remembered.clear()
+        remembered[key] = found
+    return found
 
 
 def catalogue_table() -> pl.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import os
 import shutil
@@ -28,6 +29,21 @@ if CLOCK_SHIFT_DAYS:
 
     _SHIFTED = time_machine.travel(datetime.now(UTC) + timedelta(days=CLOCK_SHIFT_DAYS), tick=True)
     _SHIFTED.start()
+
+
+def _scan_components_once() -> None:
+    """AppTest looks through every installed distribution's metadata for Streamlit
+    components on each run (about 0.1 s of a 0.15 s overview render here); what is installed
+    does not change during a test run, so the scan is made once per process. A served app
+    scans once at start, so the browser tests are not affected."""
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(
+        manifest_scanner.scan_component_manifests
+    )
+
+
+_scan_components_once()
 
 
 def pytest_collection_modifyitems(config, items) -> None:

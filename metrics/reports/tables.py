@@ -89,6 +89,10 @@ def table(
     )
 
 
+FIGURE_TEXT = r"^(?:[−+±-]?[\d,]+(?:\.\d+)?(?:%| pts)?|c|–|)$"
+"""A text cell that reads as a figure (``54.3%``, ``1,204``, ``+2.1 pts``, ``c``, ``–``)."""
+
+
 def frame_table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | None = None) -> str:
     """A data frame as a :func:`table`: numeric columns right-aligned (and text columns whose
     every cell reads as a figure, such as ``54.3%`` or ``c``), lists of numbers drawn as
@@ -97,21 +101,20 @@ def frame_table(frame: pl.DataFrame, caption: str, *, links: dict[str, str] | No
     links = links or {}
     hidden = set(links.values())
     shown = [c for c in frame.columns if c not in hidden and not c.startswith("_")]
+    text = [c for c in shown if frame.schema[c] == pl.String]
+    facts = (  # one pass over the text columns: every cell a figure? the longest cell?
+        frame.select(
+            *(pl.col(c).str.contains(FIGURE_TEXT).all().alias(f"figure {c}") for c in text),
+            *(pl.col(c).str.len_chars().max().alias(f"length {c}") for c in text),
+        ).row(0, named=True)
+        if text and frame.height
+        else {}
+    )
     numbers = {
-        n
-        for n, c in enumerate(shown)
-        if frame.schema[c].is_numeric()
-        or (
-            frame.schema[c] == pl.String
-            and frame.height
-            and frame[c].str.contains(r"^(?:[−+±-]?[\d,]+(?:\.\d+)?(?:%| pts)?|c|–|)$").all()
-        )
+        n for n, c in enumerate(shown) if frame.schema[c].is_numeric() or facts.get(f"figure {c}")
     }
-    wrap = {  # long text (titles, commentary) wraps; everything else stays on one line
-        n
-        for n, c in enumerate(shown)
-        if frame.schema[c] == pl.String and (frame[c].str.len_chars().max() or 0) > 32
-    }
+    # long text (titles, commentary) wraps; everything else stays on one line
+    wrap = {n for n, c in enumerate(shown) if (facts.get(f"length {c}") or 0) > 32}
     rows = [
         [Link(r[c], r[links[c]]) if c in links and r[c] else r[c] for c in shown]
         for r in frame.iter_rows(named=True)

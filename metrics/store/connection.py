@@ -218,6 +218,9 @@ class Store:
                 raise StoreInUse(message, by_app="in use by the app" in message) from None
             raise StoreError(message) from None
         self._write_lock = threading.Lock()
+        self.commits = 0
+        """Transactions committed through this store object: a reader that remembers
+        :meth:`data_version` for a moment asks again once this has changed."""
         self._chained = True  # as every schema is once migrated (migrate says otherwise)
         if not read_only:
             self.migrate()
@@ -281,6 +284,7 @@ class Store:
                 cur.execute("BEGIN TRANSACTION")
                 yield Tx(cur, self.clock, chained=self._chained)
                 cur.execute("COMMIT")
+                self.commits += 1
             except BaseException:
                 with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")

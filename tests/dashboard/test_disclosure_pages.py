@@ -30,9 +30,7 @@ def downloads(monkeypatch):
     original = components.download
 
     def recording(table, *, file_name, key, **kwargs):
-        got[file_name] = pl.read_csv(
-            io.BytesIO(components.csv_safe(table).write_csv().encode()), infer_schema=False
-        )
+        got[file_name] = pl.read_csv(io.BytesIO(components.csv_bytes(table)), infer_schema=False)
         original(table, file_name=file_name, key=key, **kwargs)
 
     monkeypatch.setattr(components, "download", recording)

@@ -18,7 +18,7 @@ from tests.helpers import bh01_history, check, csv_bytes, good_return, set_cell
 pytestmark = pytest.mark.slow  # many validations at once, several rounds
 
 THREADS = 4
-ROUNDS = 4
+ROUNDS = 2
 """Each case is validated ROUNDS times in all, spread over the threads."""
 
 
