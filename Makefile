@@ -1,6 +1,6 @@
 # Two commands on a fresh machine:
 #   make run    set everything up (Chromium for board packs included), build the demo
-#               database if missing, serve the app
+#               database if missing, serve the app (on port 8501, or PORT=...)
 #   make test   set everything up (Chromium included) and run the whole test suite, in tiers
 #               (tests/tiers.py): the browser tier, and every other test twice with the
 #               process clock moved two years ahead and one back
@@ -11,6 +11,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 OUTCOMES_DB ?= data/outcomes.duckdb
+PORT ?= 8501
 
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
@@ -24,7 +25,7 @@ export OUTCOMES_DB
 
 run: setup chromium
 	$(BIN)/outcomes demo --if-missing
-	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port 8501
+	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: setup chromium axe lint
 	$(BIN)/python -m tests.tiers

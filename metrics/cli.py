@@ -1,5 +1,6 @@
-"""The ``outcomes`` command line: demo, validate, ingest, template, export, import-published,
-import-neighbours, neighbour-averages, board-pack, users, audit, recompute, catalogue. Every command
+"""The ``outcomes`` command line: demo, validate, ingest, template, meetings, board-pack,
+export, import-published, import-neighbours, neighbour-averages, users, audit, recompute,
+catalogue. Every command
 reads and writes through :mod:`metrics.services`; each imports what it needs when it runs,
 so that quick commands start quickly.
 
@@ -322,6 +323,53 @@ def cmd_board_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_meetings(args: argparse.Namespace) -> int:
+    from datetime import datetime as moment
+
+    from metrics import services
+
+    operator = Actor.operator(args.by)
+    store = _open_store(args.db)
+    try:
+        if args.meetings_command == "add":
+            try:
+                held_on = moment.strptime(args.date, "%Y-%m-%d").date()
+                cut_off = moment.strptime(args.cut_off, "%Y-%m-%d %H:%M") if args.cut_off else None
+            except ValueError:
+                raise CommandError(
+                    "give the date as YYYY-MM-DD and the cut-off as 'YYYY-MM-DD HH:MM'"
+                ) from None
+            try:
+                number = services.add_meeting(
+                    operator,
+                    store,
+                    held_on=held_on,
+                    kind=args.kind,
+                    title=args.title,
+                    reports_to=args.reports_to,
+                    cut_off=cut_off,
+                )
+            except services.CannotChange as exc:
+                raise CommandError(str(exc)) from None
+            added = services.meeting(operator, store, number)
+            print(
+                f"Added meeting {number}: {added['title']} ({added['kind']}) on "
+                f"{added['held_on']:%d %B %Y}, figures as at {added['cut_off']:%d %B %Y %H:%M}."
+            )
+            return 0
+        listed = services.meetings(operator, store)
+        for row in listed.iter_rows(named=True):
+            bodies = f", reports to {', '.join(row['reports_to'])}" if row["reports_to"] else ""
+            print(
+                f"{row['id']:>3}  {row['held_on']:%Y-%m-%d}  {row['title']} ({row['kind']}{bodies})"
+                f"  figures as at {row['cut_off']:%Y-%m-%d %H:%M}"
+            )
+        print(f"{listed.height} meetings.")
+        return 0
+    finally:
+        store.close()
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from metrics.services import export_values
 
@@ -605,6 +653,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_arg(p)
     p.set_defaults(func=cmd_board_pack)
+
+    p = sub.add_parser("meetings", help="the board's meetings: add one, or list them")
+    meetings = p.add_subparsers(dest="meetings_command", required=True, parser_class=_Parser)
+    q = meetings.add_parser("add", help="add a board meeting")
+    q.add_argument("--date", required=True, help="the day it is held, YYYY-MM-DD")
+    q.add_argument(
+        "--kind",
+        default="ordinary",
+        help="plan agreement, mid-year review, year-end sign-off or ordinary (the default)",
+    )
+    q.add_argument("--title", default="Partnership board")
+    q.add_argument(
+        "--reports-to",
+        action="append",
+        metavar="BODY",
+        help="a body the meeting reports to, e.g. 'Health and Wellbeing Board' (repeatable)",
+    )
+    q.add_argument(
+        "--cut-off",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="the data cut-off: the pack shows figures as they stood then "
+        "(default: the end of the day a week before the meeting)",
+    )
+    meetings.add_parser("list", help="list the meetings, latest first")
+    for q in meetings.choices.values():
+        q.add_argument("--by", default="command line", help="who is acting (audit log)")
+        _db_arg(q)
+    p.set_defaults(func=cmd_meetings)
 
     p = sub.add_parser("export", help="export indicator values")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")

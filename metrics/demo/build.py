@@ -1,4 +1,5 @@
-"""A demo partnership: three years of quarterly returns, built deterministically.
+"""A demo partnership: three years of quarterly returns and the board's last year of
+business (:mod:`metrics.demo.year`), built deterministically.
 
 Every return is generated as a file (CSV, some XLSX, one Windows-1252 with semicolons),
 then validated and ingested through the same path a delivery group's upload takes. The
@@ -28,6 +29,7 @@ from metrics.core.quotes import giveaways
 from metrics.core.values import withheld_by_indicator
 from metrics.demo.profiles import load_profiles
 from metrics.demo.published import DEMO_PUBLISHED, NEIGHBOURS_FILE
+from metrics.demo.year import Step, YearRunner, load_year, year_steps
 from metrics.returns.templates import template_frame
 from metrics.services import (
     check_return,
@@ -328,8 +330,21 @@ def build_demo(
     counts: dict[str, int] = {}
     clock = FixedClock(DEMO_CREATED)
     store = Store(partial, clock=clock)
+    year = YearRunner(store, catalogue, lambda group: demo_lead(catalogue, group))
+    # the year's business and the returns, each on its own day, in the order they happen
+    happenings = sorted(
+        [(sub.submitted_at, sub) for sub in submissions]
+        + [(step.at, step) for step in year_steps(load_year())],
+        key=lambda pair: pair[0],
+    )
+    number = 0
     try:
-        for number, sub in enumerate(submissions, start=1):
+        for when, happening in happenings:
+            if isinstance(happening, Step):
+                clock.set(when)
+                year.run(happening)
+                continue
+            sub, number = happening, number + 1
             lead = demo_lead(catalogue, sub.group)
             clock.set(sub.submitted_at)  # each return checked and stored on its own day
             checked = check_return(

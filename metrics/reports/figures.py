@@ -135,13 +135,13 @@ def _other_versions(
     store: Store | StoreAsAt, catalogue: Catalogue, codes: list[str], cut_offs: list
 ) -> list[pl.DataFrame]:
     """The same indicators' figures in every other version a reader may open beside this
-    one: the latest, and each past meeting's as at its data cut-off (``cut_offs``, read with
-    the sets). Suppression audits them together, so that no correction made after a cut-off
-    can be worked out by comparing two versions."""
+    one: the latest, and each past meeting's as at its data cut-off where those differ from
+    the latest (``cut_offs``: a return then current has been replaced since). Suppression
+    audits them together, so that no correction made after a cut-off can be worked out by
+    comparing two versions."""
     base = store.store if isinstance(store, StoreAsAt) else store
-    now = base.clock.now()
     views: list[Store | StoreAsAt] = [base]
-    views += [base.as_at(cut_off, catalogue) for cut_off in cut_offs if cut_off <= now]
+    views += [base.as_at(cut_off, catalogue) for cut_off in cut_offs]
     mine = store.cut_off if isinstance(store, StoreAsAt) else None
     return [
         figures_reads.suppression_sets(view, codes)
@@ -155,12 +155,16 @@ def suppression_marks(
 ) -> pl.DataFrame:
     """:func:`~metrics.core.disclosure.suppress` over the whole sets of ``codes``, audited
     with every other version of them a reader may open."""
-    sets = figures_reads.suppression_sets(store, codes)
-    held = sets["meeting_cut_offs"][0] if sets.height else None
-    cut_offs = held.to_list() if held is not None else []
+    if isinstance(store, StoreAsAt):  # which versions differ is judged on the whole record
+        sets = figures_reads.suppression_sets(store, codes)
+        now = store.clock.now()
+        cut_offs = figures_reads.cut_offs_with_figures_replaced_since(store.store, now)
+    else:
+        sets = figures_reads.suppression_sets(store, codes, now=store.clock.now())
+        cut_offs = sets["replaced_cut_offs"].head(1).explode().drop_nulls().to_list()
+        sets = sets.drop("replaced_cut_offs")
     others = _other_versions(store, catalogue, codes, cut_offs)
-    drop = ["meeting_cut_offs"]
-    return suppress(sets.drop(drop), catalogue, other_versions=[o.drop(drop) for o in others])
+    return suppress(sets, catalogue, other_versions=others)
 
 
 def withheld_cells(

@@ -60,9 +60,10 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     record = frame_with(at, "Returns on time")
     assert len(record) == len(catalogue.groups)
     mine = record[record["Group"] == catalogue.group[group].name].iloc[0]
-    asked = frame_with(at, "Question")  # the module's other tests challenge groups too
+    asked = frame_with(at, "Question")  # the demo's year and the module's other tests too
     theirs = asked[asked["Group"] == catalogue.group[group].name]
-    assert mine["Challenges answered in time"] == f"1 of {len(theirs)}"
+    answered = (theirs["Status"] != "open").sum()  # each answered before it was due
+    assert answered >= 1 and mine["Challenges answered in time"] == f"{answered} of {len(theirs)}"
 
     with Store(app_db) as store:  # as the app opened it (one process, one configuration)
         steps = store.frame(

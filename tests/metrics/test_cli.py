@@ -207,3 +207,46 @@ def test_board_pack_as_html_for_the_latest_meeting(capsys, tmp_path):
     html = out.read_text(encoding="utf-8")
     assert '<html lang="en-GB">' in html and "June &lt;b&gt;" in html  # typed text escaped
     assert "No exceptions." in html  # no returns yet
+
+
+def test_meetings_added_and_listed_then_the_latest_ones_pack(capsys, tmp_path):
+    from metrics.store.connection import Store
+
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    code = main(
+        [
+            "meetings",
+            "add",
+            "--db",
+            str(db),
+            "--date",
+            "2027-01-14",
+            "--kind",
+            "mid-year review",
+            "--reports-to",
+            "Health and Wellbeing Board",
+        ]
+    )
+    said = capsys.readouterr().out
+    assert code == 0 and "Added meeting 1: Partnership board (mid-year review)" in said
+    assert "on 14 January 2027, figures as at 07 January 2027 23:59" in said
+    assert main(["meetings", "add", "--db", str(db), "--date", "14/01/2027"]) == 3
+    assert "give the date as YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["meetings", "add", "--db", str(db), "--date", "2027-01-15", "--kind", "x"]) == 3
+    assert "a meeting is one of: plan agreement" in capsys.readouterr().err
+    cut_off = ["--cut-off", "2027-03-02 12:00"]
+    assert main(["meetings", "add", "--db", str(db), "--date", "2027-03-01", *cut_off]) == 3
+    assert "the data cut-off must be on or before the meeting" in capsys.readouterr().err
+    assert main(["meetings", "add", "--db", str(db), "--date", "2027-03-04", *cut_off]) == 0
+    capsys.readouterr()
+    assert main(["meetings", "list", "--db", str(db)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "2", "2027-03-04", "Partnership", "board", "(ordinary)", "figures", "as", "at",
+        "2027-03-02", "12:00",
+    ]  # fmt: skip
+    assert "reports to Health and Wellbeing Board" in lines[1] and lines[-1] == "2 meetings."
+    out = tmp_path / "pack.html"
+    assert main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)]) == 0
+    assert "Wrote the board pack for meeting 2" in capsys.readouterr().out

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import polars as pl
 import pytest
 
 from metrics.core.periods import quarters_between
@@ -82,3 +83,37 @@ def test_shipped_demo_published_files_are_the_generated_ones(tmp_path, catalogue
 
     for path in write_demo_published(catalogue, tmp_path):
         assert path.read_bytes() == (DEMO_PUBLISHED / path.name).read_bytes(), path.name
+
+
+def test_the_demo_lives_the_boards_year(demo_db, catalogue):
+    """Meetings with the next one planned; challenges open, answered (by the lead, and by a
+    return's commentary), resolved, carried forward and overdue; actions done, on track, at
+    risk and overdue; an exception decided; forecasts; a deep dive; a public item."""
+    from datetime import date
+
+    today = date(2026, 11, 23)  # the tests' clock
+    with Store(demo_db, read_only=True) as store:
+        meetings = store.frame("SELECT held_on, kind FROM meetings ORDER BY held_on")
+        challenges = store.frame("SELECT * FROM challenges")
+        actions = store.frame("SELECT * FROM actions")
+        logs = store.frame("SELECT reference, change FROM item_events")
+        decided = store.scalar("SELECT count(*) FROM exception_decisions")
+        forecasts = store.scalar("SELECT count(*) FROM group_forecasts")
+        dives = store.frame("SELECT audience FROM deep_dives")["audience"].to_list()
+    held = meetings.filter(pl.col("held_on") <= today)
+    assert held.height >= 5 and meetings.height > held.height  # and the next one planned
+    assert {"plan agreement", "mid-year review", "year-end sign-off"} <= set(meetings["kind"])
+    statuses = set(challenges["status"])
+    assert {"open", "resolved"} <= statuses
+    answers = challenges["answer"].drop_nulls().to_list()
+    assert any(a.startswith("With the return for") for a in answers)  # answered by a return
+    assert any(not a.startswith("With the return for") for a in answers)  # by the lead
+    overdue = challenges.filter((pl.col("status") == "open") & (pl.col("due_on") < today))
+    assert overdue.height >= 1
+    assert "carried forward" in set(logs["change"])
+    assert challenges["public"].any()
+    assert {"done", "on track", "at risk"} <= set(actions["status"])
+    late = actions.filter(pl.col("status").is_in(["on track", "at risk"]))
+    assert (late["due_on"] < today).any()  # an action overdue
+    assert decided >= 2 and forecasts >= 3
+    assert "Health and Wellbeing Board" in dives

@@ -6,7 +6,7 @@ store as it stood at a meeting's cut-off) and return Polars frames; none writes.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 
@@ -38,18 +38,37 @@ def indicator_values(
     )
 
 
-def suppression_sets(store: Store, codes: list[str]) -> pl.DataFrame:
+_REPLACED_SINCE = """
+    SELECT list(DISTINCT m.cut_off ORDER BY m.cut_off) FROM meetings m
+    WHERE m.cut_off <= ? AND EXISTS (
+        SELECT 1 FROM submissions was JOIN submissions later
+          ON later.group_code = was.group_code AND later.period = was.period
+        WHERE was.status <> 'rejected' AND later.status <> 'rejected'
+          AND was.submitted_at <= m.cut_off AND later.submitted_at > m.cut_off)
+"""
+
+
+def suppression_sets(store: Store, codes: list[str], *, now: datetime | None = None):
     """Every value of ``codes`` with what small-number suppression judges: the sets a
-    reader sees together (an authority and its localities, a breakdown's categories), and
-    on every row the data cut-offs of the meetings held (other versions of the figures a
-    reader may open), in the same read."""
+    reader sees together (an authority and its localities, a breakdown's categories). With
+    ``now`` (read from the store itself, not as at a meeting), every row also carries
+    :func:`cut_offs_with_figures_replaced_since` as ``replaced_cut_offs``, in the same read."""
+    also = f", ({_REPLACED_SINCE}) AS replaced_cut_offs" if now is not None else ""
     return store.frame(
         "SELECT indicator_code, period, period_order, area_code, breakdown, numerator, "
-        "denominator, value, suppressed, (SELECT list(DISTINCT cut_off ORDER BY cut_off) "
-        "FROM meetings) AS meeting_cut_offs FROM indicator_values "
+        f"denominator, value, suppressed{also} FROM indicator_values "
         "WHERE list_contains(?, indicator_code)",
-        [codes],
+        [*([now] if now is not None else []), codes],
     )
+
+
+def cut_offs_with_figures_replaced_since(store: Store, now: datetime) -> list[datetime]:
+    """The data cut-offs (passed by ``now``) of meetings whose figures differ from today's:
+    a return current at the cut-off was replaced by a later version after it. As at any
+    other cut-off, every return a reader sees is the one still current, so the figures are
+    today's (returns that arrived since add periods, not other versions of them)."""
+    found = store.frame(f"SELECT ({_REPLACED_SINCE}) AS cut_offs", [now])["cut_offs"]
+    return found.explode().drop_nulls().to_list()
 
 
 def overdue_action_indicators(store: Store, on: date) -> set[str]:
