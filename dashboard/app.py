@@ -16,66 +16,81 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = {
-    "Partnership board": [
-        st.Page(
-            "views/overview.py",
-            title="Board overview",
-            icon=":material/dashboard:",
-            url_path="overview",
-            default=True,
-        ),
-        st.Page(
-            "views/indicator.py",
-            title="Indicator",
-            icon=":material/show_chart:",
-            url_path="indicator",
-        ),
-        st.Page(
-            "views/accountability.py",
-            title="Challenges and actions",
-            icon=":material/assignment:",
-            url_path="accountability",
-        ),
-    ],
-    "Delivery groups": [
-        st.Page(
-            "views/submit.py",
-            title="Submit a return",
-            icon=":material/upload_file:",
-            url_path="submit",
-        ),
-        st.Page(
-            "views/quality.py",
-            title="Data quality",
-            icon=":material/fact_check:",
-            url_path="quality",
-        ),
-    ],
-    "Scrutiny": [
-        st.Page("views/trends.py", title="Trends", icon=":material/timeline:", url_path="trends"),
-        st.Page(
-            "views/catalogue.py",
-            title="Outcomes and indicators",
-            icon=":material/list:",
-            url_path="catalogue",
-        ),
-    ],
-    "Administration": [
-        st.Page(
-            "views/admin.py", title="People and roles", icon=":material/group:", url_path="admin"
-        ),
-    ],
-    "Help": [
-        st.Page("views/guide.py", title="User guide", icon=":material/help:", url_path="guide"),
-        st.Page(
-            "views/accessibility.py",
-            title="Accessibility statement",
-            icon=":material/accessibility:",
-            url_path="accessibility",
-        ),
-    ],
-}
+
+def pages_for(lead: bool) -> dict[str, list]:
+    """The app's pages by who uses them; a delivery group's lead starts at their work."""
+    return {
+        "Partnership board": [
+            st.Page(
+                "views/overview.py",
+                title="Board overview",
+                icon=":material/dashboard:",
+                url_path="overview",
+                default=not lead,
+            ),
+            st.Page(
+                "views/indicator.py",
+                title="Indicator",
+                icon=":material/show_chart:",
+                url_path="indicator",
+            ),
+            st.Page(
+                "views/accountability.py",
+                title="Challenges and actions",
+                icon=":material/assignment:",
+                url_path="accountability",
+            ),
+        ],
+        "Delivery groups": [
+            st.Page(
+                "views/work.py",
+                title="Your group's work",
+                icon=":material/checklist:",
+                url_path="work",
+                default=lead,
+            ),
+            st.Page(
+                "views/submit.py",
+                title="Submit a return",
+                icon=":material/upload_file:",
+                url_path="submit",
+            ),
+            st.Page(
+                "views/quality.py",
+                title="Data quality",
+                icon=":material/fact_check:",
+                url_path="quality",
+            ),
+        ],
+        "Scrutiny": [
+            st.Page(
+                "views/trends.py", title="Trends", icon=":material/timeline:", url_path="trends"
+            ),
+            st.Page(
+                "views/catalogue.py",
+                title="Outcomes and indicators",
+                icon=":material/list:",
+                url_path="catalogue",
+            ),
+        ],
+        "Administration": [
+            st.Page(
+                "views/admin.py",
+                title="People and roles",
+                icon=":material/group:",
+                url_path="admin",
+            ),
+        ],
+        "Help": [
+            st.Page("views/guide.py", title="User guide", icon=":material/help:", url_path="guide"),
+            st.Page(
+                "views/accessibility.py",
+                title="Accessibility statement",
+                icon=":material/accessibility:",
+                url_path="accessibility",
+            ),
+        ],
+    }
 
 
 def database_failed(exc: StoreError) -> None:
@@ -96,10 +111,12 @@ except StoreError as exc:
 # each person is offered the pages their role can use (each page checks again for itself)
 hidden = {
     "submit": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
+    "work": not (me.roles & {Role.LEAD} or can(me, "view-submissions")),
     "admin": not can(me, "manage-users"),
     "quality": me.roles == {Role.PUBLIC},
     "accountability": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
 }
+PAGES = pages_for(lead=Role.LEAD in me.roles and Role.BOARD not in me.roles)
 offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]
     for section, pages in PAGES.items()

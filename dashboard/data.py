@@ -409,6 +409,17 @@ def _accountability_health(reader: str, version: tuple, on) -> pl.DataFrame:
     return services.health(_reader(reader), store(), catalogue(), on=on)
 
 
+def group_work(actor: Actor, group: str):
+    """What a delivery group has to do today (cached per level of disclosure, data
+    version and day)."""
+    return _group_work(*_as(actor), group, today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _group_work(reader: str, version: tuple, group: str, on):
+    return services.group_work(_reader(reader), store(), catalogue(), group, on=on)
+
+
 def deep_dives(actor: Actor) -> pl.DataFrame:
     return services.deep_dives(actor, store())
 

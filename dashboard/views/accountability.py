@@ -76,9 +76,11 @@ if done:
     st.success(ui.plain(done), icon=":material/check_circle:")
 
 groups = ["all", *catalogue.group]
+led = [g for g in catalogue.group if me.leads(g)]
 group = state.choice(
     "group",
     groups,
+    default=led[0] if len(led) == 1 else "all",  # a lead opens on their own group
     label="Delivery group",
     format_func=lambda g: "All groups" if g == "all" else catalogue.group[g].name,
 )
@@ -158,10 +160,10 @@ else:
     )
 
 open_ones = found.filter(pl.col("status") != "resolved")
+# a lead is offered the challenges to their groups still waiting for an answer
 mine = open_ones.filter(
-    pl.col("group_code").map_elements(
-        lambda g: can(me, "answer-challenge", g), return_dtype=pl.Boolean
-    )
+    (pl.col("status") == "open")
+    & pl.col("group_code").is_in([g for g in catalogue.group if can(me, "answer-challenge", g)])
 )
 if mine.height:
     st.subheader("Answer a challenge to your group", anchor=False)

@@ -5,6 +5,7 @@ returns are due, late or in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
@@ -214,6 +215,32 @@ def returns_status(
             "corrected_at": pl.Datetime("us"),
         },
     )
+
+
+@dataclass(frozen=True)
+class GroupWork:
+    """What a delivery group has to do (:func:`metrics.services.group_work`)."""
+
+    group: str
+    returns: pl.DataFrame
+    """Returns late or not yet due: quarter, status, due_by."""
+    challenges: pl.DataFrame
+    """The board's open challenges to the group, by due date."""
+    actions: pl.DataFrame
+    """The group's unfinished actions, by due date."""
+    commentary: list[str]
+    """Indicators on the board's exception list still needing the group's commentary."""
+    next_meeting: dict | None
+
+    @property
+    def count(self) -> int:
+        """How many things are waiting."""
+        return (
+            self.returns.height
+            + self.challenges.height
+            + self.actions.height
+            + len(self.commentary)
+        )
 
 
 RETURN_DUE_DAYS = 30

@@ -300,16 +300,28 @@ def render(pack: BoardPack) -> str:
         f"Source: {escape(d['source'])}. Polarity: {escape(d['polarity'])}.</p>"
         for d in pack.definitions
     )
+    entries = (
+        ("summary", "Summary by outcome and plan priority", ""),
+        ("exceptions", "Exceptions, with the groups' commentary", ""),
+        ("accountability", "Challenges and actions", ""),
+        (
+            "sections",
+            "The exception indicators",
+            # numbered from 1 as the sections are: "1. BH05 ..."
+            "<ol>"
+            + "".join(
+                f'<li><a href="#{escape(s.code)}">{escape(s.code)} {escape(s.title)}</a></li>'
+                for s in pack.sections
+            )
+            + "</ol>"
+            if pack.sections
+            else "",
+        ),
+        ("returns", "Returns for the quarter", ""),
+        ("definitions", "Appendix: definitions", ""),
+    )
     contents = "".join(
-        f'<li><a href="#{anchor}">{escape(name)}</a></li>'
-        for anchor, name in (
-            ("summary", "Summary by outcome and plan priority"),
-            ("exceptions", "Exceptions, with the groups' commentary"),
-            ("accountability", "Challenges and actions"),
-            *((s.code, f"{s.code} {s.title}") for s in pack.sections),
-            ("returns", "Returns for the quarter"),
-            ("definitions", "Appendix: definitions"),
-        )
+        f'<li><a href="#{anchor}">{escape(name)}</a>{inner}</li>' for anchor, name, inner in entries
     )
     body = f"""
 <div class="cover">
@@ -336,7 +348,7 @@ trend, its figures and the owning group's commentary.</p>
 <h2 id="accountability">Challenges and actions</h2>
 {challenges}
 {actions}
-<h2>The exception indicators</h2>
+<h2 id="sections">The exception indicators</h2>
 {"".join(parts) or "<p>No exceptions.</p>"}
 <h2 id="returns">Returns for the quarter</h2>
 {returns}

@@ -522,6 +522,54 @@ def latest_meeting(actor: Actor, store: Store) -> int:
 
 # --- accountability health -----------------------------------------------------------------
 
+
+def _commentary_needed(actor: Actor, store: Store, catalogue: Catalogue, on: date) -> pl.DataFrame:
+    """The indicators on the board's exception list for the latest quarter (by ``on``)
+    whose group has given no commentary, or commentary gone stale."""
+    period = report_figures.default_period(store, today=on)
+    if not period:
+        return pl.DataFrame()
+    listed = exception_list(actor, store, catalogue, period, on=on)
+    if listed.is_empty():
+        return pl.DataFrame()
+    return listed.filter(
+        pl.col("listed") & (~pl.col("commentary_given") | pl.col("commentary_stale"))
+    )
+
+
+@audited
+def group_work(
+    actor: Actor, store: Store, catalogue: Catalogue, group: str, *, on: date
+) -> board_rules.GroupWork:
+    """What a delivery group has to do by ``on``, for its lead's starting page: returns late
+    or due over the last four quarters, the board's challenges waiting for its answer,
+    its unfinished actions, the commentary its exception-list indicators need, and the
+    next meeting."""
+    require(actor, "view-board-business")
+    if group not in catalogue.group:
+        raise CannotChange(f"'{group}' is not a delivery group")
+    last = latest_complete_quarter(on)
+    quarters = [last.shift(-n).code for n in range(4)]
+    statuses = board_rules.returns_statuses(store, catalogue, quarters, today=on)
+    needing = _commentary_needed(actor, store, catalogue, on)
+    return board_rules.GroupWork(
+        group=group,
+        returns=statuses.filter(
+            (pl.col("group_code") == group) & pl.col("status").is_in(["late", "not yet due"])
+        )
+        .select("quarter", "status", "due_by")
+        .sort("quarter"),
+        challenges=board_reads.challenges(store, group).filter(pl.col("status") == "open"),
+        actions=board_reads.actions(store, group).filter(pl.col("status").is_in(OPEN_ACTION)),
+        commentary=(
+            needing.filter(pl.col("group_code") == group)["indicator_code"].to_list()
+            if needing.height
+            else []
+        ),
+        next_meeting=board_reads.next_meeting(store, on),
+    )
+
+
 HEALTH_ORDERS = {
     "group": "Group, A to Z",
     "returns": "Returns late or missing, most first",
@@ -563,14 +611,7 @@ def health(
     last = latest_complete_quarter(on)
     recent = [last.shift(-n) for n in range(quarters)]
     statuses = board_rules.returns_statuses(store, catalogue, [q.code for q in recent], today=on)
-    period = report_figures.default_period(store, today=on)
-    needing = pl.DataFrame()
-    if period:
-        listed = exception_list(actor, store, catalogue, period, on=on)
-        if listed.height:
-            needing = listed.filter(
-                pl.col("listed") & (~pl.col("commentary_given") | pl.col("commentary_stale"))
-            )
+    needing = _commentary_needed(actor, store, catalogue, on)
     answered = board_reads.challenge_answers(store)
     acts = board_reads.action_states(store)
     coming = board_reads.next_meeting(store, on)

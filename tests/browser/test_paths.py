@@ -23,6 +23,7 @@ PAGES = [
     "accessibility",
     "admin?as=admin",
     "accountability",
+    "work?as=lead:FAM",
 ]
 
 

@@ -71,6 +71,8 @@ PAGES = [
     ("guide", {}),
     ("accessibility", {}),
     ("admin", {"as": "admin"}),
+    ("work", {"as": "lead:YJS"}),
+    ("work", {"group": "FAM"}),
 ]
 
 

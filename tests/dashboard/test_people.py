@@ -42,7 +42,7 @@ def test_a_scrutiny_member_is_not_offered_the_submit_or_admin_pages(app_db):
     with pytest.raises(AssertionError, match="no table"):
         frame_with(at, "Submission")
     at = page("admin", **{"as": "lead:YJS"})
-    assert at.title[0].value == "Board overview"
+    assert at.title[0].value == "Your group's work"  # a lead's default page
     at = page("admin", **{"as": "admin"})
     assert at.title[0].value == "People and roles"
 

@@ -250,3 +250,23 @@ def test_meetings_added_and_listed_then_the_latest_ones_pack(capsys, tmp_path):
     out = tmp_path / "pack.html"
     assert main(["board-pack", "--db", str(db), "--format", "html", "--output", str(out)]) == 0
     assert "Wrote the board pack for meeting 2" in capsys.readouterr().out
+
+
+def test_the_latest_meetings_pack_on_the_demo_numbers_its_contents_as_its_sections(
+    capsys, tmp_path, demo_copy
+):
+    import re
+
+    out = tmp_path / "pack.html"
+    args = ["board-pack", "--db", str(demo_copy), "--meeting", "latest", "--format", "html"]
+    assert main([*args, "--output", str(out)]) == 0
+    assert "Wrote the board pack for meeting 7" in capsys.readouterr().out  # the next one
+    html = out.read_text(encoding="utf-8")
+    contents = html.split('<nav aria-label="Contents">', 1)[1].split("</nav>", 1)[0]
+    listed = re.findall(r'<li><a href="#([A-Z]{2}\d{2})">', contents)
+    headed = re.findall(r"<h3>(\d+)\. ([A-Z]{2}\d{2}) ", html)
+    assert len(listed) >= 5 and [code for _, code in headed] == listed
+    assert [int(n) for n, _ in headed] == list(range(1, len(listed) + 1))
+    # an item's place in the nested list is its section's number: 1. within its own list
+    assert re.search(r'<a href="#sections">The exception indicators</a><ol><li>', contents)
+    assert '<h2 id="sections">The exception indicators</h2>' in html

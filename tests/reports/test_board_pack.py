@@ -186,8 +186,8 @@ def test_a_deep_dive_is_saved_listed_and_made(demo_db, catalogue, tmp_path):
             breakdowns=["sex"],
             narrative="First-time entrants rose in two localities.\nWhy, and what works?",
         )
-        listed = acc.deep_dives(scrutiny, store)
-        assert listed["title"].to_list() == ["Youth justice <review>"]
+        listed = acc.deep_dives(scrutiny, store)  # newest first, after the demo's own
+        assert listed["title"][0] == "Youth justice <review>" and listed["id"][0] == dive
         html = acc.deep_dive_report(BOARD, store, catalogue, dive, format="html").decode()
         hidden = acc.deep_dive_report(scrutiny, store, catalogue, dive, format="html").decode()
         pdf = acc.deep_dive_report(BOARD, store, catalogue, dive, format="pdf")

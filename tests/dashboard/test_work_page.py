@@ -1,0 +1,86 @@
+"""A delivery group's lead starts at their group's work: the return late or due, the board's
+challenges waiting for their answer, their actions, the commentary the board needs, each
+one click from where it is done (on the demo, whose board has lived a year)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import APP
+from tests.helpers import html_tables
+
+pytestmark = pytest.mark.usefixtures("app_db")
+
+
+def start(role: str, page: str | None = None, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["as"] = role
+    for key, value in params.items():
+        at.query_params[key] = value
+    (at.switch_page(f"views/{page}.py") if page else at).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def links(at: AppTest) -> dict[str, str]:
+    """Each page link's label and the page it opens (with its parameters)."""
+    return {
+        e.proto.label: f"{e.proto.page}?{e.proto.query_string}"
+        for e in at.get("page_link")
+        if e.proto.label
+    }
+
+
+def test_a_lead_starts_at_their_groups_work_and_the_board_at_the_overview():
+    assert start("lead:FAM").title[0].value == "Your group's work"
+    assert start("board").title[0].value != "Your group's work"
+
+
+def test_a_late_return_is_said_with_its_due_date_and_a_link_to_submit_it():
+    at = start("lead:YJS")
+    late = [e.value for e in at.error]
+    assert any(t.startswith("The return for 2026-27 Q2 (Jul–Sep)") for t in late), late
+    assert any("is late: it was due by 30 October 2026" in t for t in late), late
+    target = links(at)["Submit the return for 2026-27 Q2 (Jul–Sep)"]
+    assert target.startswith("views/submit.py?") or "submit" in target
+    assert "group=YJS" in target and "quarter=2026-27-Q2" in target
+
+
+def test_open_challenges_and_actions_with_what_is_overdue():
+    at = start("lead:FAM")
+    tables = {t["caption"]: t for t in html_tables(at)}
+    asked = tables["Challenges to Early Help and Family Support Partnership waiting for an answer"]
+    assert any(
+        "What is the plan if the posts are not filled?" in " ".join(r) for r in asked["rows"]
+    )
+    assert all(r[-1].startswith("due by 14 January 2027") for r in asked["rows"])
+    acts = next(t for c, t in tables.items() if c.endswith("unfinished actions"))
+    waits = next(r for r in acts["rows"] if r[1].startswith("Clear the early help"))
+    assert waits[3] == "at risk" and waits[4] == "overdue since 31 October 2026"
+    assert {"Answer a challenge", "Update an action's status"} <= set(links(at))
+
+
+def test_an_overdue_challenge_and_nothing_owed_are_both_said():
+    overdue = start("lead:EDU")
+    asked = next(t for t in html_tables(overdue) if t["caption"].startswith("Challenges to"))
+    assert any(r[-1] == "overdue since 30 October 2026" for r in asked["rows"])
+    # a scrutiny member is not offered the page (it is the groups' own business)
+    at = start("scrutiny")
+    assert "Your group's work" not in {e.proto.label for e in at.get("page_link")}
+
+
+def test_the_challenges_page_opens_on_the_leads_group_and_offers_only_unanswered_ones():
+    at = start("lead:FAM", "accountability")
+    assert at.selectbox(key="url_group").value == "FAM"
+    pick = next(s for s in at.selectbox if s.label == "Challenge")
+    waiting = list(pick.options)
+    assert waiting and all(o.startswith("C-") for o in waiting)
+    reference = waiting[0].split(":")[0]
+    next(t for t in at.text_area if t.label == "Your answer").input("Agency staff meanwhile.")
+    next(b for b in at.button if b.label == "Send the answer").click().run()
+    assert not at.exception, at.exception
+    again = start("lead:FAM", "accountability")
+    offered = [s for s in again.selectbox if s.label == "Challenge"]
+    left = [o.split(":")[0] for s in offered for o in s.options]
+    assert reference not in left  # answered: no longer offered for answering
