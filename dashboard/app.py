@@ -122,6 +122,7 @@ offered = {
     for section, pages in PAGES.items()
 }
 current = st.navigation([page for pages in offered.values() for page in pages], position="hidden")
+st.set_page_config(page_title=f"{current.title} · Partnership Outcomes")  # the tab names the page
 with menu:
     for section, pages in offered.items():
         if pages:

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.core.access import NotPermitted, can
+from metrics.core.formatting import counted
 from metrics.reports.deep_dive import AUDIENCES
 from metrics.reports.pdf import PrintError
 from metrics.services import ACTION_STATUSES, HEALTH_ORDERS, MEETING_KINDS, sort_health
@@ -121,7 +122,7 @@ coming = record["next_meeting"][0] if record.height else None
 with st.expander(
     "What each group owes before the next meeting"
     + (f" ({coming:%d %B %Y})" if coming else "")
-    + f": {owing.height} groups"
+    + f": {counted(owing.height, 'group')}"
 ):
     for r in owing.iter_rows(named=True):
         st.markdown(f"**{ui.plain(r['group'])}**: {ui.plain(r['owes'])}.")

@@ -34,6 +34,30 @@ confidence interval and target; localities side by side; breakdowns by group of 
 with the gap between them; the commentary history. The address in the browser holds the
 indicator and period, so it can be pasted into board papers.
 
+**Your group's work** (delivery groups; where a group's lead starts). What your group has
+to do: a return late or coming due, with its date and a link to submit it; the board's
+challenges waiting for your answer, each with its due date (or how long it is overdue);
+your group's unfinished actions; the indicators on the board's exception list that need
+your commentary; and the next board meeting with its data cut-off.
+
+**Challenges and actions** (the board and the groups' leads; scrutiny reads). The board
+meets several times a year: a plan agreement, a mid-year review, a year-end sign-off and
+ordinary meetings, each with a **data cut-off** (by default the end of the day a week
+before) that fixes the figures its pages and pack show. At a meeting the board raises
+**challenges** on indicators or plan priorities, due at the next meeting; the group's lead
+answers on this page, or with the next return (its commentary on the challenged indicator
+answers the challenge); the board resolves it or carries it forward to the next meeting.
+The board also agrees **actions**, each with an owner, dates and a status (on track, at
+risk, off track, done) that the group's lead keeps up to date. Every challenge and action
+keeps its reference (C-0001, A-0001) for good, with a log of who changed what and when;
+the board may show one in the public view. Each group's record (returns on time, answers
+in time, actions on track) sits at the top. The **board pack** for a meeting is made here
+as a PDF: the summary, the exception list with the groups' commentary, a section per
+exception indicator, the challenges and actions, and the returns, all as the figures stood
+at the cut-off. A **deep dive** looks at a topic (some indicators, or a plan priority) by
+locality and group of children, with a narrative, for the Health and Wellbeing Board, the
+safeguarding partnership or scrutiny, also as a PDF.
+
 **Submit a return** (delivery groups). Choose your group and quarter, download the
 template, upload it, fix any errors, explain any warnings, then submit. Your group's
 earlier returns and their findings are listed at the bottom.
@@ -46,6 +70,11 @@ chart. Nothing on this page can change data.
 
 **Outcomes and indicators**. Every indicator under each outcome, with its owner, kind
 and polarity.
+
+**People and roles** (admins). Who may sign in and what each may do: board members see
+every figure and hold the groups to account; a delivery group's lead submits and answers
+for their own group; scrutiny members read, with small numbers withheld; admins add people
+and give or take away roles. Everything anyone changes is in the audit log.
 
 ## Reading the figures
 

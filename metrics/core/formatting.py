@@ -42,6 +42,15 @@ DIRECTION_LABELS = {
 }
 
 
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """``n`` things in words: "1 group", "2 groups" (``things``: an irregular plural).
+
+    >>> counted(1, "group"), counted(3, "group"), counted(2, "text", "texts given")
+    ('1 group', '3 groups', '2 texts given')
+    """
+    return f"{n} {thing if n == 1 else things or thing + 's'}"
+
+
 def rag_label(rag: str | None) -> str:
     return RAG_LABELS.get(rag or "no figures", rag or "")
 

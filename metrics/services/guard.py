@@ -66,10 +66,14 @@ def refuse_identifying(texts: dict[str, str]) -> None:
     personal = identifiers_in(texts)
     if personal:
         kinds = sorted({kind for found in personal.values() for kind in found})
+        which = (
+            "One of the texts given looks like it holds"
+            if len(personal) == 1
+            else f"{len(personal)} of the texts given look like they hold"
+        )
         raise TextRefused(
-            f"{len(personal)} of the texts given look like they hold a child's details "
-            f"({', '.join(kinds)}). They are kept with the data: write it without "
-            "identifying anyone, then try again."
+            f"{which} a child's details ({', '.join(kinds)}). What is typed here is kept with "
+            "the data: write it without identifying anyone, then try again."
         )
 
 

@@ -139,10 +139,12 @@ APP_SETTLED = """() => {
         && app.getAttribute("data-test-connection-state") === "CONNECTED"
         && !document.querySelector("[data-testid='stStatusWidget']")
         && !document.querySelector("[data-stale='true']")
+        && !document.querySelector("[data-testid^='stSkeleton'], [data-testid='stAppSkeleton']")
         && document.querySelector("h1") !== null;
 }"""
 """Streamlit has finished running the page's script, is connected, and shows nothing left
-over from the run before (every page has an h1 title)."""
+over from the run before, and no placeholder of an element still to come (every page has
+an h1 title)."""
 
 
 def wait_for_app(page, timeout: float = 90_000) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from metrics.core.periods import period_label
 from tests.browser.conftest import screenshot, wait_for_app
@@ -33,12 +34,16 @@ def open_page(page, server, path: str = "") -> None:
 
 
 def test_every_page_renders(server, page):
+    titles = set()
     for path in PAGES:
         open_page(page, server, path)
         assert page.locator("h1").first.is_visible()
+        expect(page).to_have_title(re.compile(r".+ · Partnership Outcomes$"))  # names the page
+        titles.add(page.title())
         assert page.locator("[data-testid='stException']").count() == 0, path
         name = path.split("?")[0] or "overview"
         assert screenshot(page, f"page_{name}").stat().st_size > 10_000
+    assert len(titles) == len(PAGES)  # each page's own
 
 
 def test_overview_link_to_indicator_then_change_period(server, page):
