@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import components as ui
 from dashboard import data, people, state
+from metrics.core.formatting import day
 from metrics.core.periods import Quarter
 
 catalogue = data.catalogue()
@@ -17,20 +18,24 @@ today = data.today()
 led = [g for g in catalogue.group if me.leads(g)]
 
 st.title("Your group's work")
-group = state.choice(
-    "group",
-    led or list(catalogue.group),
-    label="Delivery group",
-    format_func=lambda g: catalogue.group[g].name,
-)
+if len(led) == 1:  # a lead of one group sees theirs; the board and admins choose
+    group = led[0]
+else:
+    group = state.choice(
+        "group",
+        led or list(catalogue.group),
+        label="Delivery group",
+        format_func=lambda g: catalogue.group[g].name,
+    )
 work = data.group_work(me, group)
 name = catalogue.group[group].name
 coming = work.next_meeting
 st.write(
-    f"What {name} has to do, as of {today:%d %B %Y}"
+    f"What {name} has to do, as of {day(today)}"
     + (
-        f". The next board meeting is on {coming['held_on']:%A %d %B %Y}; its figures are "
-        f"taken as they stand at {coming['cut_off']:%H:%M on %d %B %Y}."
+        f". The next board meeting is on {coming['held_on']:%A} {day(coming['held_on'])}; "
+        f"its figures are taken as they stand at {coming['cut_off']:%H:%M} on "
+        f"{day(coming['cut_off'])}."
         if coming
         else ". No board meeting is planned yet."
     )
@@ -42,8 +47,8 @@ if not work.count:
 def due_words(due, *, when_done: str = "due") -> str:
     days = (due - today).days
     if days < 0:
-        return f"overdue since {due:%d %B %Y}"
-    return f"{when_done} by {due:%d %B %Y}" + (" (today)" if days == 0 else f" ({days} days)")
+        return f"overdue since {day(due)}"
+    return f"{when_done} by {day(due)}" + (" (today)" if days == 0 else f" ({days} days)")
 
 
 st.header("Returns", divider="gray")
@@ -53,7 +58,7 @@ for r in work.returns.iter_rows(named=True):
     label = Quarter.parse(r["quarter"]).label
     if r["status"] == "late":
         st.error(
-            f"The return for {label} is late: it was due by {r['due_by']:%d %B %Y}.",
+            f"The return for {label} is late: it was due by {day(r['due_by'])}.",
             icon=":material/schedule:",
         )
     else:
@@ -80,7 +85,7 @@ else:
                         else f"Priority: {catalogue.priority[r['priority_code']].title}"
                     ),
                     "Question": r["question"],
-                    "Answer": due_words(r["due_on"]),
+                    "Answer due": due_words(r["due_on"]),
                 }
                 for r in work.challenges.iter_rows(named=True)
             ]

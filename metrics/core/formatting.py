@@ -51,6 +51,16 @@ def counted(n: int, thing: str, things: str | None = None) -> str:
     return f"{n} {thing if n == 1 else things or thing + 's'}"
 
 
+def day(when) -> str:
+    """A date as people write it: "3 December 2026" (no leading zero).
+
+    >>> from datetime import date
+    >>> day(date(2026, 12, 3))
+    '3 December 2026'
+    """
+    return f"{when.day} {when:%B %Y}"
+
+
 def rag_label(rag: str | None) -> str:
     return RAG_LABELS.get(rag or "no figures", rag or "")
 
