@@ -409,6 +409,11 @@ def _accountability_health(reader: str, version: tuple, on) -> pl.DataFrame:
     return services.health(_reader(reader), store(), catalogue(), on=on)
 
 
+def board_agenda(actor: Actor) -> dict:
+    """What the board decides at its next meeting (cheap: read as the person, uncached)."""
+    return services.board_agenda(actor, store(), on=today())
+
+
 def group_work(actor: Actor, group: str):
     """What a delivery group has to do today (cached per level of disclosure, data
     version and day)."""

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.core.access import NotPermitted, can
-from metrics.core.formatting import SUPPRESSED, change, figure
+from metrics.core.formatting import SUPPRESSED, change, counted, day, figure
 from metrics.core.periods import Quarter, period_label
 from metrics.reports import charts
 from metrics.reports import overview as reports
@@ -43,6 +43,30 @@ st.caption(
 
 overview = data.overview(me, period, meeting=meeting)
 link_extra = {"meeting": str(meeting)} if meeting else {}
+
+if can(me, "resolve-challenge") and meeting is None:  # the board: its next meeting first
+    agenda = data.board_agenda(me)
+    coming = agenda["meeting"]
+    if coming is None:
+        st.info("No board meeting is planned: add the next one under 'Challenges and actions'.")
+    else:
+        listed = overview.listed.height
+        st.info(
+            f"Next meeting: {ui.plain(coming['title'])}, {coming['held_on']:%A} "
+            f"{day(coming['held_on'])} "
+            f"(figures as they stand at {coming['cut_off']:%H:%M} on {day(coming['cut_off'])}). "
+            f"To decide: {counted(listed, 'indicator')} on the exception list below; "
+            f"{counted(agenda['answered'], 'challenge')} answered and waiting to be resolved, "
+            f"{agenda['unanswered']} still unanswered; "
+            f"{counted(agenda['actions_due'], 'action')} due by then"
+            + (f", {agenda['actions_overdue']} overdue." if agenda["actions_overdue"] else "."),
+            icon=":material/event:",
+        )
+        st.page_link(
+            "views/accountability.py",
+            label="Challenges, actions and the board pack for the meeting",
+            icon=":material/assignment:",
+        )
 
 # --- summary by outcome and by priority ----------------------------------------------------
 

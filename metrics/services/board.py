@@ -520,6 +520,31 @@ def latest_meeting(actor: Actor, store: Store) -> int:
     return found
 
 
+@audited
+def board_agenda(actor: Actor, store: Store, *, on: date) -> dict:
+    """What the board has to decide at its next meeting after ``on``: the meeting, the
+    challenges due by then (answered ones waiting to be resolved, open ones still waiting
+    for an answer) and the actions due by then or overdue."""
+    require(actor, "view-board-business")
+    coming = board_reads.next_meeting(store, on)
+    if coming is None:
+        return {"meeting": None}
+    by = coming["held_on"]
+    asked = board_reads.challenges(store).filter(
+        (pl.col("status") != "resolved") & (pl.col("due_on") <= by)
+    )
+    acts = board_reads.actions(store).filter(
+        pl.col("status").is_in(OPEN_ACTION) & (pl.col("due_on") <= by)
+    )
+    return {
+        "meeting": coming,
+        "answered": asked.filter(pl.col("status") == "answered").height,
+        "unanswered": asked.filter(pl.col("status") == "open").height,
+        "actions_due": acts.height,
+        "actions_overdue": acts.filter(pl.col("due_on") < on).height,
+    }
+
+
 # --- accountability health -----------------------------------------------------------------
 
 

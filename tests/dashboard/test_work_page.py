@@ -85,3 +85,35 @@ def test_the_challenges_page_opens_on_the_leads_group_and_offers_only_unanswered
     offered = [s for s in again.selectbox if s.label == "Challenge"]
     left = [o.split(":")[0] for s in offered for o in s.options]
     assert reference not in left  # answered: no longer offered for answering
+
+
+def test_the_board_starts_with_what_its_next_meeting_decides(app_db):
+    import re
+
+    from metrics.store.connection import Store
+
+    at = start("board")
+    said = next(e.value for e in at.info if e.value.startswith("Next meeting:"))
+    assert "Partnership board, Thursday 14 January 2027" in said
+    assert "figures as they stand at 23:59 on 7 January 2027" in said
+    found = re.search(
+        r"To decide: (\d+) indicators? on the exception list below; (\d+) challenges? answered "
+        r"and waiting to be resolved, (\d+) still unanswered; (\d+) actions? due by then",
+        said,
+    )
+    assert found, said
+    with Store(app_db) as store:  # as the app opened it (one process, one configuration)
+        due = store.scalar(
+            "SELECT count(*) FROM challenges WHERE status <> 'resolved' AND due_on <= ?",
+            ["2027-01-14"],
+        )
+        acts = store.scalar(
+            "SELECT count(*) FROM actions WHERE status NOT IN ('done', 'dropped') AND due_on <= ?",
+            ["2027-01-14"],
+        )
+    exceptions, answered, unanswered, actions = map(int, found.groups())
+    assert exceptions > 0 and answered + unanswered == due >= 3 and actions == acts >= 2
+    assert "overdue" in said  # the early help action, due 31 October
+    assert "Challenges, actions and the board pack for the meeting" in {
+        e.proto.label for e in at.get("page_link")
+    }
