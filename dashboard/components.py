@@ -17,9 +17,11 @@ from metrics.core.formatting import (  # noqa: F401  (labels re-exported for pag
     RAG_LABELS,
     SUPPRESSED,
     change,
+    counted,
     figure,
     interval,
     rag_label,
+    sentence_case,
 )
 
 # One accessible palette (Okabe-Ito), defined once in metrics.reports.charts. Colour never
@@ -112,9 +114,13 @@ def plain(text: object) -> str:
     return _MARKDOWN_SIGNIFICANT.sub(r"\\\1", str(text))
 
 
-def plural(count: int, word: str) -> str:
-    """``plural(1, "error")`` -> ``'1 error'``; ``plural(3, "error")`` -> ``'3 errors'``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def subject(catalogue, row: dict) -> str:
+    """What a challenge or action is about: its indicator (code and title) or its priority."""
+    if row.get("indicator_code"):
+        return f"{row['indicator_code']} {catalogue.indicator[row['indicator_code']].title}"
+    if row.get("priority_code"):
+        return f"Priority: {catalogue.priority[row['priority_code']].title}"
+    return ""
 
 
 def base_layout(

@@ -1,14 +1,15 @@
 """The ``outcomes`` command line: demo, validate, ingest, template, meetings, board-pack,
 export, import-published, import-neighbours, neighbour-averages, users, audit, recompute,
-catalogue. Every command
+remind, catalogue. Every command
 reads and writes through :mod:`metrics.services`; each imports what it needs when it runs,
 so that quick commands start quickly.
 
 Exit codes: ``validate`` 0 clean, 1 warnings only, 2 errors; ``ingest`` 0 accepted (or
 already received), 2 rejected; every command 3 when the command itself is wrong (an
 unknown group, a malformed period, a missing file, a database held by the app, a full
-disk, a damaged database); ``audit verify`` 1 when an entry does not match its hash chain;
-4 for a fault in the program itself (never a traceback, unless ``OUTCOMES_DEBUG`` is set).
+disk, a damaged database); ``remind`` 1 when a reminder could not be sent; ``audit
+verify`` 1 when an entry does not match its hash chain; 4 for a fault in the program
+itself (never a traceback, unless ``OUTCOMES_DEBUG`` is set).
 """
 
 from __future__ import annotations
@@ -572,6 +573,72 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remind(args: argparse.Namespace) -> int:
+    from metrics import services
+    from metrics.core.clock import clock_from_environment
+
+    settings = services.mail_settings()
+    if settings is None and not args.dry_run:
+        raise CommandError(
+            "no mail server is set: add an [smtp] section to the secrets file "
+            "(see README: Reminders), or look with --dry-run"
+        )
+    catalogue = load_catalogue()
+    operator = Actor.operator(args.by)
+    now = clock_from_environment().now()
+    store = _open_store(args.db, must_exist=True)
+    if store is None:
+        raise CommandError("there is no database yet: build one with 'outcomes demo'")
+    try:
+        if args.dry_run:
+            settings = settings or services.MailSettings(host="", sender="")
+            due, unaddressed = services.due_reminders(
+                operator,
+                store,
+                catalogue,
+                now=now,
+                notice_days=settings.notice_days,
+                secretary=settings.secretary,
+                app_url=settings.app_url,
+            )
+            sent = set(services.reminders_sent(operator, store))
+            for r in due:
+                mark = "sent before" if (r.key, r.to.email) in sent else "to send"
+                print(f"{mark:12} {r.to.email:40} {r.subject}")
+            waiting = sum((r.key, r.to.email) not in sent for r in due)
+            print(f"{waiting} of {len(due)} reminders due would be sent now.")
+            _unaddressed(unaddressed, catalogue)
+            return 0
+        mailer = services.SmtpMailer(settings)
+        try:
+            run = services.send_reminders(
+                operator, store, catalogue, now=now, settings=settings, mailer=mailer
+            )
+        finally:
+            mailer.close()
+    finally:
+        store.close()
+    for r in run.sent:
+        print(f"sent         {r.to.email:40} {r.subject}")
+    for r, why in run.failed:
+        print(f"NOT SENT     {r.to.email:40} {r.subject}: {why}", file=sys.stderr)
+    print(
+        f"Sent {len(run.sent)} reminders; {len(run.already)} had been sent before; "
+        f"{len(run.failed)} not sent (tried again next time)."
+    )
+    _unaddressed(run.unaddressed, catalogue)
+    return 1 if run.failed else 0
+
+
+def _unaddressed(groups: list[str], catalogue) -> None:
+    if groups:
+        names = ", ".join(catalogue.group[g].name for g in groups)
+        _progress(
+            f"No lead with an email address for: {names}. Add their email "
+            "(outcomes users add ID --name NAME --email ADDRESS) and grant them the lead's role."
+        )
+
+
 def cmd_catalogue(args: argparse.Namespace) -> int:
     catalogue = load_catalogue()
     print(
@@ -777,6 +844,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="command line", help="who is acting (audit log)")
     _db_arg(p)
     p.set_defaults(func=cmd_recompute)
+
+    p = sub.add_parser(
+        "remind",
+        help="email each delivery group's leads what is due or overdue (returns, challenges, "
+        "actions) and the board's secretary when a meeting's data cut-off passes; run it "
+        "daily: nobody gets the same reminder twice",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="list the reminders due, and send nothing"
+    )
+    p.add_argument("--by", default="command line", help="who is acting (audit log)")
+    _db_arg(p)
+    p.set_defaults(func=cmd_remind)
 
     p = sub.add_parser("catalogue", help="check the catalogue and list its indicators")
     p.set_defaults(func=cmd_catalogue)

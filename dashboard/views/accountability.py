@@ -22,14 +22,6 @@ me = people.actor()
 REFUSED = (NotPermitted, ValueError, LookupError)  # refused, does not fit, not found
 
 
-def about(row: dict) -> str:
-    if row.get("indicator_code"):
-        return f"{row['indicator_code']} {catalogue.indicator[row['indicator_code']].title}"
-    if row.get("priority_code"):
-        return f"Priority: {catalogue.priority[row['priority_code']].title}"
-    return ""
-
-
 def attempt(action, success: str) -> None:
     """Run a write; say what went wrong as plain text, or rerun with a confirmation."""
     try:
@@ -142,11 +134,11 @@ else:
                 {
                     "Reference": r["reference"],
                     "Group": catalogue.group[r["group_code"]].name,
-                    "About": about(r),
+                    "About": ui.subject(catalogue, r),
                     "Question": r["question"],
                     "Owner": r["owner"],
                     "Due": r["due_on"].strftime("%d %b %Y"),
-                    "Status": r["status"],
+                    "Status": ui.sentence_case(r["status"]),
                     "Answer": r["answer"] or "",
                     "Raised by": r["raised_by"],
                     "Public": "public" if r["public"] else "",
@@ -254,7 +246,7 @@ else:
             .alias("Group"),
             pl.col("starts_on").dt.strftime("%d %b %Y").alias("Starts"),
             pl.col("due_on").dt.strftime("%d %b %Y").alias("Due"),
-            pl.col("status").alias("Status"),
+            ui.sentence_case(pl.col("status")).alias("Status"),
             pl.when(pl.col("overdue")).then(pl.lit("overdue")).otherwise(pl.lit("")).alias("Note"),
             pl.col("challenge").fill_null("").alias("From challenge"),
             pl.when(pl.col("public")).then(pl.lit("public")).otherwise(pl.lit("")).alias("Public"),

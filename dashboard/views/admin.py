@@ -34,20 +34,35 @@ else:
 
 catalogue = data.catalogue()
 st.header("Add a person", divider="gray")
-with st.form("add_person", clear_on_submit=True):
-    user_id = st.text_input(
-        "Id (issuer|subject)", help="Shown to them when they sign in without a role"
+
+
+def add_person() -> None:
+    """Add the person typed in; on success say so, clear the form and choose them below for
+    a role; on a refusal keep what was typed and say what to change."""
+    state = st.session_state
+    user_id, name = state["admin_id"].strip(), state["admin_name"].strip()
+    try:
+        data.add_user(me, user_id=user_id, name=name, email=state["admin_email"].strip() or None)
+    except (ValueError, NotPermitted) as exc:
+        state["_admin_error"] = str(exc)
+    else:
+        state["_admin_added"] = f"Added {name}. Choose a role for them below."
+        state["admin_person"] = user_id
+        for key in ("admin_id", "admin_name", "admin_email"):
+            state[key] = ""
+
+
+with st.form("add_person"):
+    st.text_input(
+        "Id (issuer|subject)", key="admin_id", help="Shown to them when they sign in without a role"
     )
-    name = st.text_input("Name")
-    email = st.text_input("Email (optional)")
-    if st.form_submit_button("Add"):
-        try:
-            data.add_user(me, user_id=user_id.strip(), name=name, email=email.strip() or None)
-        except (ValueError, NotPermitted) as exc:
-            st.error(ui.plain(exc))
-        else:
-            st.success(f"Added {ui.plain(name)}.")
-            st.rerun()
+    st.text_input("Name", key="admin_name")
+    st.text_input("Email (optional)", key="admin_email")
+    st.form_submit_button("Add", on_click=add_person)
+if "_admin_error" in st.session_state:
+    st.error(ui.plain(st.session_state.pop("_admin_error")))
+if "_admin_added" in st.session_state:
+    st.success(ui.plain(st.session_state.pop("_admin_added")))
 
 if not everyone.is_empty():
     st.header("Grant or revoke a role", divider="gray")
@@ -56,7 +71,10 @@ if not everyone.is_empty():
         row = everyone.filter(pl.col("id") == user_id).row(0, named=True)
         return f"{row['name']} ({row['email'] or row['id']})"  # two of one name told apart
 
-    who = st.selectbox("Person", everyone["id"].to_list(), format_func=person_label)
+    ids = everyone["id"].to_list()
+    if st.session_state.get("admin_person") not in ids:
+        st.session_state.pop("admin_person", None)
+    who = st.selectbox("Person", ids, format_func=person_label, key="admin_person")
     role = st.selectbox("Role", [r.value for r in Role], index=None, placeholder="Choose a role")
     group = None
     if role == Role.LEAD.value:  # a group goes with a lead grant, and only with one

@@ -81,8 +81,9 @@ and give or take away roles. Everything anyone changes is in the audit log.
 **RAG** compares a figure, rounded as shown, with its target for the year, taking
 account of whether higher or lower is better: ✔ **Green** on or better than target;
 ▲ **Amber** short of it by no more than the indicator's tolerance; ✖ **Red** further
-away. ○ *No target*: none set for the year. – *Not judged*: a context indicator, such as
-the number of children in care, where neither higher nor lower is simply better.
+away. **Not rated**, with the reason: ○ *no target* set for the year; – *context*, an
+indicator such as the number of children in care, where neither higher nor lower is simply
+better; … *no figures* for the period.
 
 **Direction**: ↗ improving or ↘ worsening since the period before, by the indicator's
 polarity; ↑ increased or ↓ decreased where there is no judgement.

@@ -273,7 +273,7 @@ st.write(", ".join(f"{n} {s}" for s, n in counts.sort("status").iter_rows()))
 st.table(
     status.select(
         pl.col("group").alias("Group"),
-        pl.col("status").str.to_uppercase().alias("Status"),
+        ui.sentence_case(pl.col("status")).alias("Status"),
         pl.col("version").cast(pl.String).fill_null("–").alias("Version"),
         pl.col("accepted_at").dt.strftime("%d %b %Y").fill_null("–").alias("Accepted"),
         pl.col("corrected_at").dt.strftime("%d %b %Y").fill_null("–").alias("Corrected"),

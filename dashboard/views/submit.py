@@ -35,7 +35,7 @@ def show_history(group: str) -> None:
             pl.col("id").alias("Submission"),
             pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Quarter"),
             pl.col("version").alias("Version"),
-            pl.col("status").str.to_uppercase().alias("Status"),
+            ui.sentence_case(pl.col("status")).alias("Status"),
             pl.col("submitted_at").dt.strftime("%d %b %Y %H:%M").alias("Received"),
             pl.col("submitted_by").alias("By"),
             pl.col("file_name").alias("File"),
@@ -163,8 +163,8 @@ else:
             report = checked.report
             st.write("Compared with your previous return.")
             status.update(
-                label=f"Checked: {ui.plural(len(report.errors), 'error')}, "
-                f"{ui.plural(len(report.warnings), 'warning')}",
+                label=f"Checked: {ui.counted(len(report.errors), 'error')}, "
+                f"{ui.counted(len(report.warnings), 'warning')}",
                 state="complete",
                 expanded=False,
             )
@@ -179,7 +179,7 @@ else:
     findings = pl.DataFrame(
         [
             {
-                "Severity": f.severity.value.upper(),
+                "Severity": ui.sentence_case(f.severity.value),
                 "Rule": f.rule,
                 "Row": "whole file" if f.row is None else str(f.row),
                 "Column": f.column or "",
@@ -193,13 +193,13 @@ else:
     )
     if report.errors:
         st.error(
-            f"{ui.plural(len(report.errors), 'error')} must be fixed before this return can be "
+            f"{ui.counted(len(report.errors), 'error')} must be fixed before this return can be "
             "accepted. Correct them in your file and upload it again.",
             icon=":material/error:",
         )
     elif report.warnings:
         st.warning(
-            f"No errors. {ui.plural(len(report.warnings), 'warning')} to explain below.",
+            f"No errors. {ui.counted(len(report.warnings), 'warning')} to explain below.",
             icon=":material/warning:",
         )
     else:
@@ -320,7 +320,7 @@ else:
             if missing:
                 st.error(
                     "Explain every warning before submitting "
-                    f"({ui.plural(len(missing), 'explanation')} missing)."
+                    f"({ui.counted(len(missing), 'explanation')} missing)."
                 )
             else:
                 waiting = st.empty()

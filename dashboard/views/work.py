@@ -44,11 +44,11 @@ if not work.count:
     st.success("Nothing is waiting: no return due, no challenge or action open.")
 
 
-def due_words(due, *, when_done: str = "due") -> str:
+def due_words(due) -> str:
     days = (due - today).days
     if days < 0:
         return f"overdue since {day(due)}"
-    return f"{when_done} by {day(due)}" + (" (today)" if days == 0 else f" ({days} days)")
+    return f"due by {day(due)}" + (" (today)" if days == 0 else f" ({days} days)")
 
 
 st.header("Returns", divider="gray")
@@ -79,11 +79,7 @@ else:
             [
                 {
                     "Reference": r["reference"],
-                    "About": (
-                        f"{r['indicator_code']} {catalogue.indicator[r['indicator_code']].title}"
-                        if r["indicator_code"]
-                        else f"Priority: {catalogue.priority[r['priority_code']].title}"
-                    ),
+                    "About": ui.subject(catalogue, r),
                     "Question": r["question"],
                     "Answer due": due_words(r["due_on"]),
                 }
@@ -114,7 +110,7 @@ else:
                     "Reference": r["reference"],
                     "Action": r["title"],
                     "Owner": r["owner"],
-                    "Status": r["status"],
+                    "Status": ui.sentence_case(r["status"]),
                     "Due": due_words(r["due_on"]),
                 }
                 for r in work.actions.iter_rows(named=True)

@@ -98,6 +98,11 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("manage-users", "add people and grant or revoke roles", frozenset({Role.ADMIN})),
         Action(
+            "send-reminders",
+            "remind delivery groups' leads and the board's secretary by email of what is due",
+            frozenset({Role.ADMIN}),
+        ),
+        Action(
             "manage-meetings",
             "add the board's meetings and fix their data cut-off",
             frozenset({Role.BOARD, Role.ADMIN}),

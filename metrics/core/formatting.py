@@ -15,13 +15,14 @@ SUPPRESSED = "c"
 """DfE symbol for a figure withheld to protect confidentiality."""
 
 # Words for ratings, with a symbol each so that colour never carries the meaning alone.
+# One term for a figure with no RAG rating, "Not rated", with the reason after it.
 RAG_LABELS = {
     "green": "✔ Green",
     "amber": "▲ Amber",
     "red": "✖ Red",
-    "no target": "○ No target",
-    "not judged": "– Not judged",
-    "no figures": "… No figures",
+    "no target": "○ Not rated: no target",
+    "not judged": "– Not rated: context",
+    "no figures": "… Not rated: no figures",
     "suppressed": "c Suppressed",
 }
 COMPARISON_LABELS = {
@@ -49,6 +50,17 @@ def counted(n: int, thing: str, things: str | None = None) -> str:
     ('1 group', '3 groups', '2 texts given')
     """
     return f"{n} {thing if n == 1 else things or thing + 's'}"
+
+
+def sentence_case(text: T) -> T:
+    """A status as it is written everywhere: "Submitted late", "On track" (one case).
+
+    >>> sentence_case("submitted late")
+    'Submitted late'
+    """
+    if isinstance(text, pl.Expr):
+        return text.str.slice(0, 1).str.to_uppercase() + text.str.slice(1)
+    return text[:1].upper() + text[1:]
 
 
 def day(when) -> str:

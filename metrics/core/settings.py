@@ -105,6 +105,12 @@ SETTINGS: dict[str, Setting] = {
             "how long a write waits for another write in progress before giving up, in seconds",
         ),
         Setting(
+            "OUTCOMES_SECRETS",
+            ROOT / ".streamlit" / "secrets.toml",
+            "the secrets file: sign-in for the app ([auth]), and the mail server and "
+            "settings of 'outcomes remind' ([smtp], [reminders])",
+        ),
+        Setting(
             "OUTCOMES_VERDICTS_DIR",
             "",
             "a folder where each check's findings are kept by a digest of everything they "

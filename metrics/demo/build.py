@@ -32,7 +32,9 @@ from metrics.demo.published import DEMO_PUBLISHED, NEIGHBOURS_FILE
 from metrics.demo.year import Step, YearRunner, load_year, year_steps
 from metrics.returns.templates import template_frame
 from metrics.services import (
+    add_user,
     check_return,
+    grant,
     import_all_published,
     import_neighbours,
     recompute,
@@ -313,6 +315,23 @@ def demo_lead(catalogue: Catalogue, group: str) -> Actor:
     )
 
 
+def add_demo_people(actor: Actor, store: Store, catalogue: Catalogue) -> None:
+    """The demo's people, with email addresses that can never be delivered (the .invalid
+    domain is reserved), so that ``outcomes remind --dry-run`` has someone to remind."""
+    people = [
+        ("demo|board", "Chair of the partnership board (demo)", "board member", None, "chair"),
+        ("demo|admin", "Demo admin", "admin", None, "admin"),
+        ("demo|scrutiny", "Demo scrutiny member", "scrutiny member", None, "scrutiny"),
+    ] + [
+        (lead.id, lead.name, "delivery group lead", group, f"{group.lower()}.lead")
+        for group in catalogue.group
+        for lead in [demo_lead(catalogue, group)]
+    ]
+    for user_id, name, role, group, mailbox in people:
+        add_user(actor, store, user_id=user_id, name=name, email=f"{mailbox}@demo.invalid")
+        grant(actor, store, catalogue, user_id=user_id, role=role, group=group)
+
+
 def build_demo(
     path: Path | str,
     catalogue: Catalogue,
@@ -370,6 +389,7 @@ def build_demo(
                 )
 
         builder = Actor.operator("demo")
+        add_demo_people(builder, store, catalogue)
         import_all_published(builder, store, catalogue, DEMO_PUBLISHED)
         import_neighbours(
             builder,

@@ -24,9 +24,9 @@ RAG = {
     "green": "Green",
     "amber": "Amber",
     "red": "Red",
-    "no target": "No target",
-    "not judged": "Not judged",
-    "no figures": "No figures",
+    "no target": "Not rated: no target",
+    "not judged": "Not rated: context",
+    "no figures": "Not rated: no figures",
     "suppressed": "c (suppressed)",
 }
 

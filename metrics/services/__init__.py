@@ -15,7 +15,8 @@ use, so that they import nothing below it:
   decisions and the accountability health of each group;
 - :mod:`~metrics.services.packs`: board packs and deep dives;
 - :mod:`~metrics.services.published`: published figures and statistical neighbours;
-- :mod:`~metrics.services.people`: who may sign in, with which role.
+- :mod:`~metrics.services.people`: who may sign in, with which role;
+- :mod:`~metrics.services.reminders`: reminders by email of what is due or overdue.
 """
 
 from __future__ import annotations
@@ -115,6 +116,15 @@ from metrics.services.published import (
     import_neighbours,
     import_published,
 )
+from metrics.services.reminders import (
+    MailSettings,
+    RemindRun,
+    SmtpMailer,
+    due_reminders,
+    mail_settings,
+    reminders_sent,
+    send_reminders,
+)
 from metrics.services.returns import (
     ANY_VERSION,
     CATALOGUE_FINGERPRINT,
@@ -152,8 +162,11 @@ __all__ = [
     "CannotChange",
     "CheckedReturn",
     "IngestResult",
+    "MailSettings",
     "NotFound",
+    "RemindRun",
     "RoleMap",
+    "SmtpMailer",
     "Store",
     "StoreError",
     "StoreInUse",
@@ -188,6 +201,7 @@ __all__ = [
     "default_db_path",
     "default_period",
     "demo_mode_refused",
+    "due_reminders",
     "exception_list",
     "export_values",
     "grant",
@@ -204,6 +218,7 @@ __all__ = [
     "item_log",
     "latest_meeting",
     "list_users",
+    "mail_settings",
     "make_public",
     "meeting",
     "meetings",
@@ -224,6 +239,7 @@ __all__ = [
     "recompute_values",
     "record_action",
     "refuse_identifying",
+    "reminders_sent",
     "replacing",
     "required_text",
     "resolve_challenge",
@@ -231,6 +247,7 @@ __all__ = [
     "revoke",
     "role_map",
     "role_named",
+    "send_reminders",
     "set_forecast",
     "sign_in_problem",
     "similar_authorities",

@@ -318,3 +318,22 @@ MIGRATIONS.append(
     """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        11,
+        "reminders sent by email: each one once to each person (what it is about, to whom, "
+        "when, and whether it went)",
+        """
+    CREATE TABLE reminders (
+        key VARCHAR NOT NULL,
+        recipient VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        state VARCHAR NOT NULL CHECK (state IN ('sending', 'sent')),
+        claimed_at TIMESTAMP NOT NULL,
+        sent_at TIMESTAMP,
+        PRIMARY KEY (key, recipient)
+    );
+    """,
+    )
+)

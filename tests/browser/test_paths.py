@@ -124,7 +124,7 @@ def test_late_group_uploads_fixes_explains_and_submits(server, page, catalogue, 
     )  # the innermost block: the card
     assert f"100.0% in {period_label(period)}" in card.inner_text()
     status = page.locator("[data-testid='stTable'] tr").filter(has_text="Youth Justice")
-    assert "SUBMITTED" in status.first.inner_text()
+    assert "Submitted" in status.first.inner_text()
     screenshot(page, "path_overview_after_submit")
 
 

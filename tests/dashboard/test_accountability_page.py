@@ -29,7 +29,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     assert any("Challenge raised" in s.value for s in at.success)
     table = frame_with(at, "Question")
     row = table[table["Question"].str.startswith("First-time entrants")].iloc[0]
-    assert row["Group"] == catalogue.group[group].name and row["Status"] == "open"
+    assert row["Group"] == catalogue.group[group].name and row["Status"] == "Open"
     reference = row["Reference"]
 
     # the group's lead answers it
@@ -40,7 +40,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     form_button(at, "Send the answer").click().run()
     assert not at.exception, at.exception
     table = frame_with(at, "Question")
-    assert table[table["Reference"] == reference].iloc[0]["Status"] == "answered"
+    assert table[table["Reference"] == reference].iloc[0]["Status"] == "Answered"
 
     # the board resolves it
     at = page("accountability", **{"as": "board"})
@@ -48,7 +48,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     form_button(at, "Mark resolved").click().run()
     assert not at.exception, at.exception
     table = frame_with(at, "Question")
-    assert table[table["Reference"] == reference].iloc[0]["Status"] == "resolved"
+    assert table[table["Reference"] == reference].iloc[0]["Status"] == "Resolved"
 
     # a scrutiny member reads everything and is offered no form
     at = page("accountability", **{"as": "scrutiny"})
@@ -62,7 +62,7 @@ def test_the_cycle_on_the_page(app_db, catalogue):
     mine = record[record["Group"] == catalogue.group[group].name].iloc[0]
     asked = frame_with(at, "Question")  # the demo's year and the module's other tests too
     theirs = asked[asked["Group"] == catalogue.group[group].name]
-    answered = (theirs["Status"] != "open").sum()  # each answered before it was due
+    answered = (theirs["Status"] != "Open").sum()  # each answered before it was due
     assert answered >= 1 and mine["Challenges answered in time"] == f"{answered} of {len(theirs)}"
 
     with Store(app_db) as store:  # as the app opened it (one process, one configuration)

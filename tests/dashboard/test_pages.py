@@ -99,8 +99,8 @@ def test_overview_exceptions_and_returns(app_db, demo_db, catalogue):
     shown = {code for code in reds if any(s.startswith(code + " ") for s in exceptions)}
     assert excluded and shown == set(reds) - set(excluded)
     status = frame_with(at, "Status")
-    assert status.loc["Youth Justice Partnership Board", "Status"] == "LATE"
-    assert (status["Status"] == "SUBMITTED").sum() >= 6
+    assert status.loc["Youth Justice Partnership Board", "Status"] == "Late"
+    assert (status["Status"] == "Submitted").sum() >= 6
     table = frame_with(at, "Title")
     assert len(table) == len(catalogue.indicators)
 
@@ -158,7 +158,7 @@ def test_submit_page_lists_template_and_history(app_db, demo_db, catalogue):
     with Store(demo_db, read_only=True) as store:
         n = store.scalar("SELECT count(*) FROM submissions WHERE group_code = 'SCP'")
     assert len(history) == n
-    assert "REJECTED" in set(history["Status"])
+    assert "Rejected" in set(history["Status"])
 
 
 def test_quality_page_counts(app_db, demo_db):

@@ -70,8 +70,10 @@ def test_an_admin_adds_a_person_and_grants_a_role(app_db):
     at.text_input[1].input("Robin Lead")
     at.button[0].click().run()
     assert not at.exception, at.exception
+    assert at.success[0].value == r"Added Robin Lead\. Choose a role for them below\."
+    assert [t.value for t in at.text_input] == ["", "", ""]  # the form is ready for the next
     assert "Robin Lead" in at.table[0].value["Name"].tolist()
-    person = next(s for s in at.selectbox if s.label == "Person")
+    person = next(s for s in at.selectbox if s.label == "Person")  # chosen for a role
     assert person.format_func(person.value) == "Robin Lead (https://idp.test|77)"
     role = next(s for s in at.selectbox if s.label == "Role")
     assert role.value is None  # no role chosen for the admin
@@ -90,6 +92,18 @@ def test_an_admin_adds_a_person_and_grants_a_role(app_db):
     row = at.table[0].value
     robin = row[row["Name"] == "Robin Lead"].iloc[0]
     assert robin["Roles"] == "delivery group lead" and robin["Groups led"] == "HCP"
+
+
+def test_a_refused_person_keeps_what_was_typed(app_db):
+    at = page("admin", **{"as": "admin"})
+    at.text_input[0].input("sam")  # not an issuer|subject id
+    at.text_input[1].input("Sam Refused")
+    at.text_input[2].input("sam@council.example")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "issuer and subject joined by \\|" in at.error[0].value
+    assert [t.value for t in at.text_input] == ["sam", "Sam Refused", "sam@council.example"]
+    assert "Sam Refused" not in at.table[0].value["Name"].tolist()
 
 
 @pytest.mark.parametrize("role", ["board", "scrutiny", "lead:HCP"])

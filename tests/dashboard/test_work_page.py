@@ -57,7 +57,7 @@ def test_open_challenges_and_actions_with_what_is_overdue():
     assert all(r[-1].startswith("due by 14 January 2027") for r in asked["rows"])
     acts = next(t for c, t in tables.items() if c.endswith("unfinished actions"))
     waits = next(r for r in acts["rows"] if r[1].startswith("Clear the early help"))
-    assert waits[3] == "at risk" and waits[4] == "overdue since 31 October 2026"
+    assert waits[3] == "At risk" and waits[4] == "overdue since 31 October 2026"
     assert {"Answer a challenge", "Update an action's status"} <= set(links(at))
 
 

@@ -4,7 +4,7 @@ what a role may not do before they read or write anything."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import polars as pl
 import pytest
@@ -32,6 +32,7 @@ EXPECTED: dict[str, set[Role]] = {
     "import-published": {A},
     "manage-catalogue": {A},
     "manage-users": {A},
+    "send-reminders": {A},
     "manage-meetings": {B, A},
     "raise-challenge": {B},
     "answer-challenge": {L},
@@ -293,6 +294,10 @@ SERVICES = {
         lambda a, s, c: services.import_neighbours(a, s, NEIGHBOURS, source="t.csv"),
     ),
     "list_users": ("manage-users", lambda a, s, c: services.list_users(a, s)),
+    "due_reminders": (
+        "send-reminders",
+        lambda a, s, c: services.due_reminders(a, s, c, now=datetime(2026, 12, 3, 9)),
+    ),
     "add_meeting": (
         "manage-meetings",
         lambda a, s, c: acc.add_meeting(a, s, held_on=date(2027, 1, 5), kind="ordinary", title="M"),

@@ -10,7 +10,8 @@ Errors block the return; warnings are accepted only with an explanation.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -162,10 +163,20 @@ def _check(
     findings += run_suite("coverage", coverage.to_pandas(), parameters={})
     if history is not None and not history.is_empty():
         findings += run_suite("history", pandas_frame, parameters={}, display=display)
-    report.findings = sort_findings(drop_masked(findings))
+    report.findings = sort_findings(name_places(drop_masked(findings), catalogue))
     if not report.errors:
         report.observations = prepare.to_observations(frame, catalogue)
         report.commentary = prepare.commentary_by_indicator(frame)
+
+
+def name_places(findings: list[Finding], catalogue: Catalogue) -> list[Finding]:
+    """Messages that give an area's code give its name too: "Castle Vale (E05099007)"."""
+    names = {code: area.name for code, area in catalogue.area.items()}
+    codes = re.compile(r"(?<![\w(])(" + "|".join(map(re.escape, names)) + r")(?![\w)])")
+    return [
+        replace(f, message=codes.sub(lambda m: f"{names[m[1]]} ({m[1]})", f.message))
+        for f in findings
+    ]
 
 
 def _header_column(finding: Finding, raw) -> Finding:

@@ -156,6 +156,17 @@ def test_c09_duplicate_rows_names_both(catalogue, base):
     assert "C09" not in rules(check(catalogue, base, GROUP, PERIOD))
 
 
+def test_row_errors_name_the_place_as_well_as_its_code(catalogue, base):
+    locality = catalogue.localities[0]
+    row = base.with_row_index().filter(pl.col("area_code") == locality.code)["index"][0]
+    doubled = pl.concat([base, base.slice(row, 1)])
+    found = _one(check(catalogue, doubled, GROUP, PERIOD), "C09")
+    assert f"{locality.name} ({locality.code})" in found[0].message
+    unknown = set_cell(base, 1, "area_code", "E05000000")
+    (bad,) = _one(check(catalogue, unknown, GROUP, PERIOD), "C04")
+    assert "'E05000000' is not an area code" in bad.message  # no name to give
+
+
 def test_c15_missing_indicator(catalogue, base):
     report = check(catalogue, base.filter(pl.col("indicator_code") != "BH05"), GROUP, PERIOD)
     found = _one(report, "C15")
