@@ -138,16 +138,16 @@ with middle:
     )
 with right:
     rags = state.choices("rag", rag_names, label="RAG rating", placeholder="Any rating")
-    measures = state.choices(
-        "measure",
-        {"population": "Population indicators", "performance": "Performance measures"},
-        label="Show",
-        default=["population", "performance"],
-        pills=True,
-        help="Population indicators are conditions of well-being the whole partnership "
-        "answers for; performance measures are of one group's service (results-based "
-        "accountability).",
-    )
+measures = state.choices(
+    "measure",
+    {"population": "Population indicators", "performance": "Performance measures"},
+    label="Show",
+    default=["population", "performance"],
+    pills=True,
+    help="Population indicators are conditions of well-being the whole partnership "
+    "answers for; performance measures are of one group's service (results-based "
+    "accountability).",
+)
 every = reports.indicator_rows(overview.indicators)
 rows = reports.filter_rows(
     every,
@@ -166,8 +166,18 @@ SORTS = {
     "england": "Compared with England, worse first",
     "title": "Title, A to Z",
 }
-order = state.choice("sort", list(SORTS), label="Sort by", format_func=SORTS.get)
+COLUMNS = {
+    "key": "The key columns (value, target, RAG, direction, England)",
+    "all": "Every column (intervals, changes, trend, region, neighbours, group)",
+}
+sort_at, columns_at = st.columns(2)
+with sort_at:
+    order = state.choice("sort", list(SORTS), label="Sort by", format_func=SORTS.get)
+with columns_at:
+    columns = state.choice("columns", list(COLUMNS), label="Columns", format_func=COLUMNS.get)
 rows = reports.sort_rows(rows, order)
+if columns == "key":
+    rows = rows.select(*reports.KEY_COLUMNS, pl.col("^_.*$"))
 shown = rows.with_columns(
     _href=pl.format(
         "indicator?code={}&period={}{}",
@@ -175,10 +185,14 @@ shown = rows.with_columns(
         pl.lit(period),
         pl.lit(f"&meeting={meeting}" if meeting else ""),
     )
-).rename({"Neighbours": f"Neighbours ({overview.neighbour_average})", "Trend": "Recent figures"})
+).rename(
+    {"Neighbours": f"Neighbours ({overview.neighbour_average})", "Trend": "Recent figures"},
+    strict=False,
+)
 ui.table(
     shown,
-    f"Indicators for {overview.period_label}: {rows.height} of {every.height} shown",
+    f"Indicators for {overview.period_label}: {rows.height} of {every.height} shown"
+    + ("" if columns == "all" else " (the key columns)"),
     links={"Code": "_href"},
 )
 st.caption(
@@ -205,37 +219,65 @@ st.write(
     "or an overdue action, as the board has added or taken off. Each needs the owning "
     f"group's commentary before the meeting ({missing} still without)."
 )
-for r in flagged.iter_rows(named=True):
-    with st.container(border=True):
-        st.subheader(f"{r['indicator_code']} {r['title']}", anchor=False)
-        d, unit = r["decimals"], r["unit"]
-        hidden = r.get("suppression") is not None
-        since = SUPPRESSED if hidden else change(r["change_previous"], d, unit)
-        st.markdown(
-            f"**{ui.rag_label(r['rag'])}** · {ui.DIRECTION_LABELS.get(r['direction'], '')} · "
-            f"{figure(r['value'], d, unit, suppressed=hidden)} in {period_label(r['period'])} "
-            f"(target "
-            f"{figure(r['target'], d, unit)}; {since} since the period before) · {r['group']}"
-        )
-        why = r["reasons"] or "added by the board"
-        st.caption(f"On the list because: {why}.")
-        if r["decision"] == "include":
-            st.caption(f"Added by {ui.plain(r['decided_by'])}: {ui.plain(r['decision_reason'])}")
-        if r.get("commentary"):
-            if not r["commentary_given"]:
+if flagged.height:  # all on one screen, each a jump to its card below
+    ui.table(
+        pl.DataFrame(
+            [
+                {
+                    "Code": r["indicator_code"],
+                    "Indicator": r["title"],
+                    "RAG": ui.rag_label(r["rag"]),
+                    "On the list because": r["reasons"] or "added by the board",
+                    "Commentary": "given" if r["commentary_given"] else "still needed",
+                    "_jump": f"#exception-{r['indicator_code'].lower()}",
+                }
+                for r in flagged.iter_rows(named=True)
+            ]
+        ),
+        f"The exception list for {overview.period_label}: each code jumps to its card",
+        links={"Code": "_jump"},
+    )
+# the cards, compact: a smaller heading and less space between their lines
+st.html(
+    "<style>.st-key-exception_cards h3 {font-size: 1.15rem; padding: 0.25rem 0 0.4rem;} "
+    ".st-key-exception_cards [data-testid='stVerticalBlock'] {gap: 0.4rem;}</style>"
+)
+with st.container(key="exception_cards"):
+    for r in flagged.iter_rows(named=True):
+        with st.container(border=True):
+            st.subheader(
+                f"{r['indicator_code']} {r['title']}",
+                anchor=f"exception-{r['indicator_code'].lower()}",
+            )
+            d, unit = r["decimals"], r["unit"]
+            hidden = r.get("suppression") is not None
+            since = SUPPRESSED if hidden else change(r["change_previous"], d, unit)
+            st.markdown(
+                f"**{ui.rag_label(r['rag'])}** · {ui.DIRECTION_LABELS.get(r['direction'], '')} · "
+                f"{figure(r['value'], d, unit, suppressed=hidden)} in {period_label(r['period'])} "
+                f"(target "
+                f"{figure(r['target'], d, unit)}; {since} since the period before) · {r['group']}"
+            )
+            why = r["reasons"] or "added by the board"
+            st.caption(f"On the list because: {why}.")
+            if r["decision"] == "include":
                 st.caption(
-                    f"The latest commentary, written for {period_label(r['commentary_period'])}:"
+                    f"Added by {ui.plain(r['decided_by'])}: {ui.plain(r['decision_reason'])}"
                 )
-            st.text(r["commentary"])  # what the group typed: shown as typed, never as Markdown
-        note = reports.commentary_note(r)
-        if note:
-            st.warning(ui.plain(note), icon=":material/edit_note:")
-        st.page_link(
-            "views/indicator.py",
-            label="Open the indicator",
-            query_params={"code": r["indicator_code"], "period": period} | link_extra,
-            icon=":material/arrow_forward:",
-        )
+            if r.get("commentary"):
+                if not r["commentary_given"]:
+                    written = period_label(r["commentary_period"])
+                    st.caption(f"The latest commentary, written for {written}:")
+                st.text(r["commentary"])  # as the group typed it: never as Markdown
+            note = reports.commentary_note(r)
+            if note:
+                st.warning(ui.plain(note), icon=":material/edit_note:")
+            st.page_link(
+                "views/indicator.py",
+                label="Open the indicator",
+                query_params={"code": r["indicator_code"], "period": period} | link_extra,
+                icon=":material/arrow_forward:",
+            )
 taken_off = overview.taken_off
 if taken_off.height:
     st.caption(

@@ -166,6 +166,20 @@ def indicator_rows(table: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
+KEY_COLUMNS = (
+    "Code",
+    "Title",
+    "Period",
+    "Value",
+    "Target",
+    "RAG",
+    "Direction",
+    "Compared with England",
+)
+"""The indicator table's columns a board member reads first, which fit a laptop's screen
+beside the menu; the others (interval, changes, trend, benchmarks, group) on request."""
+
+
 def filter_rows(
     rows: pl.DataFrame,
     *,

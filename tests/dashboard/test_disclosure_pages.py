@@ -191,7 +191,7 @@ def test_overview_shows_c_for_a_small_authority_figure(small, catalogue, downloa
     code, period = at_authority.sort("period").select("indicator_code", "period").row(-1)
     for role, hidden in (("scrutiny", True), ("board", False)):
         downloads.clear()
-        at = run("overview", role, period=period)
+        at = run("overview", role, period=period, columns="all")
         table = next(f for f in tables(at, downloads) if "Since last period" in f.columns)
         row = table.filter(
             (pl.col("Code") == code) & (pl.col("Period") == period_label(period))

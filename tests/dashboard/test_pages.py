@@ -187,7 +187,7 @@ def test_reading_pages(app_db, demo_db, catalogue, name):
 
 
 def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catalogue):
-    at = page("overview")
+    at = page("overview", columns="all")
     table = frame_with(at, "Title").set_index("Code")
     with Store(demo_db, read_only=True) as store:
         england = store.frame(
@@ -231,7 +231,7 @@ def test_overview_shows_benchmarks_significance_and_trend(app_db, demo_db, catal
 def test_overview_for_an_earlier_quarter_uses_that_years_published_figures(
     app_db, demo_db, catalogue
 ):
-    at = page("overview", period="2023-24-Q4")
+    at = page("overview", period="2023-24-Q4", columns="all")
     table = frame_with(at, "Title").set_index("Code")
     with Store(demo_db, read_only=True) as store:
         for code, year in (("SS01", "2023-24"), ("CC01", "2023-24"), ("BH05", "2023-24")):
@@ -299,7 +299,7 @@ def test_indicator_with_no_better_direction_is_neither_ranked_nor_banded(app_db)
 
 
 def test_overview_labels_population_indicators_and_performance_measures(app_db, catalogue):
-    at = page("overview")
+    at = page("overview", columns="all")
     table = frame_with(at, "Measure")
     population = {i.code for i in catalogue.indicators if i.rba is None}
     shown = dict(zip(table["Code"], table["Measure"], strict=True))
@@ -378,12 +378,22 @@ def test_accessibility_statement_says_what_the_regulations_ask_and_is_true(app_d
     assert f"axe-core\n{axe}" in text or f"axe-core {axe}" in text
 
 
+def test_the_overview_opens_on_the_key_columns_and_shows_every_one_on_request(app_db):
+    from metrics.reports.overview import KEY_COLUMNS
+
+    key = frame_with(page("overview"), "Title")
+    assert list(key.columns) == list(KEY_COLUMNS)
+    every = frame_with(page("overview", columns="all"), "Title")
+    assert set(KEY_COLUMNS) < set(every.columns) and len(every.columns) > 20
+    assert (every[list(KEY_COLUMNS)] == key[list(KEY_COLUMNS)]).all().all()
+
+
 def test_every_indicator_with_a_published_equivalent_is_compared(app_db, catalogue):
     """On the demo, each indicator the catalogue maps to a published source shows England
     and the neighbours on the overview and on its own page; the others show neither."""
     published = {i.code for i in catalogue.indicators if i.published is not None}
     assert len(published) >= 25
-    table = frame_with(page("overview"), "Title").set_index("Code")
+    table = frame_with(page("overview", columns="all"), "Title").set_index("Code")
     neighbours = next(c for c in table.columns if c.startswith("Neighbours"))
     shown = {
         code
