@@ -10,9 +10,10 @@ from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.core.access import NotPermitted, can
 from metrics.core.formatting import figure
-from metrics.core.periods import is_period, period_label, sort_key
+from metrics.core.periods import PeriodError, Quarter, is_period, period_label, sort_key
 from metrics.reports import charts
 from metrics.reports import indicator as report
+from metrics.reports.overview import indicator_rows as overview_rows
 
 catalogue = data.catalogue()
 me = people.actor()
@@ -32,6 +33,59 @@ st.title(f"{ind.code} {ind.title}")
 meeting = as_at.choose_meeting(me)
 # the period a link asks for: any quarter or year (the figures as they stood then)
 wanted = state.valid("period", is_period, label="Period", instead="the latest figures")
+
+# --- the headline: as the board overview shows it for the quarter ---------------------------
+
+try:  # a link to a quarter heads the page with that quarter's figures
+    quarter = Quarter.parse(wanted).code if wanted else None
+except PeriodError:
+    quarter = None
+quarter = quarter or data.default_period(me, meeting=meeting)
+headline = (
+    overview_rows(
+        data.overview(me, quarter, meeting=meeting).indicators.filter(
+            pl.col("indicator_code") == code
+        )
+    )
+    if quarter
+    else None
+)
+if headline is not None and headline.height:
+    h = headline.row(0, named=True)
+    latest_at, target_at, rag_at, change_at, england_at = st.columns([1.1, 1, 1, 1.1, 1])
+    latest_at.metric("Latest figure", h["Value"], help=f"For {h['Period']}; unit: {ind.unit}")
+    target_at.metric("Target for the year", h["Target"])
+    rag_at.metric("RAG", h["RAG"])
+    change_at.metric(
+        "Since the period before",
+        h["Since last period"],
+        help=f"Direction: {h['Direction'] or 'not judged'}",
+    )
+    england_at.metric(
+        "England",
+        h["England"],
+        help=f"Compared with England: {h['Compared with England'] or 'not compared'}",
+    )
+    st.caption(
+        " · ".join(
+            part
+            for part in (
+                f"{h['Period']}",
+                h["Direction"] and f"{h['Direction']} since the period before",
+                h["Compared with England"]
+                and f"{h['Compared with England']} compared with England ({h['Published year']})",
+                f"reported by {catalogue.group[ind.group].name}",
+            )
+            if part
+        )
+    )
+if can(me, "raise-challenge"):
+    st.page_link(
+        "views/accountability.py",
+        label="Challenge the group on this indicator",
+        query_params={"indicator": code},
+        icon=":material/forum:",
+    )
 st.write(ind.definition)
 facts = {
     "Outcome": catalogue.outcome[ind.outcome].title,
@@ -467,10 +521,3 @@ else:  # the public view: only what the board has made public
             ),
             "Challenges and actions the board has made public on this indicator",
         )
-if can(me, "raise-challenge"):
-    st.page_link(
-        "views/accountability.py",
-        label="Challenge the group on this indicator",
-        query_params={"indicator": code},
-        icon=":material/forum:",
-    )

@@ -109,12 +109,23 @@ with similar:
     else:
         d, unit = ind.decimals, ind.unit
         summary = report.similar_summary(compared, ind.title, d, unit)
+        names = (
+            compared.filter(pl.col("role") == "neighbour")
+            .sort("rank")["area_name"]
+            .unique(maintain_order=True)
+        ).to_list()
+        highlight = st.selectbox(
+            "Highlight a neighbour",
+            names,
+            index=None,
+            placeholder="None: every neighbour in grey",
+            key="highlight_neighbour",
+        )
+        title = f"{ind.title}: {catalogue.authority.name}, England and similar authorities"
         ui.chart_with_table(
             ui.base_layout(
-                charts.similar_figure(
-                    compared, title=f"{ind.title}: England and similar authorities", unit=unit
-                ),
-                title=f"{ind.title}: England and similar authorities",
+                charts.similar_figure(compared, title=title, unit=unit, highlight=highlight),
+                title=title,
                 y_title=charts.y_title(unit),
                 height=460,
             ),
@@ -126,10 +137,10 @@ with similar:
             key="similar",
             file_name=f"{code}_similar_authorities.csv",
             summary=summary,
-            note=f"Published figures for England and {catalogue.authority.name}'s "
-            "statistical neighbours (the authorities most like it in DfE's model), and the "
-            f"neighbours' {catalogue.settings.neighbour_average}. Our own figures are on the "
-            "other tab and on the indicator's page.",
+            note=f"{catalogue.authority.name}'s own figures (blue), beside the published "
+            f"figures for England (dotted) and {catalogue.authority.name}'s statistical "
+            "neighbours (grey; the authorities most like it in DfE's model), and the "
+            f"neighbours' {catalogue.settings.neighbour_average} (dashed).",
         )
 st.page_link(
     "views/indicator.py",

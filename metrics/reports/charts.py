@@ -157,23 +157,38 @@ def curve_figure(trend: Trend, curve: pl.DataFrame, *, group: str) -> go.Figure:
     return fig
 
 
-def similar_figure(frame: pl.DataFrame, *, title: str, unit: str) -> go.Figure:
-    """England, the neighbours' average and each neighbour over the published years (from
-    :func:`metrics.store.reads.figures.similar_authorities`): the neighbours thin and grey,
-    so the two lines that matter stand out, each still named."""
+def similar_figure(
+    frame: pl.DataFrame, *, title: str, unit: str, highlight: str | None = None
+) -> go.Figure:
+    """Our authority, England, the neighbours' average and each neighbour over the published
+    years (from :func:`metrics.services.similar_authorities`): our figures thick and blue,
+    England dotted, the average dashed, the neighbours thin and grey (each still named), and
+    one neighbour a reader picks (``highlight``) in orange."""
     fig = go.Figure()
-    for (name, role), line in frame.group_by("area_name", "role", maintain_order=True):
+    first = {"ours": 0, "england": 1, "average": 2}  # the legend's order: ours first
+    ordered = frame.sort(
+        pl.col("role").replace_strict(first, default=3, return_dtype=pl.Int8),
+        pl.col("area_name") != highlight,
+        "rank",
+        "period",
+    )
+    for (name, role), line in ordered.group_by("area_name", "role", maintain_order=True):
         periods = [period_label(p) for p in line["period"]]
+        if role == "neighbour" and name == highlight:
+            role = "highlight"
         style = {
+            "ours": {"color": AUTHORITY, "width": 4},
             "england": {"color": BENCHMARK, "width": 3, "dash": "dot"},
-            "average": {"color": AUTHORITY, "width": 4},
-        }.get(role, {"color": "#8a8f93", "width": 1})
+            "average": {"color": AVERAGE, "width": 3, "dash": "dash"},
+            "highlight": {"color": MARKER, "width": 3},
+        }.get(role, {"color": "#b1b4b6", "width": 1})
         fig.add_scatter(
             x=periods,
             y=line["value"].to_list(),
-            mode="lines+markers" if role != "neighbour" else "lines",
+            mode="lines" if role == "neighbour" else "lines+markers",
             name=name,
             line=style,
+            opacity=0.7 if role == "neighbour" else 1,
         )
     fig.update_layout(title={"text": title}, yaxis_title=y_title(unit))
     return fig
@@ -181,6 +196,7 @@ def similar_figure(frame: pl.DataFrame, *, title: str, unit: str) -> go.Figure:
 
 LOCALITY = "#56B4E9"
 MARKER = "#E69F00"
+AVERAGE = "#009E73"
 
 
 def localities_figure(

@@ -299,6 +299,35 @@ def build_trend(source, catalogue: Catalogue, code: str, *, concealed: bool) -> 
     )
 
 
+def with_our_figures(similar: pl.DataFrame, series: pl.DataFrame, name: str) -> pl.DataFrame:
+    """England and the neighbours (:func:`metrics.store.reads.figures.similar_authorities`)
+    with our own figure for each published year beside them (role ``ours``): the year's own
+    figure, or for a quarterly indicator the year's latest quarter (said in the name). A
+    figure withheld from the reader stays withheld (no value)."""
+    if similar.is_empty():
+        return similar
+    ours = (
+        series.select("period", "value")
+        .with_columns(year=pl.col("period").str.slice(0, 7))
+        .filter(pl.col("year").is_in(similar["period"].unique().to_list()))
+        .sort("period")
+        .group_by("year", maintain_order=True)
+        .last()
+    )
+    if ours.is_empty():
+        return similar
+    quarterly = (ours["period"] != ours["year"]).any()
+    label = name + (" (each year's latest quarter)" if quarterly else "")
+    rows = ours.select(
+        pl.col("year").alias("period"),
+        pl.lit(label).alias("area_name"),
+        "value",
+        pl.lit("ours").alias("role"),
+        pl.lit(-1).alias("rank"),
+    ).cast(dict(similar.schema))
+    return pl.concat([similar, rows]).sort("period", "rank")
+
+
 def similar_summary(frame: pl.DataFrame, title: str, decimals: int, unit: str) -> str:
     """One sentence on the latest published year of
     :func:`metrics.store.reads.figures.similar_authorities`: England, the neighbours'

@@ -14,7 +14,7 @@ from metrics.core.access import Actor, can, require
 from metrics.core.catalogue import Catalogue
 from metrics.reports import board as board_rules
 from metrics.reports import figures as report_figures
-from metrics.reports.indicator import Trend, build_trend
+from metrics.reports.indicator import Trend, build_trend, with_our_figures
 from metrics.reports.overview import Overview, build_overview
 from metrics.services.guard import audited, conceals, disclosed
 from metrics.store.connection import Store, StoreAsAt
@@ -138,9 +138,16 @@ def all_authorities(actor: Actor, store: Store, code: str, period: str | None) -
 def similar_authorities(
     actor: Actor, store: Store, catalogue: Catalogue, code: str
 ) -> pl.DataFrame:
-    """England, the statistical neighbours and their average, every published year."""
+    """England, the statistical neighbours and their average, every published year, and our
+    own figure for each of those years (as the actor may see it)."""
     require(actor, "view-published")
-    return queries.similar_authorities(store, catalogue, code)
+    similar = queries.similar_authorities(store, catalogue, code)
+    if similar.is_empty():
+        return similar
+    series = report_figures.indicator_series(
+        store, catalogue, code, area=catalogue.authority.code, concealed=conceals(actor)
+    )
+    return with_our_figures(similar, series, catalogue.authority.name)
 
 
 @audited

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 
@@ -9,6 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from metrics.core.formatting import figure
 from metrics.core.periods import Quarter, period_label
 from metrics.store.connection import Store
 from tests.conftest import ROOT
@@ -388,6 +390,29 @@ def test_the_overview_opens_on_the_key_columns_and_shows_every_one_on_request(ap
     assert (every[list(KEY_COLUMNS)] == key[list(KEY_COLUMNS)]).all().all()
 
 
+@pytest.mark.parametrize("code", ["SS01", "ED01"])
+def test_the_indicator_page_opens_with_its_headline_as_the_overview_shows_it(app_db, code):
+    row = frame_with(page("overview", columns="all"), "Title").set_index("Code").loc[code]
+    at = page("indicator", code=code, **{"as": "board"})
+    shown = {m.label: m.value for m in at.metric}
+    assert shown == {
+        "Latest figure": row["Value"],
+        "Target for the year": row["Target"],
+        "RAG": row["RAG"],
+        "Since the period before": row["Since last period"],
+        "England": row["England"],
+    }
+    assert row["Period"] in at.caption[0].value
+    # the board's challenge is one click from the headline: the page's first link
+    first = at.get("page_link")[0].proto
+    assert first.label == "Challenge the group on this indicator"
+    assert first.query_string == f"indicator={code}"
+    scrutiny = page("indicator", code=code, **{"as": "scrutiny"})
+    assert "Challenge the group on this indicator" not in {
+        e.proto.label for e in scrutiny.get("page_link")
+    }
+
+
 def test_every_indicator_with_a_published_equivalent_is_compared(app_db, catalogue):
     """On the demo, each indicator the catalogue maps to a published source shows England
     and the neighbours on the overview and on its own page; the others show neither."""
@@ -459,6 +484,30 @@ def test_scrutiny_compares_with_similar_authorities_on_trends(app_db, demo_db, c
     assert len(named) == 10 and set(named) <= areas
     said = " ".join(c.value for c in at.caption)  # the sentence under the chart
     assert "England" in said and "neighbours (median)" in said
+    # our own figures beside them: for a quarterly indicator, each year's latest quarter
+    ours = pl.from_pandas(table).filter(pl.col("Area").str.starts_with(catalogue.authority.name))
+    assert ours.height >= 2 and set(ours["Area"]) == {
+        f"{catalogue.authority.name} (each year's latest quarter)"
+    }
+    with Store(demo_db, read_only=True) as store:
+        expected = store.frame(
+            "SELECT left(period, 7) AS year, arg_max(value, period) AS value "
+            "FROM indicator_values WHERE indicator_code = 'CC01' AND area_code = ? "
+            "AND breakdown = 'total' GROUP BY 1",
+            [catalogue.authority.code],
+        )
+    for row in ours.iter_rows(named=True):
+        year = next(y for y in expected["year"] if period_label(y) == row["Period"])
+        value = expected.filter(pl.col("year") == year)["value"][0]
+        shown = figure(value, ind.decimals, ind.unit)
+        assert float(str(row["Value"]).replace(",", "")) == float(shown.replace(",", ""))
+    # a neighbour picked is drawn in its own colour, our line thick and blue
+    highlight = next(s for s in at.selectbox if s.label == "Highlight a neighbour")
+    highlight.set_value(named[0]).run()
+    chart = at.get("plotly_chart")[-1].proto
+    drawn = {t["name"]: t["line"] for t in json.loads(chart.spec)["data"]}
+    assert drawn[named[0]]["color"] == "#E69F00" and drawn[named[1]]["width"] == 1
+    assert drawn[next(iter(set(ours["Area"])))]["width"] == 4
     # an indicator with no published equivalent says so
     other = next(i for i in catalogue.indicators if i.published is None)
     at = page("trends", outcome=other.outcome, code=other.code, **{"as": "scrutiny"})
