@@ -2,8 +2,9 @@
 report whose findings say what and where — never an exception, never a fault (S01), never a
 library's own message — and identifiers written in ways people hide them are still found.
 
-Bounded for ``make test``; for a longer run set ``OUTCOMES_FUZZ_EXAMPLES`` (the number of
-examples per test, default 40), e.g. ``OUTCOMES_FUZZ_EXAMPLES=2000 .venv/bin/pytest
+Bounded for ``make test`` (whose two clock tiers draw 20 examples each, different ones, so
+the run tries 40 as one tier alone would); for a longer run set ``OUTCOMES_FUZZ_EXAMPLES``
+(the number of examples per test, default 40), e.g. ``OUTCOMES_FUZZ_EXAMPLES=2000 .venv/bin/pytest
 tests/metrics/validation/test_fuzz.py``.
 """
 
