@@ -17,8 +17,19 @@ st.set_page_config(
 )
 
 
-def pages_for(lead: bool) -> dict[str, list]:
-    """The app's pages by who uses them; a delivery group's lead starts at their work."""
+def home_for(roles: set[Role]) -> str:
+    """Where a person starts: the board (and an admin) at the overview, a delivery group's
+    lead at their group's work, a scrutiny member at the trends and comparisons."""
+    if roles & {Role.BOARD, Role.ADMIN}:
+        return "overview"
+    if Role.LEAD in roles:
+        return "work"
+    return "trends" if Role.SCRUTINY in roles else "overview"
+
+
+def pages_for(home: str) -> dict[str, list]:
+    """The app's pages by who uses them; ``home`` (a page's url) is the one a person starts
+    at."""
     return {
         "Partnership board": [
             st.Page(
@@ -26,7 +37,7 @@ def pages_for(lead: bool) -> dict[str, list]:
                 title="Board overview",
                 icon=":material/dashboard:",
                 url_path="overview",
-                default=not lead,
+                default=home == "overview",
             ),
             st.Page(
                 "views/indicator.py",
@@ -47,7 +58,7 @@ def pages_for(lead: bool) -> dict[str, list]:
                 title="Your group's work",
                 icon=":material/checklist:",
                 url_path="work",
-                default=lead,
+                default=home == "work",
             ),
             st.Page(
                 "views/submit.py",
@@ -64,7 +75,11 @@ def pages_for(lead: bool) -> dict[str, list]:
         ],
         "Scrutiny": [
             st.Page(
-                "views/trends.py", title="Trends", icon=":material/timeline:", url_path="trends"
+                "views/trends.py",
+                title="Trends",
+                icon=":material/timeline:",
+                url_path="trends",
+                default=home == "trends",
             ),
             st.Page(
                 "views/catalogue.py",
@@ -116,7 +131,7 @@ hidden = {
     "quality": me.roles == {Role.PUBLIC},
     "accountability": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
 }
-PAGES = pages_for(lead=Role.LEAD in me.roles and Role.BOARD not in me.roles)
+PAGES = pages_for(home_for(set(me.roles)))
 offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]
     for section, pages in PAGES.items()
@@ -129,6 +144,7 @@ with menu:
             st.subheader(section, anchor=False)
             for page in pages:
                 st.page_link(page)
+st.html(components.PRINT_STYLE)  # any page prints as the page alone
 try:
     current.run()
 except StoreError as exc:

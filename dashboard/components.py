@@ -157,6 +157,24 @@ def base_layout(
     return fig
 
 
+PRINT_STYLE = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  [data-testid="stSidebar"], [data-testid="stHeader"], [data-testid="stToolbar"],
+  [data-testid="stDecoration"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stDownloadButton"], [data-testid="stStatusWidget"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin: 0 !important;
+    padding: 0 !important; overflow: visible !important; }
+  /* A4 landscape less the margins is about 1030 CSS pixels: charts are drawn no wider */
+  [data-testid="stMainBlockContainer"] { max-width: 1000px !important; padding: 0 !important; }
+  .stPlotlyChart, .outcomes-table tr, [data-testid="stMetric"] { break-inside: avoid; }
+  .outcomes-table { overflow: visible !important; }
+  h1, h2, h3 { break-after: avoid; }
+}
+</style>"""
+"""Any page printed from the browser: the page alone (no menu, header or buttons), on A4
+landscape, with charts and table rows kept whole."""
+
 TABLE_STYLE = """<style>
 .outcomes-table { overflow-x: auto; }
 .outcomes-table table { border-collapse: collapse; font-size: 0.875rem; margin: 0.25rem 0; }

@@ -23,13 +23,18 @@ groups send a return each quarter; once it passes its checks, its figures appear
 **Board overview** (partnership board). Choose a quarter; it defaults to the latest
 complete one. The summary counts indicators by RAG rating, and improving or worsening,
 for each outcome and each plan priority. The indicator table gives each indicator's latest
-figure with its interval, target, RAG, change, a small trend line, owner and date of the
-last return; select an indicator's code to open its page. **Exceptions** lists
-indicators that are red or got worse, with the owning group's commentary, for the board to
-challenge. **Returns for the quarter** shows who has submitted, who is late and which
-version is current.
+figure, target, RAG, direction and comparison with England; choose "Every column" for its
+interval, changes, a small trend line, region, neighbours, owner and date of the last
+return; select an indicator's code to open its page. **Exceptions** lists the indicators
+on the board's exception list in one table (each code jumps to its card), then a card each
+with the owning group's commentary, for the board to challenge. When a meeting is planned,
+the page opens with what the board will decide at it. **Returns for the quarter** shows
+who has submitted, who is late and which version is current.
 
-**Indicator** (anyone). Definition, source, polarity and owner; the trend with its
+**Indicator** (anyone). It opens with the headline, as the overview shows it: the latest
+figure, its target and RAG, the change since the period before and England's figure, and
+(for the board) the link to challenge the group. Then definition, source, polarity and
+owner; the trend with its
 confidence interval and target; localities side by side; breakdowns by group of children
 with the gap between them; the commentary history. The address in the browser holds the
 indicator and period, so it can be pasted into board papers.
@@ -39,6 +44,12 @@ to do: a return late or coming due, with its date and a link to submit it; the b
 challenges waiting for your answer, each with its due date (or how long it is overdue);
 your group's unfinished actions; the indicators on the board's exception list that need
 your commentary; and the next board meeting with its data cut-off.
+
+**Reminders by email.** Where the partnership has set up its mail server, each group's
+lead is emailed a week before a return, an answer to a challenge or an action is due, and
+again when it is late or overdue; the board's secretary is told when a meeting's data
+cut-off passes, so its pack can be made. Each reminder comes once. To be reminded, ask an
+admin to add your email address.
 
 **Challenges and actions** (the board and the groups' leads; scrutiny reads). The board
 meets several times a year: a plan agreement, a mid-year review, a year-end sign-off and
@@ -65,8 +76,10 @@ earlier returns and their findings are listed at the bottom.
 **Data quality** (delivery groups and performance officers). Returns by quarter and
 status; the checks failed most often, by rule and by group.
 
-**Trends** (scrutiny). Browse by outcome, indicator and area; compare localities on one
-chart. Nothing on this page can change data.
+**Trends** (scrutiny; where a scrutiny member starts). Browse by outcome, indicator and
+area; compare localities on one chart; compare with similar authorities: our own figures
+(blue) beside England, the statistical neighbours and their average, with any neighbour
+you pick highlighted. Nothing on this page can change data.
 
 **Outcomes and indicators**. Every indicator under each outcome, with its owner, kind
 and polarity.
@@ -75,6 +88,9 @@ and polarity.
 every figure and hold the groups to account; a delivery group's lead submits and answers
 for their own group; scrutiny members read, with small numbers withheld; admins add people
 and give or take away roles. Everything anyone changes is in the audit log.
+
+**Printing.** Any page prints from the browser (Ctrl+P) as the page alone, on A4
+landscape, without the menu or buttons. For meetings, the board pack is the better paper.
 
 ## Reading the figures
 

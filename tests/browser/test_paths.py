@@ -46,6 +46,33 @@ def test_every_page_renders(server, page):
     assert len(titles) == len(PAGES)  # each page's own
 
 
+@pytest.mark.parametrize("path", ["", "indicator?code=SS01"])
+def test_a_page_prints_as_the_page_alone(server, page, path, tmp_path):
+    """Printed from the browser (Ctrl+P), a page is its content on A4 landscape: no menu,
+    no header, no buttons, and its charts whole within the page's width."""
+    from pypdf import PdfReader
+
+    open_page(page, server, path)
+    title = page.locator("h1").first.inner_text()
+    page.emulate_media(media="print")
+    assert not page.locator("[data-testid='stSidebar']").is_visible()
+    shown = [c for c in page.locator(".stPlotlyChart").all() if c.is_visible()]
+    assert shown
+    for chart in shown[:3]:
+        box = chart.bounding_box()
+        # A4 landscape is 1123 CSS pixels wide, less 12 mm margins each side: 1032
+        assert box and box["width"] <= 1032, box
+    pdf = tmp_path / "printed.pdf"
+    page.pdf(path=pdf, prefer_css_page_size=True)
+    reader = PdfReader(pdf)
+    first = reader.pages[0]
+    assert float(first.mediabox.width) > float(first.mediabox.height)  # landscape
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert title.split()[0] in text
+    for menu in ("User guide", "Accessibility statement", "Download as CSV"):
+        assert menu not in text, menu
+
+
 def test_overview_link_to_indicator_then_change_period(server, page):
     open_page(page, server)
     link = page.get_by_role("link", name="Open the indicator").first

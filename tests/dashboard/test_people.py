@@ -38,7 +38,7 @@ def test_a_board_member_sees_returns_but_cannot_submit(app_db, catalogue):
 
 def test_a_scrutiny_member_is_not_offered_the_submit_or_admin_pages(app_db):
     at = page("submit", **{"as": "scrutiny"})
-    assert at.title[0].value == "Board overview"  # a link to it opens the default page
+    assert at.title[0].value == "Trends"  # a link to it opens their starting page
     with pytest.raises(AssertionError, match="no table"):
         frame_with(at, "Submission")
     at = page("admin", **{"as": "lead:YJS"})
@@ -188,7 +188,7 @@ def test_a_session_is_audited_once_however_often_it_reruns(real_db, catalogue, k
     for _ in range(3):
         at.run()
         assert not at.exception, at.exception
-    assert at.title[0].value == ("Board overview" if known else "No access yet")
+    assert at.title[0].value == ("Trends" if known else "No access yet")  # where scrutiny starts
     with Store(real_db) as store:
         rows = store.frame(
             "SELECT action, detail FROM audit_log WHERE actor = ? AND action <> 'role granted' "

@@ -32,9 +32,11 @@ def links(at: AppTest) -> dict[str, str]:
     }
 
 
-def test_a_lead_starts_at_their_groups_work_and_the_board_at_the_overview():
+def test_each_role_starts_where_their_work_is():
     assert start("lead:FAM").title[0].value == "Your group's work"
-    assert start("board").title[0].value != "Your group's work"
+    assert start("board").title[0].value == "Board overview"
+    assert start("admin").title[0].value == "Board overview"
+    assert start("scrutiny").title[0].value == "Trends"
 
 
 def test_a_late_return_is_said_with_its_due_date_and_a_link_to_submit_it():
