@@ -29,6 +29,8 @@ from typing import Any
 import pandas as pd
 
 from metrics.core.findings import Finding, Severity
+from metrics.core.formatting import change, figure
+from metrics.core.periods import is_period, period_label
 from metrics.core.settings import setting
 from metrics.returns.reading.base import ROW_COLUMN
 from metrics.returns.validation.rules import SUITES, Rule, format_value, load_rules, load_suite
@@ -321,6 +323,7 @@ def _findings_for(
     records = frame.loc[keys[:MAX_FINDINGS_PER_CHECK]].to_dict("records")
     for record in records:
         fields = {k: (None if _isna(v) else v) for k, v in record.items()}
+        fields = with_units(fields)
         row = fields[ROW_COLUMN]
         row = None if row is None else int(row)
         # a check over a list of columns (meta columns_from) reports each cell it names
@@ -355,6 +358,31 @@ def _findings_for(
                 f"... and {len(keys) - MAX_FINDINGS_PER_CHECK} more rows like these.",
             )
         )
+    return out
+
+
+SHOWN = ("_value_shown", "_previous_shown", "_change_shown", "_threshold_shown")
+
+
+def with_units(fields: dict[str, Any]) -> dict[str, Any]:
+    """A row's figures for a message, as the indicator shows them: rounded to its decimals,
+    with its unit ("54.3%", "318.3 per 10,000 children"), a change signed ("+1.8 percentage
+    points") and a threshold as a size ("15.0 percentage points")."""
+    if not any(fields.get(k) is not None for k in SHOWN) or fields.get("_decimals") is None:
+        return fields
+    d, unit = int(fields["_decimals"]), str(fields.get("_unit") or "")
+    after = "" if unit in ("", "%") else f" {unit}"
+    points = " percentage points" if unit == "%" else after
+    out = dict(fields)
+    for key in ("_value_shown", "_previous_shown"):
+        if fields.get(key) is not None:
+            out[key] = figure(fields[key], d, unit) + after
+    if fields.get("_change_shown") is not None:
+        out["_change_shown"] = change(fields["_change_shown"], d) + points
+    if fields.get("_threshold_shown") is not None:
+        out["_threshold_shown"] = figure(fields["_threshold_shown"], d) + points
+    if is_period(str(fields.get("_previous_period") or "")):
+        out["_previous_period"] = period_label(fields["_previous_period"])
     return out
 
 

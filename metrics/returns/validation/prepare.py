@@ -88,6 +88,7 @@ def _indicator_frame(catalogue: Catalogue, quarter: Quarter) -> pl.DataFrame:
                 "_kind": ind.kind.value,
                 "_multiplier": float(ind.multiplier),
                 "_decimals": ind.decimals,
+                "_unit": ind.unit,
                 "_period_type": ind.period_type.value,
                 "_expected_period": expected,
                 "_previous_period": previous_period(expected, ind.period_type),

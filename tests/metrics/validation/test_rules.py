@@ -6,6 +6,8 @@ data row (index 0) is row 2.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 import pytest
 
@@ -250,6 +252,20 @@ def test_w01_large_change(catalogue, base):
     assert all(f.severity is Severity.WARNING and f.column == "value" for f in found)
     assert {f.row for f in found} <= set(range(2, 2 + 7))
     assert report.exit_code == 1
+    # said as the indicator shows its figures: rounded as it is, with its unit
+    ind = catalogue.indicator["BH01"]
+    assert ind.unit == "%" and ind.decimals == 1
+    said = found[0].message
+    assert "in 2025-26 Q2 (Jul–Sep) to" in said  # the period as people write it
+    before, after = (float(x) for x in re.findall(r"(\d+\.\d)%", said))  # one decimal each
+    moved = re.search(
+        r"a change of ([+−])(\d+\.\d) percentage points, more than the "
+        r"(\d+\.\d) percentage points this check allows",
+        said,
+    )
+    assert moved, said
+    assert abs(float(moved[2]) - abs(after - before)) <= 0.1 + 1e-9 and moved[1] == "+"
+    assert float(moved[2]) > float(moved[3])
     steady = check(catalogue, base, GROUP, PERIOD, history=bh01_history(base, "2025-26-Q2", 0.99))
     assert "W01" not in rules(steady)
 
