@@ -38,6 +38,8 @@ def _store(path: str) -> Store:
     computed again first."""
     opened = services.open_store(path)
     services.recompute_if_the_catalogue_changed(services.START_UP, opened, catalogue())
+    # the command line hands the app what it cannot do while the app holds the file
+    services.start_handover_worker(opened, catalogue())
     return opened
 
 
@@ -302,6 +304,24 @@ def submit_return(
 
 def users(actor: Actor) -> pl.DataFrame:
     return services.list_users(actor, store())
+
+
+def invite(actor: Actor, *, email: str, name: str, role: str, group: str | None) -> str:
+    return services.invite(
+        actor, store(), catalogue(), email=email, name=name, role=role, group=group
+    )
+
+
+def invitations(actor: Actor) -> pl.DataFrame:
+    return services.invitations(actor, store())
+
+
+def take_up_invitation(
+    user_id: str, *, email: str | None, verified: bool, name: str | None
+) -> bool:
+    return services.take_up_invitation(
+        store(), user_id=user_id, email=email, verified=verified, name=name
+    )
 
 
 def add_user(actor: Actor, *, user_id: str, name: str, email: str | None) -> None:

@@ -152,20 +152,33 @@ def _signed_in() -> Actor:
         st.stop()
     user_id = f"{st.user.get('iss')}|{st.user.get('sub')}"
     claimed, mapping = _claim_roles()
-    person = data.actor_for(
+
+    def person_now() -> Actor | None:
+        return data.actor_for(
+            user_id,
+            claimed=claimed,
+            mapping=mapping,
+            name=st.user.get("name"),
+            email=st.user.get("email"),
+        )
+
+    person = person_now()
+    if person is None and data.take_up_invitation(  # invited by email before signing in
         user_id,
-        claimed=claimed,
-        mapping=mapping,
-        name=st.user.get("name"),
         email=st.user.get("email"),
-    )
+        verified=st.user.get("email_verified") is True,
+        name=st.user.get("name"),
+    ):
+        person = person_now()
     if person is None:
         st.title("No access yet")
         st.info(
             f"You are signed in as {ui.plain(st.user.get('name') or st.user.get('email'))}, "
             "but no one has given you a role yet. Ask the performance team (an admin) to "
-            f"add you: your id is {ui.plain(user_id)}."
+            "invite you by your email address, or to add you with your id (copy it with the "
+            "button at its right):"
         )
+        st.code(user_id, language=None)
         st.button("Sign out", on_click=st.logout)
         if st.session_state.get("_refused_as") != user_id:  # once a session, not every rerun
             st.session_state["_refused_as"] = user_id

@@ -40,6 +40,10 @@ class CommandError(Exception):
     """A problem with how the command was called."""
 
 
+class HeldByTheApp(Exception):
+    """The app holds the database (a command that can hand its work to the app does)."""
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -92,7 +96,12 @@ def _print_findings(findings: list[Finding]) -> None:
 
 
 def _open_store(
-    db: Path | None, *, read_only: bool = False, recompute: bool = True, must_exist: bool = False
+    db: Path | None,
+    *,
+    read_only: bool = False,
+    recompute: bool = True,
+    must_exist: bool = False,
+    hand_over: bool = False,
 ):
     """Open the store. Held by another command, it is tried again for a bounded time;
     held by the app (which keeps it open), the command says so at once. Opened to write,
@@ -119,6 +128,8 @@ def _open_store(
                 recompute_if_the_catalogue_changed(START_UP, store, load_catalogue())
             return store
         except StoreInUse as exc:
+            if exc.by_app and hand_over:
+                raise HeldByTheApp(str(exc)) from None
             if exc.by_app or time.monotonic() > deadline:
                 raise CommandError(str(exc)) from None
             if not told:
@@ -288,40 +299,64 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 def cmd_board_pack(args: argparse.Namespace) -> int:
     from metrics import services
-    from metrics.core.access import Role
     from metrics.reports.pdf import PrintError
+    from metrics.services import handover
 
-    # a pack with small numbers shown is given out on the record: the store is opened to write
-    store = _open_store(args.db, read_only=args.suppressed, must_exist=True)
+    started = time.monotonic()
+    try:
+        # a pack with small numbers shown is given out on the record: opened to write
+        store = _open_store(args.db, read_only=args.suppressed, must_exist=True, hand_over=True)
+    except HeldByTheApp:
+        return _board_pack_through_the_app(args, started)
     if store is None:
         raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
-    catalogue = load_catalogue()
-    reader = (
-        Actor(id="operator|command line", name="command line", roles=frozenset({Role.SCRUTINY}))
-        if args.suppressed
-        else Actor.operator("command line")
-    )
     try:
-        if args.meeting == "latest":
-            meeting = services.latest_meeting(reader, store)
-        elif args.meeting.isdigit():
-            meeting = int(args.meeting)
-        else:
-            raise CommandError(
-                f"--meeting takes a meeting's number or latest, not {args.meeting!r}"
-            )
-        started = time.monotonic()
-        pack = services.board_pack(reader, store, catalogue, meeting, format=args.format)
+        meeting, pack = handover.pack_for(
+            store,
+            load_catalogue(),
+            meeting=args.meeting,
+            format=args.format,
+            suppressed=args.suppressed,
+            who="command line",
+        )
     except (services.NotFound, PrintError) as exc:
         raise CommandError(str(exc)) from None
     finally:
         store.close()
+    return _wrote_pack(args, meeting, pack, started)
+
+
+def _wrote_pack(args: argparse.Namespace, meeting: int, pack: bytes, started: float) -> int:
     args.output.write_bytes(pack)
     print(
         f"Wrote the board pack for meeting {meeting} to {args.output} "
         f"({len(pack) / 1e6:.1f} MB, {time.monotonic() - started:.0f} s)"
     )
     return 0
+
+
+def _board_pack_through_the_app(args: argparse.Namespace, started: float) -> int:
+    """The app holds the database: ask it to make the pack, and write what it makes."""
+    from metrics.services import default_db_path, handover
+
+    db = args.db or default_db_path()
+    _progress("The app holds the database: it is making the pack ...")
+    job = handover.request(
+        db,
+        {
+            "kind": "board-pack",
+            "meeting": args.meeting,
+            "format": args.format,
+            "suppressed": args.suppressed,
+            "by": "command line",
+        },
+    )
+    result, pack = handover.wait(db, job)
+    if not result.get("ok") or pack is None:
+        raise CommandError(
+            f"the app could not make the pack: {result.get('error', 'no pack came back')}"
+        )
+    return _wrote_pack(args, result["meeting"], pack, started)
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:

@@ -33,7 +33,71 @@ else:
     )
 
 catalogue = data.catalogue()
-st.header("Add a person", divider="gray")
+st.header("Invite by email", divider="gray")
+st.write(
+    "The easiest way to give someone access: invite them by their work email address. When "
+    "they first sign in with that address (as their identity provider has verified it), "
+    "they get the role, and keep it under their own account from then on."
+)
+INVITED_ROLES = [r.value for r in Role if r is not Role.PUBLIC]
+
+
+def send_invitation() -> None:
+    state = st.session_state
+    try:
+        address = data.invite(
+            me,
+            email=state["invite_email"],
+            name=state["invite_name"].strip(),
+            role=state["invite_role"] or "",
+            group=state["invite_group"] if state["invite_role"] == Role.LEAD.value else None,
+        )
+    except (ValueError, NotPermitted) as exc:
+        state["_invite_error"] = str(exc)
+    else:
+        state["_invite_done"] = (
+            f"Invited {state['invite_name'].strip()} ({address}) as {state['invite_role']}. "
+            "They get the role when they first sign in with that address."
+        )
+        for key in ("invite_email", "invite_name"):
+            state[key] = ""
+
+
+with st.form("invite_person"):
+    st.text_input("Email address", key="invite_email")
+    st.text_input("Name", key="invite_name")
+    st.selectbox("Role", INVITED_ROLES, index=None, placeholder="Choose a role", key="invite_role")
+    st.selectbox(
+        "Group they lead (for a delivery group lead)",
+        list(catalogue.group),
+        index=None,
+        placeholder="Choose a group",
+        format_func=lambda g: catalogue.group[g].name,
+        key="invite_group",
+    )
+    st.form_submit_button("Invite", on_click=send_invitation)
+if "_invite_error" in st.session_state:
+    st.error(ui.plain(st.session_state.pop("_invite_error")))
+if "_invite_done" in st.session_state:
+    st.success(ui.plain(st.session_state.pop("_invite_done")))
+invited = data.invitations(me)
+if invited.height:
+    ui.table(
+        invited.select(
+            pl.col("email").alias("Email"),
+            pl.col("name").alias("Name"),
+            pl.col("role").alias("Role"),
+            pl.col("group_code").fill_null("").alias("Group"),
+            pl.col("invited_at").dt.strftime("%d %b %Y").alias("Invited"),
+            pl.when(pl.col("accepted_at").is_null())
+            .then(pl.lit("Not yet signed in"))
+            .otherwise(pl.lit("Signed in ") + pl.col("accepted_at").dt.strftime("%d %b %Y"))
+            .alias("Taken up"),
+        ),
+        "Invitations by email",
+    )
+
+st.header("Add a person by their id", divider="gray")
 
 
 def add_person() -> None:

@@ -16,7 +16,9 @@ use, so that they import nothing below it:
 - :mod:`~metrics.services.packs`: board packs and deep dives;
 - :mod:`~metrics.services.published`: published figures and statistical neighbours;
 - :mod:`~metrics.services.people`: who may sign in, with which role;
-- :mod:`~metrics.services.reminders`: reminders by email of what is due or overdue.
+- :mod:`~metrics.services.reminders`: reminders by email of what is due or overdue;
+- :mod:`~metrics.services.handover`: work the command line hands to the app that holds
+  the database (board packs).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ from metrics.services.guard import (
     reader,
     refuse_identifying,
 )
+from metrics.services.handover import start_worker as start_handover_worker
 from metrics.services.packs import (
     add_deep_dive,
     board_pack,
@@ -103,11 +106,14 @@ from metrics.services.people import (
     claims_to_map,
     demo_mode_refused,
     grant,
+    invitations,
+    invite,
     list_users,
     revoke,
     role_map,
     role_named,
     sign_in_problem,
+    take_up_invitation,
     unmark_demo,
     verify_audit_log,
 )
@@ -215,6 +221,8 @@ __all__ = [
     "indicator_series",
     "indicator_table",
     "indicator_trend",
+    "invitations",
+    "invite",
     "item_log",
     "latest_meeting",
     "list_users",
@@ -252,8 +260,10 @@ __all__ = [
     "sign_in_problem",
     "similar_authorities",
     "sort_health",
+    "start_handover_worker",
     "submission_findings",
     "submit_return",
+    "take_up_invitation",
     "unmark_demo",
     "update_action",
     "verify_audit_log",

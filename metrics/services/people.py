@@ -4,6 +4,8 @@ map to, and adding people and granting or revoking roles (admins only).
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from metrics.core.access import Actor, Role, require
@@ -214,6 +216,68 @@ def revoke(
     _change(actor, store, catalogue, user_id=user_id, role=role, group=group, add=False)
 
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _group_for(catalogue: Catalogue, chosen: Role, group: str | None, *, add: bool) -> None:
+    """Refuse a group that does not go with the role (one rule for grants and invitations)."""
+    if group is not None and group not in catalogue.group:
+        raise ValueError(f"'{group}' is not a delivery group")
+    if chosen is Role.LEAD and group is None and add:
+        raise ValueError("a delivery group lead leads a group: choose the group")
+    if chosen is not Role.LEAD and group is not None:
+        raise ValueError(f"only a delivery group lead is given a group, not a {chosen.value}")
+
+
+@audited
+def invite(
+    actor: Actor,
+    store: Store,
+    catalogue: Catalogue,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    group: str | None = None,
+) -> str:
+    """Invite someone by email before their first sign-in: when they sign in with that
+    address, verified by the identity provider, they get the role (and group), and are
+    bound to their issuer and subject from then on. Returns the address as kept."""
+    require(actor, "manage-users")
+    address = (email or "").strip().lower()
+    if not EMAIL.fullmatch(address):
+        raise ValueError(f"'{email}' is not an email address")
+    if not (name or "").strip():
+        raise ValueError("give the person's name")
+    chosen = role_named(role)
+    if chosen is Role.PUBLIC:
+        raise ValueError("the public view needs no invitation")
+    _group_for(catalogue, chosen, group, add=True)
+    people_writes.save_invitation(
+        store, email=address, name=name.strip(), role=chosen.value, group=group, actor=actor.id
+    )
+    return address
+
+
+@audited
+def invitations(actor: Actor, store: Store) -> pl.DataFrame:
+    """Every invitation by email, those not yet taken up first."""
+    require(actor, "manage-users")
+    return people_reads.invitations(store)
+
+
+def take_up_invitation(
+    store: Store, *, user_id: str, email: str | None, verified: bool, name: str | None = None
+) -> bool:
+    """At sign-in, for someone with no role yet: take up the invitation to their email
+    address, if the identity provider says it has verified that address (an unverified
+    address proves nothing). True if they now have the invitation's role."""
+    address = (email or "").strip().lower()
+    if not verified or not EMAIL.fullmatch(address):
+        return False
+    return people_writes.take_up_invitation(store, email=address, user_id=user_id, name=name)
+
+
 def role_named(text: str) -> Role:
     """A role from its name ("delivery group lead") or its short name ("lead")."""
     for role in Role:
@@ -226,12 +290,7 @@ def role_named(text: str) -> Role:
 def _change(actor, store, catalogue, *, user_id, role, group, add) -> None:
     require(actor, "manage-users")
     chosen = role_named(role)
-    if group is not None and group not in catalogue.group:
-        raise ValueError(f"'{group}' is not a delivery group")
-    if chosen is Role.LEAD and group is None and add:
-        raise ValueError("a delivery group lead leads a group: choose the group")
-    if chosen is not Role.LEAD and group is not None:
-        raise ValueError(f"only a delivery group lead is given a group, not a {chosen.value}")
+    _group_for(catalogue, chosen, group, add=add)
     found = people_reads.user(store, user_id)
     if found is None:
         raise UnknownPerson(f"no one with the id '{user_id}': add them first")

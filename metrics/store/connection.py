@@ -221,6 +221,7 @@ class Store:
         self.commits = 0
         """Transactions committed through this store object: a reader that remembers
         :meth:`data_version` for a moment asks again once this has changed."""
+        self.closed = False
         self._chained = True  # as every schema is once migrated (migrate says otherwise)
         if not read_only:
             self.migrate()
@@ -228,6 +229,7 @@ class Store:
     # --- plumbing -------------------------------------------------------------------
 
     def close(self) -> None:
+        self.closed = True
         self._con.close()
 
     def __enter__(self) -> Store:

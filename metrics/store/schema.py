@@ -337,3 +337,23 @@ MIGRATIONS.append(
     """,
     )
 )
+
+MIGRATIONS.append(
+    (
+        12,
+        "invitations by email: a role (and group) an admin gives someone before their first "
+        "sign-in, taken up when they sign in with that verified email address",
+        """
+    CREATE TABLE invitations (
+        email VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        group_code VARCHAR,
+        invited_by VARCHAR NOT NULL,
+        invited_at TIMESTAMP NOT NULL,
+        accepted_by VARCHAR,
+        accepted_at TIMESTAMP
+    );
+    """,
+    )
+)

@@ -73,6 +73,36 @@ def test_a_page_prints_as_the_page_alone(server, page, path, tmp_path):
         assert menu not in text, menu
 
 
+def test_a_board_pack_from_the_command_line_while_the_app_runs(server, page, tmp_path):
+    """The app holds the database; the command hands the pack to it instead of refusing."""
+    import subprocess
+    import sys
+
+    open_page(page, server)  # the app has opened (and holds) its database
+    out = tmp_path / "pack.html"
+    command = [sys.executable, "-m", "metrics.cli", "board-pack", "--db", str(server["db"])]
+    done = subprocess.run(
+        [*command, "--meeting", "latest", "--format", "html", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "The app holds the database: it is making the pack" in done.stderr
+    assert "Wrote the board pack for meeting" in done.stdout
+    text = out.read_text(encoding="utf-8")
+    assert '<h2 id="sections">' in text and "14 January 2027" in text
+    jobs = server["db"].with_name(server["db"].name + ".jobs")
+    assert list(jobs.iterdir()) == []  # nothing left behind
+    refused = subprocess.run(
+        [*command, "--meeting", "9999", "--format", "html", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert refused.returncode == 3 and "the app could not make the pack" in refused.stderr
+
+
 def test_overview_link_to_indicator_then_change_period(server, page):
     open_page(page, server)
     link = page.get_by_role("link", name="Open the indicator").first

@@ -29,13 +29,19 @@ PEOPLE = {
     "lead-yjs": ("Yasmin Lead", "lead", "YJS"),
     "scrutiny-1": ("Sam Councillor", "scrutiny", None),
     "board-1": ("Bea Board", "board", None),
+    "admin-1": ("Ada Admin", "admin", None),
 }
+SEND = "Children with Disabilities and SEND Partnership"
+INVITED = {"name": "Ivy Invited", "email": "Ivy.Invited@council.example", "email_verified": True}
+"""Someone the admin invites by email before their first sign-in (the provider vouches for
+the address)."""
 
 
 @pytest.fixture(scope="module")
 def provider():
     users = [User(sub=sub, claims={"name": name}) for sub, (name, _, _) in PEOPLE.items()]
     users.append(User(sub="stranger", claims={"name": "Stan Ranger"}))
+    users.append(User(sub="invitee", claims=INVITED))
     # not in the database: a board member through the provider's roles claim alone
     users.append(User(sub="mapped", claims={"name": "Mo Mapped", "roles": ["Outcomes.Board"]}))
     with run_server_in_thread(port=0, user_claims=users) as server:
@@ -150,11 +156,59 @@ def test_a_lead_signs_in_submits_for_their_group_only_and_signs_out(
     page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)  # signed out
 
 
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the first select box labelled ``label`` (opened until it lists)."""
+    box = page.get_by_label(label, exact=True).first
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            wanted.wait_for(timeout=5_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+    wanted.click()
+
+
+def test_an_admin_invites_by_email_and_the_invited_person_signs_in_with_the_role(
+    signed_server, browser_page
+):
+    page = browser_page
+    sign_in(page, signed_server, "admin-1")
+    page.goto(f"{signed_server['url']}/admin")
+    wait_for_app(page)
+    page.get_by_label("Email address").fill("ivy.invited@council.example")
+    page.get_by_label("Name").first.fill("Ivy Invited")
+    choose(page, "Role", "delivery group lead")
+    choose(page, "Group they lead (for a delivery group lead)", SEND)
+    page.get_by_role("button", name="Invite").click()
+    page.get_by_text("They get the role when they first sign in with that address").wait_for()
+    assert "Not yet signed in" in page.locator("body").inner_text()
+    screenshot(page, "admin_invited_by_email")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{signed_server['url']}/**", timeout=60_000)
+    # the invited person signs in for the first time: the provider has verified the address
+    sign_in(page, signed_server, "invitee")
+    page.get_by_text("Signed in as Ivy Invited").wait_for()
+    page.get_by_role("heading", name="Your group's work").wait_for()  # a lead's start
+    assert SEND in page.locator("body").inner_text()
+    screenshot(page, "invited_lead_signed_in")
+
+
 def test_someone_without_a_role_is_told_so(signed_server, browser_page):
     page = browser_page
     sign_in(page, signed_server, "stranger")
     page.get_by_text("no one has given you a role yet").wait_for()
     assert "Board overview" not in page.locator("body").inner_text()
+    # their id, to send to an admin, with a button that copies it
+    shown = page.locator("[data-testid='stCode']")
+    assert shown.inner_text().strip().endswith("|stranger")
+    shown.hover()
+    shown.get_by_title("Copy to clipboard").or_(
+        shown.get_by_role("button", name="Copy to clipboard")
+    ).first.wait_for()
     screenshot(page, "signed_in_without_role")
 
 

@@ -64,27 +64,33 @@ def test_a_real_database_without_sign_in_is_never_served(real_db, name):
     assert not at.dataframe and not at.table and not html_tables(at)
 
 
+def granting(at, label: str):
+    """A select box of the form that grants roles (the invitation form has its own)."""
+    return next(s for s in at.selectbox if s.label == label and s.form_id != "invite_person")
+
+
 def test_an_admin_adds_a_person_and_grants_a_role(app_db):
     at = page("admin", **{"as": "admin"})
-    at.text_input[0].input("https://idp.test|77")
-    at.text_input[1].input("Robin Lead")
-    at.button[0].click().run()
+    at.text_input(key="admin_id").input("https://idp.test|77")
+    at.text_input(key="admin_name").input("Robin Lead")
+    next(b for b in at.button if b.label == "Add").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value == r"Added Robin Lead\. Choose a role for them below\."
-    assert [t.value for t in at.text_input] == ["", "", ""]  # the form is ready for the next
+    added = [at.text_input(key=k).value for k in ("admin_id", "admin_name", "admin_email")]
+    assert added == ["", "", ""]  # the form is ready for the next
     assert "Robin Lead" in at.table[0].value["Name"].tolist()
     person = next(s for s in at.selectbox if s.label == "Person")  # chosen for a role
     assert person.format_func(person.value) == "Robin Lead (https://idp.test|77)"
-    role = next(s for s in at.selectbox if s.label == "Role")
+    role = granting(at, "Role")
     assert role.value is None  # no role chosen for the admin
     next(b for b in at.button if b.label == "Grant").click().run()
     assert "Choose a role" in at.error[0].value
-    role = next(s for s in at.selectbox if s.label == "Role")
+    role = granting(at, "Role")
     role.set_value("board member").run()
-    assert not [s for s in at.selectbox if s.label.startswith("Group")]  # only with lead
-    role = next(s for s in at.selectbox if s.label == "Role")
+    assert not [s for s in at.selectbox if s.label == "Group they lead"]  # only with lead
+    role = granting(at, "Role")
     role.set_value("delivery group lead").run()
-    group = next(s for s in at.selectbox if s.label.startswith("Group"))
+    group = granting(at, "Group they lead")
     group.set_value("HCP")
     next(b for b in at.button if b.label == "Grant").click().run()
     assert not at.exception, at.exception
@@ -94,15 +100,39 @@ def test_an_admin_adds_a_person_and_grants_a_role(app_db):
     assert robin["Roles"] == "delivery group lead" and robin["Groups led"] == "HCP"
 
 
+def test_an_admin_invites_by_email_and_sees_it_waiting(app_db):
+    at = page("admin", **{"as": "admin"})
+    at.text_input(key="invite_email").input("Casey.Lead@Council.example")
+    at.text_input(key="invite_name").input("Casey Lead")
+    next(s for s in at.selectbox if s.label == "Role").set_value("delivery group lead")
+    next(s for s in at.selectbox if s.label.startswith("Group they lead")).set_value("SEN")
+    next(b for b in at.button if b.label == "Invite").click().run()
+    assert not at.exception, at.exception
+    said = at.success[0].value.replace("\\", "")  # shown as plain text: Markdown escaped
+    assert said.startswith("Invited Casey Lead (casey.lead@council.example) as delivery group")
+    invited = next(t for t in html_tables(at) if t["caption"] == "Invitations by email")
+    row = next(r for r in invited["rows"] if r[0] == "casey.lead@council.example")
+    assert row[2:4] == ["delivery group lead", "SEN"] and row[-1] == "Not yet signed in"
+    # a lead without a group is refused, with what was typed kept
+    at.text_input(key="invite_email").input("drew@council.example")
+    at.text_input(key="invite_name").input("Drew")
+    next(s for s in at.selectbox if s.label == "Role").set_value("delivery group lead")
+    next(s for s in at.selectbox if s.label.startswith("Group they lead")).set_value(None)
+    next(b for b in at.button if b.label == "Invite").click().run()
+    assert "choose the group" in at.error[0].value
+    assert at.text_input(key="invite_email").value == "drew@council.example"
+
+
 def test_a_refused_person_keeps_what_was_typed(app_db):
     at = page("admin", **{"as": "admin"})
-    at.text_input[0].input("sam")  # not an issuer|subject id
-    at.text_input[1].input("Sam Refused")
-    at.text_input[2].input("sam@council.example")
-    at.button[0].click().run()
+    at.text_input(key="admin_id").input("sam")  # not an issuer|subject id
+    at.text_input(key="admin_name").input("Sam Refused")
+    at.text_input(key="admin_email").input("sam@council.example")
+    next(b for b in at.button if b.label == "Add").click().run()
     assert not at.exception, at.exception
     assert "issuer and subject joined by \\|" in at.error[0].value
-    assert [t.value for t in at.text_input] == ["sam", "Sam Refused", "sam@council.example"]
+    kept = [at.text_input(key=k).value for k in ("admin_id", "admin_name", "admin_email")]
+    assert kept == ["sam", "Sam Refused", "sam@council.example"]
     assert "Sam Refused" not in at.table[0].value["Name"].tolist()
 
 

@@ -294,6 +294,11 @@ SERVICES = {
         lambda a, s, c: services.import_neighbours(a, s, NEIGHBOURS, source="t.csv"),
     ),
     "list_users": ("manage-users", lambda a, s, c: services.list_users(a, s)),
+    "invite": (
+        "manage-users",
+        lambda a, s, c: services.invite(a, s, c, email="r@c.example", name="R", role="board"),
+    ),
+    "invitations": ("manage-users", lambda a, s, c: services.invitations(a, s)),
     "due_reminders": (
         "send-reminders",
         lambda a, s, c: services.due_reminders(a, s, c, now=datetime(2026, 12, 3, 9)),

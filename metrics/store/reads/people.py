@@ -20,6 +20,13 @@ def users(store: Store) -> pl.DataFrame:
     return store.frame("SELECT * FROM users ORDER BY name, id")
 
 
+def invitations(store: Store) -> pl.DataFrame:
+    """Every invitation by email, those not yet taken up first."""
+    return store.frame(
+        "SELECT * FROM invitations ORDER BY accepted_by IS NOT NULL, invited_at DESC, email"
+    )
+
+
 def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
     """Every audit entry in id order: (id, the fields its hash covers after the id, hash)."""
     rows = store.frame(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").rows()

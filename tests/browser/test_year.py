@@ -1,0 +1,101 @@
+"""Each role's year on a fresh demo, in Chromium against ``streamlit run``: the chair opens
+the overview with its next meeting, goes to an exception and makes the pack for the latest
+meeting; a lead starts at their group's work and corrects a return that stays on time;
+scrutiny compares with similar authorities and sees our own figures. (The lead's answering
+of a challenge is in ``test_paths``; an admin's invitation in ``test_sign_in``.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot, wait_for_app
+from tests.helpers import csv_bytes, good_return, set_cell
+
+pytestmark = pytest.mark.browser
+
+
+def open_page(page, server, path: str = "") -> None:
+    page.goto(f"{server['url']}/{path}")
+    wait_for_app(page)
+
+
+def test_the_chair_opens_the_overview_an_exception_and_the_latest_meetings_pack(server, page):
+    open_page(page, server, "?as=board")
+    page.get_by_text("Next meeting: Partnership board, Thursday 14 January 2027").wait_for()
+    # the exception list: one table whose codes jump to their cards
+    jump = page.locator("a[href^='#exception-']").first
+    code = jump.inner_text().strip()
+    jump.click()
+    heading = page.locator(f"#exception-{code.lower()}")
+    heading.wait_for()
+    box = heading.bounding_box()
+    assert box and 0 <= box["y"] < page.viewport_size["height"]  # the card is on screen
+    screenshot(page, "year_chair_exception")
+    page.locator(f"a[href*='code={code}&']").filter(has_text="Open the indicator").click()
+    wait_for_app(page)
+    assert page.locator("h1").first.inner_text().startswith(code)
+    page.get_by_text("Latest figure").first.wait_for()  # the headline first
+    # the pack for the latest meeting
+    open_page(page, server, "accountability?as=board")
+    page.get_by_role("button", name="Make the board pack").click()
+    download = page.get_by_role("button", name="Download the board pack")
+    download.wait_for(timeout=120_000)
+    with page.expect_download() as got:
+        download.click()
+    pdf = got.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+    screenshot(page, "year_chair_pack")
+
+
+def test_a_lead_starts_at_their_work_and_corrects_a_return_that_stays_on_time(
+    server, page, catalogue, tmp_path
+):
+    group = "FAM"
+    open_page(page, server, f"?as=lead:{group}")
+    assert page.locator("h1").first.inner_text() == "Your group's work"
+    page.get_by_text("Clear the early help").first.wait_for()  # their overdue action
+    screenshot(page, "year_lead_work")
+    quarter = "2026-27-Q2"  # submitted on time in the demo's year
+    good = good_return(catalogue, group, quarter)
+    corrected = set_cell(good, 0, "commentary", "Corrected after the data team's audit.")
+    path = tmp_path / "fam_corrected.csv"
+    path.write_bytes(csv_bytes(corrected))
+    open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={quarter}")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+    page.get_by_text("This return replaces version").wait_for(timeout=90_000)
+    assert "A correction keeps the return's place as on time" in page.locator("body").inner_text()
+    wait_for_app(page)
+    for box in page.locator("textarea").all():  # any warning explained
+        box.fill("A correction after the data team's audit.")
+    page.get_by_role("button", name="Submit return").click()
+    page.get_by_text("Return accepted").wait_for(timeout=60_000)
+    # the board's returns table: still on time, shown as corrected
+    open_page(page, server, f"?as=board&period={quarter}")
+    row = page.get_by_role("row").filter(has_text=catalogue.group[group].name).last
+    text = row.inner_text()
+    assert "Submitted" in text and "late" not in text.lower(), text
+    screenshot(page, "year_lead_corrected")
+
+
+def test_scrutiny_starts_at_the_trends_and_compares_with_similar_authorities(
+    server, page, catalogue
+):
+    open_page(page, server, "?as=scrutiny")
+    assert page.locator("h1").first.inner_text() == "Trends"
+    page.get_by_role("tab", name="Compare with similar authorities").click()
+    chart = page.locator(".stPlotlyChart").filter(has_text="similar authorities").first
+    chart.wait_for()
+    legend = chart.inner_text()
+    assert catalogue.authority.name in legend and "England" in legend
+    assert chart.locator("path.js-line[style*='rgb(230, 159, 0)']").count() == 0
+    page.get_by_label("Highlight a neighbour").click()
+    option = page.get_by_role("option").first
+    name = option.inner_text().strip()
+    option.click()
+    wait_for_app(page)
+    chart = page.locator(".stPlotlyChart").filter(has_text="similar authorities").first
+    orange = chart.locator("path.js-line[style*='rgb(230, 159, 0)']")  # the picked neighbour
+    orange.first.wait_for()
+    blue = chart.locator("path.js-line[style*='rgb(0, 114, 178)']")  # our own figures
+    assert name in chart.inner_text() and blue.count() >= 1
+    screenshot(page, "year_scrutiny_similar")
