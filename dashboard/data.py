@@ -312,6 +312,14 @@ def invite(actor: Actor, *, email: str, name: str, role: str, group: str | None)
     )
 
 
+def ask_for_access(user_id: str, *, name: str | None, email: str | None) -> None:
+    services.ask_for_access(store(), user_id=user_id, name=name, email=email)
+
+
+def access_asked(actor: Actor) -> pl.DataFrame:
+    return services.access_asked(actor, store())
+
+
 def invitations(actor: Actor) -> pl.DataFrame:
     return services.invitations(actor, store())
 

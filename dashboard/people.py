@@ -179,6 +179,12 @@ def _signed_in() -> Actor:
             "button at its right):"
         )
         st.code(user_id, language=None)
+        if st.session_state.get("_asked_as") == user_id:
+            st.success("Asked: the admins see your request on their page.")
+        elif st.button("Ask for access", type="primary"):
+            data.ask_for_access(user_id, name=st.user.get("name"), email=st.user.get("email"))
+            st.session_state["_asked_as"] = user_id
+            st.rerun()
         st.button("Sign out", on_click=st.logout)
         if st.session_state.get("_refused_as") != user_id:  # once a session, not every rerun
             st.session_state["_refused_as"] = user_id

@@ -33,6 +33,23 @@ else:
     )
 
 catalogue = data.catalogue()
+asking = data.access_asked(me)
+if asking.height:
+    st.warning(
+        f"{ui.counted(asking.height, 'person has', 'people have')} signed in and asked for "
+        "access: invite them by their email address, or add them by their id, below.",
+        icon=":material/person_add:",
+    )
+    ui.table(
+        asking.select(
+            pl.col("name").fill_null("").alias("Name"),
+            pl.col("email").fill_null("").alias("Email"),
+            pl.col("id").alias("Id"),
+            pl.col("asked_at").dt.strftime("%d %b %Y %H:%M").alias("Asked"),
+        ),
+        "People who have asked for access",
+    )
+
 st.header("Invite by email", divider="gray")
 st.write(
     "The easiest way to give someone access: invite them by their work email address. When "

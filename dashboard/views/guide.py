@@ -87,7 +87,10 @@ and polarity.
 **People and roles** (admins). Who may sign in and what each may do: board members see
 every figure and hold the groups to account; a delivery group's lead submits and answers
 for their own group; scrutiny members read, with small numbers withheld; admins add people
-and give or take away roles. Everything anyone changes is in the audit log.
+and give or take away roles; the easiest way in is an invitation by email, taken up when
+the person first signs in. Someone who signs in without a role can copy their id and ask
+for access; admins see who has asked at the top of this page. Everything anyone changes is
+in the audit log.
 
 **Printing.** Any page prints from the browser (Ctrl+P) as the page alone, on A4
 landscape, without the menu or buttons. For meetings, the board pack is the better paper.

@@ -278,6 +278,23 @@ def take_up_invitation(
     return people_writes.take_up_invitation(store, email=address, user_id=user_id, name=name)
 
 
+def ask_for_access(store: Store, *, user_id: str, name: str | None, email: str | None) -> None:
+    """Someone signed in without a role asks an admin for access (kept in the audit log, and
+    listed on the admin's page until they have a role)."""
+    store.record_event(
+        actor=user_id,
+        action=people_reads.ASKED_FOR_ACCESS,
+        detail={"name": name or "", "email": email or ""},
+    )
+
+
+@audited
+def access_asked(actor: Actor, store: Store) -> pl.DataFrame:
+    """Who has asked for access and has no role yet, latest first."""
+    require(actor, "manage-users")
+    return people_reads.access_asked(store)
+
+
 def role_named(text: str) -> Role:
     """A role from its name ("delivery group lead") or its short name ("lead")."""
     for role in Role:

@@ -6,6 +6,8 @@ of a challenge is in ``test_paths``; an admin's invitation in ``test_sign_in``.)
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import screenshot, wait_for_app
@@ -32,7 +34,9 @@ def test_the_chair_opens_the_overview_an_exception_and_the_latest_meetings_pack(
     assert box and 0 <= box["y"] < page.viewport_size["height"]  # the card is on screen
     screenshot(page, "year_chair_exception")
     page.locator(f"a[href*='code={code}&']").filter(has_text="Open the indicator").click()
+    page.wait_for_url(re.compile(rf"/indicator\?code={code}"))
     wait_for_app(page)
+    page.locator("h1").filter(has_text=code).first.wait_for()
     assert page.locator("h1").first.inner_text().startswith(code)
     page.get_by_text("Latest figure").first.wait_for()  # the headline first
     # the pack for the latest meeting
@@ -99,3 +103,48 @@ def test_scrutiny_starts_at_the_trends_and_compares_with_similar_authorities(
     blue = chart.locator("path.js-line[style*='rgb(0, 114, 178)']")  # our own figures
     assert name in chart.inner_text() and blue.count() >= 1
     screenshot(page, "year_scrutiny_similar")
+
+
+def test_the_latest_meetings_pack_as_pdf_from_the_command_line_on_a_fresh_demo(demo_db, tmp_path):
+    """``outcomes board-pack --meeting latest --format pdf`` on a fresh demo (the app not
+    running): a PDF whose contents number the exception indicators as their sections are."""
+    import shutil
+    import subprocess
+    import sys
+
+    from pypdf import PdfReader
+
+    db = tmp_path / "fresh.duckdb"
+    shutil.copy(demo_db, db)
+    out = tmp_path / "pack.pdf"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "metrics.cli",
+            "board-pack",
+            "--db",
+            str(db),
+            "--meeting",
+            "latest",
+            "--format",
+            "pdf",
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    headed = re.findall(r"^(\d+)\. ([A-Z]{2}\d{2}) ", text, flags=re.MULTILINE)
+    codes = [code for _, code in headed]
+    assert len(set(codes)) >= 5
+    # each section is numbered in order, and the contents list them in that order too
+    sections = [(int(n), c) for n, c in headed]
+    first = {}
+    for number, code in sections:
+        first.setdefault(code, number)
+    assert sorted(first.values()) == list(range(1, len(first) + 1))

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from metrics.core.access import Actor, Role
+from metrics.core.catalogue import load_catalogue
 from metrics.store.connection import Store
 from tests.dashboard.test_pages import frame_with, page
 from tests.helpers import html_tables
@@ -331,3 +332,35 @@ def test_a_demo_that_holds_real_business_is_not_run_as_the_demo(demo_copy, monke
     assert main(["demo", "--unmark", "--db", str(demo_copy)]) == 0
     assert "no longer marked" in capsys.readouterr().out
     assert app().title[0].value == "Sign-in is not configured"
+
+
+def test_someone_without_a_role_asks_for_access_and_an_admin_sees_it(real_db):
+    from streamlit.testing.v1 import AppTest
+
+    from metrics.services import add_user, grant
+    from tests.dashboard.conftest import APP
+
+    def signed_in(sub: str, **claims) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=90)
+        at.secrets["auth"] = SIGN_IN
+        at.user = {"is_logged_in": True, "iss": "https://idp.test", "sub": sub, **claims}
+        return at.run()
+
+    at = signed_in("kim", name="Kim Newcomer", email="kim@council.example")
+    assert at.title[0].value == "No access yet"
+    assert at.code[0].value == "https://idp.test|kim"  # shown with a button that copies it
+    next(b for b in at.button if b.label == "Ask for access").click().run()
+    assert not at.exception, at.exception
+    assert "Asked" in at.success[0].value
+    assert not [b for b in at.button if b.label == "Ask for access"]  # asked once
+    with Store(real_db) as store:
+        admin = Actor(id="https://idp.test|ada", name="Ada", roles=frozenset({Role.ADMIN}))
+        add_user(admin, store, user_id=admin.id, name="Ada Admin")
+        grant(admin, store, load_catalogue(), user_id=admin.id, role="admin")
+    at = signed_in("ada", name="Ada Admin")
+    at.switch_page("views/admin.py").run()
+    assert not at.exception, at.exception
+    asked = next(t for t in html_tables(at) if t["caption"] == "People who have asked for access")
+    assert asked["rows"] == [
+        ["Kim Newcomer", "kim@council.example", "https://idp.test|kim", asked["rows"][0][-1]]
+    ]

@@ -299,6 +299,7 @@ SERVICES = {
         lambda a, s, c: services.invite(a, s, c, email="r@c.example", name="R", role="board"),
     ),
     "invitations": ("manage-users", lambda a, s, c: services.invitations(a, s)),
+    "access_asked": ("manage-users", lambda a, s, c: services.access_asked(a, s)),
     "due_reminders": (
         "send-reminders",
         lambda a, s, c: services.due_reminders(a, s, c, now=datetime(2026, 12, 3, 9)),

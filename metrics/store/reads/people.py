@@ -27,6 +27,27 @@ def invitations(store: Store) -> pl.DataFrame:
     )
 
 
+ASKED_FOR_ACCESS = "access asked for"
+
+
+def access_asked(store: Store) -> pl.DataFrame:
+    """Who has asked for access and has no role yet (the latest time each asked): id,
+    name, email, asked_at."""
+    return (
+        store.frame(
+            "SELECT a.actor AS id, arg_max(a.detail, a.id) AS detail, max(a.logged_at) AS asked_at "
+            "FROM audit_log a WHERE a.action = ? AND NOT EXISTS (SELECT 1 FROM users u "
+            "WHERE u.id = a.actor AND len(u.roles) > 0) GROUP BY a.actor ORDER BY asked_at DESC",
+            [ASKED_FOR_ACCESS],
+        )
+        .with_columns(
+            pl.col("detail").str.json_path_match("$.name").alias("name"),
+            pl.col("detail").str.json_path_match("$.email").alias("email"),
+        )
+        .drop("detail")
+    )
+
+
 def audit_entries(store: Store) -> list[tuple[int, tuple, str | None]]:
     """Every audit entry in id order: (id, the fields its hash covers after the id, hash)."""
     rows = store.frame(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").rows()
