@@ -626,15 +626,8 @@ def cmd_remind(args: argparse.Namespace) -> int:
         raise CommandError("there is no database yet: build one with 'outcomes demo'")
     try:
         if args.dry_run:
-            settings = settings or services.MailSettings(host="", sender="")
             due, unaddressed = services.due_reminders(
-                operator,
-                store,
-                catalogue,
-                now=now,
-                notice_days=settings.notice_days,
-                secretary=settings.secretary,
-                app_url=settings.app_url,
+                operator, store, catalogue, now=now, settings=settings
             )
             sent = set(services.reminders_sent(operator, store))
             for r in due:

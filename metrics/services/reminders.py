@@ -154,13 +154,14 @@ def due_reminders(
     catalogue: Catalogue,
     *,
     now: datetime,
-    notice_days: int = rules.NOTICE_DAYS,
-    secretary: tuple[str, ...] = (),
-    app_url: str | None = None,
+    settings: MailSettings | None = None,
 ) -> tuple[list[Reminder], list[str]]:
     """Every reminder due at ``now`` (whether or not sent before), and the groups with
-    something due but no lead with an email address to send it to."""
+    something due but no lead with an email address to send it to (``settings``: the
+    notice period, the secretary and the app's address; by default, none set)."""
     require(actor, "send-reminders")
+    settings = settings or MailSettings(host="", sender="")
+    notice_days, app_url = settings.notice_days, settings.app_url
     people = reminder_reads.addresses(store).to_dicts()
     found, unaddressed = [], []
     for group in catalogue.group:
@@ -174,7 +175,7 @@ def due_reminders(
         if due and not leads:
             unaddressed.append(group)
         found += rules.for_leads(due, group, leads, base_url=app_url)
-    secretaries = [Person("board secretary", email) for email in secretary] or [
+    secretaries = [Person("board secretary", email) for email in settings.secretary] or [
         Person(p["name"], p["email"]) for p in people if Role.ADMIN.value in p["roles"]
     ]
     found += rules.for_secretary(
@@ -213,15 +214,7 @@ def send_reminders(
 ) -> RemindRun:
     """Send every reminder due at ``now`` that its person has not had (``mailer.send``
     takes an :class:`~email.message.EmailMessage`)."""
-    due, unaddressed = due_reminders(
-        actor,
-        store,
-        catalogue,
-        now=now,
-        notice_days=settings.notice_days,
-        secretary=settings.secretary,
-        app_url=settings.app_url,
-    )
+    due, unaddressed = due_reminders(actor, store, catalogue, now=now, settings=settings)
     run = RemindRun(unaddressed=unaddressed)
     for reminder in due:
         email = reminder.to.email
