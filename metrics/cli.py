@@ -455,8 +455,11 @@ def cmd_import_published(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
         finally:
             store.close()
-        for code, rows in counts.items():
-            print(f"{code}: {rows} published values")
+        for code, (rows, read) in counts.items():
+            print(
+                f"{code}: {rows} published values from {catalogue.indicator[code].published.file}"
+            )
+            _print_read(read, indent="  ")
         return 0
     if not args.file or not args.indicator or not (args.column or args.fingertips_id):
         raise CommandError(
@@ -465,18 +468,29 @@ def cmd_import_published(args: argparse.Namespace) -> int:
         )
     if args.indicator not in catalogue.indicator:
         raise CommandError(f"'{args.indicator}' is not an indicator in the catalogue")
+    known = catalogue.indicator[args.indicator].published
     source = PublishedSource(
         file=args.file.name,
         column=args.column,
         fingertips_id=args.fingertips_id,
+        name=known.name if known and known.fingertips_id == args.fingertips_id else None,
         filters=_filters(args.filter or []),
         numerator_column=args.numerator,
         denominator_column=args.denominator,
     )
     try:
-        frame = read_source(_existing(args.file), source)
+        read = read_source(
+            _existing(args.file), source, how_to_filter="--filter {column}={value!r}"
+        )
     except PublishedDataError as exc:
         raise CommandError(str(exc)) from None
+    if known and args.fingertips_id and known.fingertips_id not in (None, args.fingertips_id):
+        print(
+            f"warning: the catalogue's source for {args.indicator} is Fingertips indicator "
+            f"{known.fingertips_id}, not {args.fingertips_id}: check the id",
+            file=sys.stderr,
+        )
+    frame = read.frame
     store = _open_store(args.db)
     try:
         rows = import_published(
@@ -490,7 +504,17 @@ def cmd_import_published(args: argparse.Namespace) -> int:
         + ", ".join(f"{n} {level}" for level, n in levels)
         + ")."
     )
+    _print_read(read)
     return 0
+
+
+def _print_read(read, indent: str = "") -> None:
+    """What a published file's reader took and left out at each level, then its warnings
+    (on standard error)."""
+    for line in read.summary():
+        print(f"{indent}{line}")
+    for warning in read.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def cmd_import_neighbours(args: argparse.Namespace) -> int:

@@ -72,7 +72,9 @@ if headline is not None and headline.height:
             for part in (
                 f"{h['Period']}",
                 h["Direction"] and f"{h['Direction']} since the period before",
-                h["Compared with England"]
+                ind.no_published_source.label
+                if ind.no_published_source
+                else h["Compared with England"]
                 and f"{h['Compared with England']} compared with England ({h['Published year']})",
                 f"reported by {catalogue.group[ind.group].name}",
             )

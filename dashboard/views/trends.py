@@ -101,10 +101,16 @@ with ours:
 
 with similar:
     compared = data.similar_authorities(me, code)
-    if ind.published is None or compared.is_empty():
+    if ind.no_published_source:
         st.info(
-            "This indicator has no published equivalent, so there is nothing to compare "
-            "with other authorities."
+            f"{ind.no_published_source.label.capitalize()}: "
+            f"{ind.no_published_source.reason.rstrip('.')}. There is nothing to compare with "
+            "other authorities."
+        )
+    elif compared.is_empty():
+        st.info(
+            "No published figures for England or the statistical neighbours have been "
+            "imported for this indicator yet (outcomes import-published)."
         )
     else:
         d, unit = ind.decimals, ind.unit

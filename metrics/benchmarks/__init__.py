@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metrics.benchmarks.base import PublishedDataError
+from metrics.benchmarks.base import PublishedDataError, PublishedRead
 from metrics.benchmarks.ees import REQUIRED, read_published
 from metrics.benchmarks.fingertips import is_fingertips, read_fingertips
 
@@ -39,9 +39,15 @@ def layout(path: Path | str) -> str:
     )
 
 
-def read_source(path: Path | str, src) -> pl.DataFrame:
+CATALOGUE_FILTER = "add {column}: {value!r} to the filters of its published source"
+
+
+def read_source(path: Path | str, src, *, how_to_filter: str = CATALOGUE_FILTER) -> PublishedRead:
     """An indicator's published values from the file its catalogue source names, in the
-    file's own layout (a DfE open-data file, or a Fingertips export)."""
+    file's own layout (a DfE open-data file, or a Fingertips export), with what was left
+    out and what to check. ``how_to_filter`` says how a filter is given where a file holds
+    more than one row per period and area (in the catalogue, or ``--filter`` on the
+    command line)."""
 
     found = layout(path)
     if found == "fingertips":
@@ -50,7 +56,13 @@ def read_source(path: Path | str, src) -> pl.DataFrame:
                 f"{Path(path).name} is a Fingertips export: give the Fingertips indicator id "
                 "(fingertips_id in the catalogue, --fingertips-id on the command line)"
             )
-        return read_fingertips(path, indicator_id=src.fingertips_id, filters=src.filters)
+        return read_fingertips(
+            path,
+            indicator_id=src.fingertips_id,
+            filters=src.filters,
+            expected_name=src.name,
+            how_to_filter=how_to_filter,
+        )
     if src.column is None:
         raise PublishedDataError(
             f"{Path(path).name} is a DfE open-data file: name the column holding the value "
@@ -62,4 +74,5 @@ def read_source(path: Path | str, src) -> pl.DataFrame:
         filters=src.filters,
         numerator=src.numerator_column,
         denominator=src.denominator_column,
+        how_to_filter=how_to_filter,
     )

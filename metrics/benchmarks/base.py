@@ -126,3 +126,102 @@ def published_frame(rows: list[dict]) -> pl.DataFrame:
         numerator=parse_numbers("numerator_text"),
         denominator=parse_numbers("denominator_text"),
     ).drop("value_text", "numerator_text", "denominator_text")
+
+
+@dataclass(frozen=True)
+class PublishedRead:
+    """What a reader took from a published file: the values (:func:`published_frame`), the
+    rows it left out at each level and why, and what the person importing should check."""
+
+    frame: pl.DataFrame
+    left_out: dict[str, dict[str, int]]
+    """Rows left out: level (national, regional, local authority, other areas) -> reason ->
+    how many."""
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def taken(self) -> dict[str, int]:
+        """Rows taken at each level."""
+        return dict(self.frame.group_by("level").len().sort("level").rows())
+
+    def summary(self) -> list[str]:
+        """One line per level: how many rows were taken and how many left out and why;
+        then the notes."""
+        taken = self.taken()
+        lines = []
+        for level in LEVEL_ORDER:
+            took, out = taken.get(level, 0), self.left_out.get(level, {})
+            if not took and not out:
+                continue
+            line = f"{level}: took {took} row{'s' * (took != 1)}"
+            if out:
+                line += "; left out " + "; ".join(
+                    f"{n} {why}" for why, n in sorted(out.items(), key=lambda kv: -kv[1])
+                )
+            lines.append(line)
+        return lines + list(self.notes)
+
+
+LEVEL_ORDER = ("national", "regional", "local authority", "other areas")
+
+
+def count_left_out(left_out: dict[str, dict[str, int]], dropped: pl.DataFrame, reason: str) -> None:
+    """Add the rows of ``dropped`` (with a ``_level`` column) to ``left_out`` under
+    ``reason``, per level."""
+    for level, n in dropped.group_by("_level").len().rows():
+        by_reason = left_out.setdefault(level, {})
+        by_reason[reason] = by_reason.get(reason, 0) + n
+
+
+def refuse_repeats(
+    frame: pl.DataFrame,
+    *,
+    name: str,
+    keys: list[str],
+    dimensions: dict[str, str],
+    value: str,
+    describe_area: str,
+    how_to_filter: str,
+) -> None:
+    """Refuse a file in which one period and area has more than one row (age bands, sexes,
+    another breakdown the filters did not pick): storing them as one series would mix them.
+    The message names the columns that tell the rows apart, the values found and the filter
+    that picks one. ``dimensions`` maps the frame's columns to the names the file's header
+    gives them; ``how_to_filter`` says how a filter is given, e.g.
+    ``--filter {column}={value!r}``."""
+    repeated = frame.filter(pl.len().over(keys) > 1)
+    if repeated.is_empty():
+        return
+    groups = repeated.select(keys).unique().height
+    differ = [
+        column
+        for column in dimensions
+        if column in repeated.columns
+        and repeated.group_by(keys).agg(pl.col(column).n_unique()).get_column(column).max() > 1
+    ]
+    first_key = repeated.row(0, named=True)
+    example = repeated.filter(pl.all_horizontal(pl.col(k) == first_key[k] for k in keys)).iter_rows(
+        named=True
+    )
+    shown = "; ".join(
+        ", ".join(f"{dimensions[c]} '{r[c] or ''}'" for c in differ)
+        + f": {(r[value] or '').strip() or 'no value'}"
+        for r in example
+    )
+    where = f"{first_key[describe_area] or ''} {first_key[keys[0]]}".strip()
+    if differ:
+        choices = "; ".join(
+            f"{dimensions[c]} has "
+            + ", ".join(f"'{v}'" for v in sorted(repeated[c].drop_nulls().unique().to_list()))
+            for c in differ
+        )
+        column = differ[0]
+        pick = sorted(repeated[column].drop_nulls().unique().to_list())[0]
+        fix = "pick one with " + how_to_filter.format(column=dimensions[column], value=pick)
+        told = f"They differ in {choices}: {fix}."
+    else:
+        told = "The rows repeat the same period and area: remove the repeats and import again."
+    raise PublishedDataError(
+        f"{name}: {groups} period and area pair{'s' * (groups != 1)} have more than one row, "
+        f"which would be stored as one series (e.g. {where}: {shown}). {told}"
+    )

@@ -19,9 +19,12 @@ import polars as pl
 from metrics.benchmarks.base import (
     SYMBOLS,
     PublishedDataError,
+    PublishedRead,
     authorities,
+    count_left_out,
     period_end,
     published_frame,
+    refuse_repeats,
 )
 
 REQUIRED = ["time_period", "time_identifier", "geographic_level"]
@@ -43,6 +46,10 @@ def period_code(time_period: str, time_identifier: str) -> str:
     raise PublishedDataError(f"time_period '{time_period}' ({time_identifier}) is not a year")
 
 
+AREA = ("country_code", "region_code", "new_la_code", "old_la_code")
+NUMBER_OR_SYMBOL = r"^\s*(-?[\d,]*\.?\d+|c|x|z|low|u|:|~|)\s*$"
+
+
 def read_published(
     path: Path | str,
     *,
@@ -50,8 +57,11 @@ def read_published(
     filters: dict[str, str] | None = None,
     numerator: str | None = None,
     denominator: str | None = None,
-) -> pl.DataFrame:
-    """One indicator's published values for England, regions and every authority."""
+    how_to_filter: str = "--filter {column}={value!r}",
+) -> PublishedRead:
+    """One indicator's published values for England, regions and every authority, with
+    the rows left out at each level and why. More than one row for the same period and area
+    (a breakdown the filters did not pick) is refused, naming the filter that picks one."""
     path = Path(path)
     try:
         frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
@@ -65,14 +75,60 @@ def read_published(
             f"{path.name}: no column {', '.join(repr(m) for m in missing)}; the file has "
             f"{', '.join(frame.columns)}"
         )
+    frame = frame.with_columns(
+        _level=pl.col("geographic_level").replace_strict(
+            LEVELS, default="other areas", return_dtype=pl.String
+        )
+    )
+    left_out: dict[str, dict[str, int]] = {}
+    for kind, n in (
+        frame.filter(pl.col("_level") == "other areas")
+        .group_by("geographic_level")
+        .len()
+        .sort("geographic_level")
+        .rows()
+    ):
+        left_out.setdefault("other areas", {})[f"at geographic level '{kind}'"] = n
+    frame = frame.filter(pl.col("_level") != "other areas")
     for key, value in (filters or {}).items():
-        frame = frame.filter(pl.col(key) == value)
-        if frame.is_empty():
+        keep = pl.col(key) == value
+        if frame.filter(keep).is_empty():
             raise PublishedDataError(f"{path.name}: no row has {key} = '{value}'")
-    frame = frame.filter(pl.col("geographic_level").is_in(list(LEVELS)))
+        count_left_out(left_out, frame.filter(~keep), f"with {key} other than '{value}'")
+        frame = frame.filter(keep)
     if frame.is_empty():
         raise PublishedDataError(f"{path.name}: no National, Regional or Local authority rows")
-    return _map_rows(frame, path.name, column, numerator, denominator)
+    measures = {column, numerator, denominator, *REQUIRED, *AREA}
+    dimensions = {
+        c: c
+        for c in frame.columns
+        if c not in measures
+        and not c.startswith("_")
+        and not frame[c].fill_null("").str.contains(NUMBER_OR_SYMBOL).all()
+        and not c.endswith(("_name", "_code"))
+    }
+
+    def code(*columns: str) -> pl.Expr:
+        present = [pl.col(c) for c in columns if c in frame.columns]
+        return pl.coalesce(present) if present else pl.lit(None, pl.String)
+
+    area = (
+        pl.when(pl.col("_level") == "national")
+        .then(code("country_code"))
+        .when(pl.col("_level") == "regional")
+        .then(code("region_code", "region_name"))
+        .otherwise(code("new_la_code", "old_la_code", "la_name"))
+    )
+    refuse_repeats(
+        frame.with_columns(_area=area.fill_null(pl.col("geographic_level"))),
+        name=path.name,
+        keys=["time_period", "_area"],
+        dimensions=dimensions,
+        value=column,
+        describe_area="_area",
+        how_to_filter=how_to_filter,
+    )
+    return PublishedRead(_map_rows(frame, path.name, column, numerator, denominator), left_out)
 
 
 def _map_rows(

@@ -151,6 +151,9 @@ class PublishedSource(_Entry):
     """The column holding the value, in a DfE open-data (EES) file."""
     fingertips_id: int | None = None
     """The Fingertips indicator id, in an OHID Fingertips export."""
+    name: str | None = None
+    """The publisher's name for the indicator, checked against the export's (a Fingertips
+    export names each indicator): a mismatch means the id may be the wrong one."""
     filters: dict[str, str] = Field(default_factory=dict)
     numerator_column: str | None = None
     denominator_column: str | None = None
@@ -167,6 +170,22 @@ class PublishedSource(_Entry):
                 "not both"
             )
         return self
+
+
+class NoPublishedSource(_Entry):
+    """Why an indicator has no published series to compare with: a local measure with no
+    national equivalent, or a national series this product does not import (and why)."""
+
+    reason: str = Field(min_length=20)
+    published_elsewhere: bool = False
+    """A national series exists (named in the reason) but is not imported."""
+
+    @property
+    def label(self) -> str:
+        """What a reader sees where the England comparison would be."""
+        if self.published_elsewhere:
+            return "national figures not imported"
+        return "local measure, no national equivalent"
 
 
 class Indicator(_Entry):
@@ -192,6 +211,8 @@ class Indicator(_Entry):
     change_threshold: float = Field(gt=0)
     suppression_threshold: int = Field(ge=0)
     published: PublishedSource | None = None
+    no_published_source: NoPublishedSource | None = None
+    """Why there is no published source (every indicator has one or the other)."""
 
     @field_validator("targets", mode="before")
     @classmethod
@@ -223,6 +244,12 @@ class Indicator(_Entry):
             raise ValueError("a performance measure says which question it answers: rba")
         if self.measure is Measure.POPULATION and self.rba is not None:
             raise ValueError("rba is for performance measures, not population indicators")
+        if (self.published is None) == (self.no_published_source is None):
+            raise ValueError(
+                "name the published source England's and other authorities' figures come "
+                "from (published:) or say why there is none (no_published_source: reason), "
+                "one of the two"
+            )
         by_locality_only = AreaLevel.AUTHORITY not in self.area_levels
         if self.kind is Kind.MEAN and by_locality_only:
             raise ValueError("a mean cannot be summed: list the authority level too")

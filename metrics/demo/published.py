@@ -233,7 +233,7 @@ def _fingertips_rows(ind, rows: list[dict], filters: dict[str, str]) -> list[lis
         out.append(
             [
                 str(ind.published.fingertips_id),
-                ind.title,
+                ind.published.name or ind.title,
                 parent,
                 parent_name,
                 code,

@@ -290,6 +290,7 @@ def indicator_table(
                 "decimals": i.decimals,
                 "outcome_code": i.outcome,
                 "priority_codes": i.priorities,
+                "benchmark_note": i.no_published_source.label if i.no_published_source else "",
             }
             for i in catalogue.indicators
         ]

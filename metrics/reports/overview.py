@@ -143,7 +143,7 @@ def indicator_rows(table: pl.DataFrame) -> pl.DataFrame:
                 "Region": figure(r.get("region"), d, unit),
                 "Published year": (r.get("benchmark_period") or "")
                 + (" (latest)" if r.get("benchmark_matched") is False else ""),
-                "Compared with England": _verdict(r, "vs_england"),
+                "Compared with England": _verdict(r, "vs_england") or r.get("benchmark_note", ""),
                 "England (99.8%)": _verdict(r, "vs_england_998"),
                 "Compared with neighbours": _verdict(r, "vs_neighbours"),
                 "Trend": r.get("recent") or [],

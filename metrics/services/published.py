@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from metrics.benchmarks import read_source
-from metrics.benchmarks.base import PublishedDataError
+from metrics.benchmarks.base import PublishedDataError, PublishedRead
 from metrics.core.access import Actor, require
 from metrics.core.catalogue import Catalogue
 from metrics.services.guard import audited
@@ -45,8 +45,9 @@ def import_published(
 @audited
 def import_all_published(
     actor: Actor, store: Store, catalogue: Catalogue, folder: Path
-) -> dict[str, int]:
-    """Import every indicator's published source named in the catalogue from ``folder``."""
+) -> dict[str, tuple[int, PublishedRead]]:
+    """Import every indicator's published source named in the catalogue from ``folder``:
+    per indicator, the values stored and what the reader took, left out and warns of."""
     require(actor, "import-published")
     folder = Path(folder)
     counts = {}
@@ -59,10 +60,14 @@ def import_all_published(
             raise PublishedDataError(
                 f"{ind.code}: the catalogue names {src.file}, which is not in {folder}"
             )
-        frame = read_source(path, src)
-        counts[ind.code] = published_writes.replace_published(
-            store, ind.code, frame, source=src.file, actor=actor.id
+        try:
+            read = read_source(path, src)
+        except PublishedDataError as exc:
+            raise PublishedDataError(f"{ind.code}: {exc}") from None
+        stored = published_writes.replace_published(
+            store, ind.code, read.frame, source=src.file, actor=actor.id
         )
+        counts[ind.code] = (stored, read)
     return counts
 
 

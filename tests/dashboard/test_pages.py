@@ -508,7 +508,12 @@ def test_scrutiny_compares_with_similar_authorities_on_trends(app_db, demo_db, c
     drawn = {t["name"]: t["line"] for t in json.loads(chart.spec)["data"]}
     assert drawn[named[0]]["color"] == "#E69F00" and drawn[named[1]]["width"] == 1
     assert drawn[next(iter(set(ours["Area"])))]["width"] == 4
-    # an indicator with no published equivalent says so
-    other = next(i for i in catalogue.indicators if i.published is None)
+    # an indicator with no published equivalent says so, and why
+    other = next(
+        i
+        for i in catalogue.indicators
+        if i.no_published_source and not i.no_published_source.published_elsewhere
+    )
     at = page("trends", outcome=other.outcome, code=other.code, **{"as": "scrutiny"})
-    assert any("no published equivalent" in i.value for i in at.info)
+    said = [i.value for i in at.info if "Local measure, no national equivalent" in i.value]
+    assert said and other.no_published_source.reason.rstrip(".") in said[0]

@@ -77,3 +77,28 @@ def test_population_indicators_and_performance_measures(folder, catalogue):
     )
     with pytest.raises(CatalogueError, match="rba"):
         load_catalogue(folder)
+
+
+def test_every_indicator_names_a_published_source_or_says_why_it_has_none(catalogue):
+    without = [i for i in catalogue.indicators if i.published is None]
+    assert without, "the catalogue has local measures"
+    for ind in catalogue.indicators:
+        assert (ind.published is None) != (ind.no_published_source is None), ind.code
+    for ind in without:
+        assert len(ind.no_published_source.reason) >= 20
+    labels = {i.no_published_source.label for i in without}
+    assert labels == {"local measure, no national equivalent", "national figures not imported"}
+
+
+def test_an_indicator_with_neither_a_source_nor_a_reason_is_refused(folder):
+    path = folder / "indicators.yaml"
+    text = path.read_text()
+    start = text.index("  no_published_source:\n")  # BH06's, the first
+    end = text.index("- code:", start)
+    path.write_text(text[:start] + text[end:])
+    with pytest.raises(CatalogueError, match=r"BH06.*published:.*no_published_source"):
+        load_catalogue(folder)
+    reason = text[start : text.index("\n", text.index("reason:", start))]
+    path.write_text(text.replace(reason, "  no_published_source:\n    reason: none", 1))
+    with pytest.raises(CatalogueError, match=r"BH06.*at least 20 characters"):
+        load_catalogue(folder)

@@ -21,7 +21,7 @@ EXPORT = ROOT / "tests" / "files" / "fingertips" / "indicators-CountyUA4-23.data
 
 
 def test_the_export_is_read_for_england_regions_and_upper_tier_authorities():
-    frame = read_fingertips(EXPORT, indicator_id=20601)
+    frame = read_fingertips(EXPORT, indicator_id=20601).frame
     assert layout(EXPORT) == "fingertips"
     # two years of England, one region and three authorities; the deprivation breakdown,
     # the district and the other indicator are left out
@@ -44,7 +44,7 @@ def test_the_export_is_read_for_england_regions_and_upper_tier_authorities():
 
 
 def test_every_value_is_its_count_over_its_denominator_rounded_half_up():
-    frame = read_fingertips(EXPORT, indicator_id=20601).filter(pl.col("value").is_not_null())
+    frame = read_fingertips(EXPORT, indicator_id=20601).frame.filter(pl.col("value").is_not_null())
     for row in frame.iter_rows(named=True):
         recomputed = round_half_up(row["numerator"] / row["denominator"] * 100, 1)
         assert recomputed == row["value"], row
@@ -56,8 +56,8 @@ def test_fingertipsr_spelling_of_the_header_reads_the_same(tmp_path):
     other = tmp_path / "fingertipsR.csv"
     with other.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(rows)
-    assert read_fingertips(other, indicator_id=20601).equals(
-        read_fingertips(EXPORT, indicator_id=20601)
+    assert read_fingertips(other, indicator_id=20601).frame.equals(
+        read_fingertips(EXPORT, indicator_id=20601).frame
     )
 
 

@@ -28,7 +28,7 @@ def cla_store(tmp_path_factory):
         filters=CLA_FILTER,
         numerator="children_count",
         denominator="population_estimate",
-    )
+    ).frame
     neighbours = read_neighbours(
         reference_file("dfe", "New_Statistical_Neighbour_Groupings_April_2021.csv")
     )
@@ -85,7 +85,7 @@ def test_recomputed_rates_round_half_up_to_the_published_figure(population):
         filters={"population_type": population},
         numerator="children_count",
         denominator="population_estimate",
-    )
+    ).frame
     rows = frame.filter((pl.col("level") == "local authority") & pl.col("value").is_not_null())
     assert rows.height > 700
     for num, den, value in rows.select("numerator", "denominator", "value").iter_rows():
@@ -177,7 +177,7 @@ def test_symbols_and_unmappable_codes(tmp_path):
         + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
         "807,E06000003,Redcar and Cleveland,:\n"
     )
-    frame = read_published(good, column="rate")
+    frame = read_published(good, column="rate").frame
     assert frame["symbol"].to_list() == [None, "c", "low", ":"]
     assert frame["value"].to_list() == [5.6, None, None, None]
     assert frame["area_code"].to_list()[2] == "E06000002"  # resolved from the old code
@@ -193,6 +193,34 @@ def test_symbols_and_unmappable_codes(tmp_path):
         read_published(good, column="rate_pct")
     with pytest.raises(PublishedDataError, match="no row has la_name = 'Atlantis'"):
         read_published(good, column="rate", filters={"la_name": "Atlantis"})
+
+
+def test_a_breakdown_left_in_the_rows_is_refused_and_a_filter_picks_one(tmp_path):
+    path = tmp_path / "by_sex.csv"
+    path.write_text(
+        "time_period,time_identifier,geographic_level,country_code,country_name,region_code,"
+        "region_name,old_la_code,new_la_code,la_name,sex,rate\n"
+        + "2025,Calendar year,National,E92000001,England,,,,,,Total,5.6\n"
+        + "2025,Calendar year,National,E92000001,England,,,,,,Girls,5.1\n"
+        + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
+        "805,E06000001,Hartlepool,Total,7.0\n"
+        + "2025,Calendar year,Local authority,E92000001,England,E12000001,North East,"
+        "805,E06000001,Hartlepool,Girls,6.5\n"
+        + "2025,Calendar year,Local authority district,E92000001,England,E12000001,North East,"
+        ",,Somewhere,Total,1\n"
+    )
+    with pytest.raises(PublishedDataError) as refused:
+        read_published(path, column="rate")
+    assert "2 period and area pairs have more than one row" in str(refused.value)
+    assert "sex has 'Girls', 'Total'" in str(refused.value)
+    assert "--filter sex='Girls'" in str(refused.value)
+    read = read_published(path, column="rate", filters={"sex": "Total"})
+    assert read.frame["value"].to_list() == [5.6, 7.0]
+    assert read.summary() == [
+        "national: took 1 row; left out 1 with sex other than 'Total'",
+        "local authority: took 1 row; left out 1 with sex other than 'Total'",
+        "other areas: took 0 rows; left out 1 at geographic level 'Local authority district'",
+    ]
 
 
 def test_old_codes_resolve_to_the_authority_operating_at_the_time(tmp_path):
@@ -215,7 +243,7 @@ def test_old_codes_resolve_to_the_authority_operating_at_the_time(tmp_path):
             for period, ident, old in rows
         )
     )
-    frame = read_published(path, column="rate")
+    frame = read_published(path, column="rate").frame
     assert frame["area_code"].to_list() == [
         "E10000023",
         "E06000065",
@@ -249,7 +277,7 @@ def test_the_demo_ships_the_real_file_and_every_authority_row_recomputes(ind):
     original = REFERENCE / "dfe" / ind.published.file
     if original.is_file():  # ../shared/reference is not on every machine
         assert shipped.read_bytes() == original.read_bytes()
-    frame = read_source(shipped, ind.published)
+    frame = read_source(shipped, ind.published).frame
     assert set(frame["level"]) == {"national", "regional", "local authority"}
     if ind.published.numerator_column is None:
         return
