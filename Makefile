@@ -25,7 +25,7 @@ export OUTCOMES_DB
 
 run: setup chromium
 	$(BIN)/outcomes demo --if-missing
-	$(BIN)/streamlit run dashboard/app.py --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $(PORT)
 
 test: setup chromium axe lint
 	$(BIN)/python -m tests.tiers

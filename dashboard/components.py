@@ -18,6 +18,7 @@ from metrics.core.formatting import (  # noqa: F401  (labels re-exported for pag
     SUPPRESSED,
     change,
     counted,
+    csv_bytes,
     figure,
     interval,
     rag_label,
@@ -208,8 +209,10 @@ def chart_with_table(
     file_name: str,
     summary: str,
     note: str | None = None,
+    download_table: pl.DataFrame | None = None,
 ) -> None:
-    """A chart, with the same figures as an accessible table and a CSV download beside it.
+    """A chart, with the same figures as an accessible table and a CSV download beside it
+    (``download_table``, the figures as numbers, where given; else the table as shown).
 
     ``summary`` is one sentence made from the chart's figures: with the title it is the
     chart's accessible name, and it stands under the chart for everyone, followed by
@@ -227,7 +230,11 @@ def chart_with_table(
     with table_tab:
         table(table_, f"{title}: the figures")
     st.caption(f"{summary} {note}" if note else summary)
-    download(table_, file_name=file_name, key=f"{key}_download")
+    download(
+        table_ if download_table is None else download_table,
+        file_name=file_name,
+        key=f"{key}_download",
+    )
 
 
 def download(
@@ -245,22 +252,8 @@ def download(
     )
 
 
-def csv_bytes(table: pl.DataFrame) -> bytes:
-    """A table as the CSV file a reader downloads."""
-    return csv_safe(table).write_csv().encode("utf-8")
-
-
-def csv_safe(table: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe: those
-    starting with = + - @, or with a tab, carriage return or line feed (which some
-    spreadsheets skip before reading the formula)."""
-    text = [c for c, t in table.schema.items() if t == pl.String]
-    lists = [c for c, t in table.schema.items() if isinstance(t, pl.List)]
-    table = table.drop(lists)
-    return table.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+@\-\t\r\n]"))
-        .then("'" + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c in text
-    )
+def file_name(*parts: str | None, level: str, suffix: str = "csv") -> str:
+    """A download's file name saying what it holds and for whom: ``BH01_trend_2025-26-Q2_
+    suppressed.csv`` (the level of disclosure: public, suppressed or unsuppressed)."""
+    words = [re.sub(r"[^A-Za-z0-9.-]+", "-", p).strip("-") for p in parts if p]
+    return "_".join([*(w for w in words if w), level]) + f".{suffix}"

@@ -32,15 +32,10 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
-@st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    """The app's store, opened once per process: values computed by an older catalogue are
-    computed again first."""
-    opened = services.open_store(path)
-    services.recompute_if_the_catalogue_changed(services.START_UP, opened, catalogue())
-    # the command line hands the app what it cannot do while the app holds the file
-    services.start_handover_worker(opened, catalogue())
-    return opened
+    """The app's store, shared by every session and the open data API: opened once per
+    process (values computed by an older catalogue are computed again first)."""
+    return services.serve_store(path, catalogue())
 
 
 def store() -> Store:
@@ -131,6 +126,12 @@ def meeting(actor: Actor, meeting_id: int) -> dict:
 
 def _reader(reader_id: str) -> Actor:
     return services.READERS[reader_id.split("|", 1)[1]]
+
+
+def disclosure_level(actor: Actor) -> str:
+    """What ``actor`` may see, as a download's file name says it: ``unsuppressed``,
+    ``suppressed`` (small numbers withheld) or ``public`` (withheld, the authority only)."""
+    return services.reader(actor).id.split("|", 1)[1]
 
 
 def conceals(actor: Actor) -> bool:

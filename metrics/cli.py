@@ -407,6 +407,7 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from metrics.core.formatting import csv_bytes
     from metrics.services import export_values
 
     # figures with small numbers shown are given out on the record: the store opened to write
@@ -420,7 +421,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.close()
     out = args.out or Path(f"indicator_values.{args.format}")
     if args.format == "csv":
-        frame.write_csv(out)
+        out.write_bytes(csv_bytes(frame))
     else:
         frame.write_parquet(out)
     print(f"Wrote {frame.height} indicator values to {out}")
@@ -807,8 +808,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--public",
         action="store_true",
-        help="for publication: figures rounded half up as text, small numbers "
-        "suppressed as c (with secondary suppression) and footnoted",
+        help="for publication: figures as numbers rounded half up as each indicator shows "
+        "them, small numbers withheld (with secondary suppression), marked c in 'suppressed' "
+        "and footnoted",
     )
     _db_arg(p)
     p.set_defaults(func=cmd_export)

@@ -121,11 +121,22 @@ few children is `c` too. Other figures are shown as `c` as well wherever adding 
 subtracting what is shown (totals, localities, breakdowns) could give a small count back or
 show it to be small: the product checks every `c` this way before showing a page. Every `c`
 has the same note, so no one can tell a small count from a figure withheld to protect it.
-Downloads follow the same rule, and so do the figures of a past meeting beside the latest:
+Downloads follow the same rule (a withheld figure is left empty, with `c` in the
+`suppressed` column and the note beside it), and so do the figures of a past meeting beside
+the latest:
 a correction made after a meeting cannot be worked out by comparing the two. Commentary on
 a quarter with a `c` is replaced by a note for these readers, and a return whose commentary
 or explanations quote such a figure (the count, or a rate that gives it back) is sent back
 when it is checked: write "fewer than 5" instead.
+
+**Downloads** (the button under each chart) are for spreadsheets and other programs:
+numbers as numbers, rounded as the page shows them, with the indicator and its unit on every
+row. The file name says what it holds and for whom, e.g.
+`BH01_localities_2025-26-Q2_suppressed.csv`: `suppressed` (small numbers withheld),
+`public` (withheld, the authority as a whole) or `unsuppressed` (every figure: not for
+publication). Where the partnership has switched it on, the same figures the public view
+shows can be read by programs from the open data API at `/api/v1` (its description is at
+`/api/v1/openapi.json`).
 
 **Benchmarks**: where DfE publishes the indicator, the overview shows England's, the
 region's and the statistical neighbours' figures for the published year our figure's

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.core.access import NotPermitted, can
-from metrics.core.formatting import figure
+from metrics.core.formatting import figure, round_half_up
 from metrics.core.periods import PeriodError, Quarter, is_period, period_label, sort_key
 from metrics.reports import charts
 from metrics.reports import indicator as report
@@ -18,6 +18,7 @@ from metrics.reports.overview import indicator_rows as overview_rows
 catalogue = data.catalogue()
 me = people.actor()
 authority = catalogue.authority
+level = data.disclosure_level(me)  # said in every download's file name
 
 code = state.choice(
     "code",
@@ -147,11 +148,31 @@ if published.height:
         on="Period",
         how="left",
     )
+trend_numbers = (
+    series.join(
+        published.select("period", "england", "neighbours", "benchmark_period"),
+        on="period",
+        how="left",
+        maintain_order="left",
+    )
+    if published.height
+    else series
+)
 ui.chart_with_table(
     ui.base_layout(fig, title=f"{authority.name}: {ind.title}", y_title=y_title),
     trend_table,
     key="trend",
-    file_name=f"{code}_trend.csv",
+    file_name=ui.file_name(code, "trend", f"to-{periods[-1]}", level=level),
+    download_table=report.figures_download(
+        trend_numbers,
+        catalogue,
+        code,
+        extra=tuple(
+            c
+            for c in ("target", "rag", "england", "neighbours", "benchmark_period")
+            if c in trend_numbers.columns
+        ),
+    ),
     summary=trend.summary,
     note="The shaded band is the 95% confidence interval: the range the true figure is "
     "likely to lie in, given the numbers involved. England and neighbour lines show the "
@@ -192,7 +213,18 @@ if curve.height and board_business:
             pl.col("group_note").fill_null("").alias("Their reason"),
         ),
         key="curve",
-        file_name=f"{code}_baseline_forecast.csv",
+        file_name=ui.file_name(code, "baseline-forecast", level=level),
+        download_table=curve.select(
+            pl.lit(code).alias("indicator_code"),
+            pl.lit(ind.title).alias("indicator_title"),
+            "period",
+            *(
+                round_half_up(pl.col(c), d).alias(c)
+                for c in ("forecast", "lower", "upper", "target", "group_forecast")
+            ),
+            pl.lit(unit).alias("unit"),
+            pl.col("group_note").alias("group_reason"),
+        ),
         summary=report.forecast_summary(ind.title, trend.curve, d, unit),
         note="The baseline: a straight line fitted (least squares) through the last "
         "eight figures shown (at least five), carried on four periods, with its 95% "
@@ -280,7 +312,8 @@ if has_localities:
         ),
         local_table,
         key="localities",
-        file_name=f"{code}_localities_{period}.csv",
+        file_name=ui.file_name(code, "localities", period, level=level),
+        download_table=report.figures_download(areas, catalogue, code),
         summary=report.localities_summary(local, centre, ind, authority.name),
         note="Where a locality's interval does not cross the authority's line, the "
         "difference is unlikely to be chance. "
@@ -292,7 +325,8 @@ if has_localities:
             funnel_figure,
             local_table,
             key="funnel",
-            file_name=f"{code}_funnel_{period}.csv",
+            file_name=ui.file_name(code, "funnel", period, level=level),
+            download_table=report.figures_download(areas, catalogue, code),
             summary=report.funnel_summary(local["area_name"].to_list(), verdicts),
             note="A locality outside the dotted (99.8%) limits differs from "
             "the authority by more than chance would explain. Limits as Fingertips draws "
@@ -388,7 +422,17 @@ if others is not None and not others.is_empty():
         ),
         spine_table,
         key="spine",
-        file_name=f"{code}_spine.csv",
+        file_name=ui.file_name(code, "all-authorities", published_period, level=level),
+        download_table=others.select(
+            pl.lit(code).alias("indicator_code"),
+            pl.lit(ind.title).alias("indicator_title"),
+            "period",
+            "area_code",
+            "old_la_code",
+            "area_name",
+            "value",
+            pl.lit(unit).alias("unit"),
+        ),
         summary=report.spine_summary(
             place,
             latest["value"],
@@ -474,7 +518,8 @@ if ind.breakdowns:
             ui.base_layout(fig, title=f"By {dim.label.split(' (')[0].lower()}", y_title=y_title),
             shown,
             key=f"breakdown_{dim_code}",
-            file_name=f"{code}_{dim_code}.csv",
+            file_name=ui.file_name(code, dim_code, level=level),
+            download_table=report.figures_download(rows, catalogue, code),
             summary=report.breakdown_summary(rows, compared, ind),
         )
 

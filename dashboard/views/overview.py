@@ -91,7 +91,7 @@ for tab, summary, by, title, heading in (
             ui.base_layout(fig, title=fig.layout.title.text, height=150 + 44 * summary.height),
             shown,
             key=f"summary_{by}",
-            file_name=f"rag_by_{by}_{period}.csv",
+            file_name=ui.file_name("rag-by", by, period, level=data.disclosure_level(me)),
             summary=reports.summary_sentence(
                 summary,
                 "the outcomes"
@@ -204,7 +204,7 @@ st.caption(
 )
 ui.download(
     reports.indicator_download(overview.indicators, rows["Code"].to_list()),
-    file_name=f"indicators_{period}.csv",
+    file_name=ui.file_name("indicators", period, level=data.disclosure_level(me)),
     key="indicators_csv",
 )
 

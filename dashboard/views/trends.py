@@ -90,7 +90,8 @@ with ours:
             ui.base_layout(fig, title=f"{ind.title}", y_title=charts.y_title(unit), height=460),
             table,
             key="trends",
-            file_name=f"{code}_trends.csv",
+            file_name=ui.file_name(code, "areas", level=data.disclosure_level(me)),
+            download_table=report.figures_download(series, catalogue, code),
             summary=report.breakdown_summary(
                 series.select(pl.col("area_name").alias("category"), "period", "value"), None, ind
             ),

@@ -38,7 +38,7 @@ import polars as pl
 from scipy.optimize import linprog
 
 from metrics.core.catalogue import Catalogue, Kind
-from metrics.core.formatting import SUPPRESSED, figure
+from metrics.core.formatting import SUPPRESSED, round_half_up
 from metrics.core.quotes import WithheldCell
 
 WITHHELD = "withheld"
@@ -388,59 +388,81 @@ def withheld_cells_of(marked: pl.DataFrame, catalogue: Catalogue) -> dict[str, l
     return cells
 
 
+PUBLIC_COLUMNS = {
+    "indicator_code": pl.String,
+    "indicator_title": pl.String,
+    "period": pl.String,
+    "area_code": pl.String,
+    "area_name": pl.String,
+    "breakdown": pl.String,
+    "numerator": pl.Int64,
+    "denominator": pl.Int64,
+    "value": pl.Float64,
+    "lower_95": pl.Float64,
+    "upper_95": pl.Float64,
+    "unit": pl.String,
+    "suppressed": pl.String,
+    "footnote": pl.String,
+}
+"""The layout of figures as published (``outcomes export --public``, the open data API):
+numbers as numbers, rounded half up as the indicator is shown; a withheld figure is empty,
+with ``c`` in ``suppressed`` and the footnote that says why (both empty where nothing is
+withheld)."""
+
+
 def public_table(
     values: pl.DataFrame, catalogue: Catalogue, *, marks: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """Indicator values as text for publication, with ``c`` and a footnote where withheld:
-    as ``marks`` (:func:`suppress` over whole sets and versions) says, or as :func:`suppress`
-    judges ``values`` alone."""
+    """Indicator values for publication (:data:`PUBLIC_COLUMNS`): withheld as ``marks``
+    (:func:`suppress` over whole sets and versions) says, or as :func:`suppress` judges
+    ``values`` alone."""
     if marks is None:
         frame = suppress(values, catalogue)
     else:
         keys = ["indicator_code", "period", "area_code", "breakdown"]
         frame = values.drop("suppression", strict=False).join(
-            marks.select(*keys, "suppression"), on=keys, how="left"
+            marks.select(*keys, "suppression"), on=keys, how="left", maintain_order="left"
         )
-    decimals = {i.code: i.decimals for i in catalogue.indicators}
-    units = {i.code: i.unit for i in catalogue.indicators}
-    thresholds = {i.code: i.suppression_threshold for i in catalogue.indicators}
-    rows = []
-    for r in frame.iter_rows(named=True):
-        code, hidden = r["indicator_code"], r["suppression"] is not None
-        d = decimals[code]
-        rows.append(
-            {
-                "indicator_code": code,
-                "period": r["period"],
-                "area_code": r["area_code"],
-                "breakdown": r["breakdown"],
-                "numerator": SUPPRESSED if hidden else figure(r["numerator"], 0),
-                "denominator": figure(r["denominator"], 0),
-                "value": figure(r["value"], d, suppressed=hidden),
-                "lower_95": figure(r["lower_95"], d, suppressed=hidden),
-                "upper_95": figure(r["upper_95"], d, suppressed=hidden),
-                "unit": units[code],
-                "footnote": FOOTNOTE.format(threshold=thresholds[code]) if hidden else "",
-            }
+    return published_layout(frame, catalogue)
+
+
+def published_layout(frame: pl.DataFrame, catalogue: Catalogue) -> pl.DataFrame:
+    """Values already judged (``suppression`` set where withheld: as :func:`suppress` or
+    :func:`conceal` leaves them) in the layout of :data:`PUBLIC_COLUMNS`, in their order:
+    each figure rounded half up to its indicator's decimals, a withheld one left empty."""
+    spec = pl.DataFrame(
+        {
+            "indicator_code": [i.code for i in catalogue.indicators],
+            "indicator_title": [i.title for i in catalogue.indicators],
+            "unit": [i.unit for i in catalogue.indicators],
+            "_decimals": [i.decimals for i in catalogue.indicators],
+            "_footnote": [
+                FOOTNOTE.format(threshold=i.suppression_threshold) for i in catalogue.indicators
+            ],
+        }
+    )
+    areas = pl.DataFrame(
+        {"area_code": list(catalogue.area), "area_name": [a.name for a in catalogue.areas]}
+    )
+    hidden = pl.col("suppression").is_not_null()
+
+    def shown(column: str, decimals: pl.Expr | int) -> pl.Expr:
+        rounded = round_half_up(pl.col(column), decimals)
+        return pl.when(~hidden).then(rounded).alias(column)
+
+    return (
+        frame.drop("indicator_title", "unit", "area_name", strict=False)
+        .join(spec, on="indicator_code", how="left", maintain_order="left")
+        .join(areas, on="area_code", how="left", maintain_order="left")
+        .with_columns(
+            shown("numerator", 0),
+            round_half_up(pl.col("denominator"), 0).alias("denominator"),
+            *(shown(c, pl.col("_decimals")) for c in ("value", "lower_95", "upper_95")),
+            pl.when(hidden).then(pl.lit(SUPPRESSED)).alias("suppressed"),
+            pl.when(hidden).then(pl.col("_footnote")).alias("footnote"),
         )
-    return pl.DataFrame(
-        rows,
-        schema={
-            k: pl.String
-            for k in (
-                "indicator_code",
-                "period",
-                "area_code",
-                "breakdown",
-                "numerator",
-                "denominator",
-                "value",
-                "lower_95",
-                "upper_95",
-                "unit",
-                "footnote",
-            )
-        },
+        # a "count" beyond 64-bit integers is no count of children: left empty, not failed
+        .select(pl.col(c).cast(t, strict=False) for c, t in PUBLIC_COLUMNS.items())
     )
 
 

@@ -169,3 +169,25 @@ def change(value: float | None, decimals: int, unit: str = "") -> str:
     sign = "+" if rounded > 0 else ("−" if rounded < 0 else "±")
     text = f"{sign}{abs(rounded):,.{decimals}f}"
     return text + (" pts" if unit == "%" else "")
+
+
+def csv_safe(table: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe: those
+    starting with = + - @, or with a tab, carriage return or line feed (which some
+    spreadsheets skip before reading the formula)."""
+    text = [c for c, t in table.schema.items() if t == pl.String]
+    lists = [c for c, t in table.schema.items() if isinstance(t, pl.List)]
+    table = table.drop(lists)
+    return table.with_columns(
+        pl.when(pl.col(c).str.contains(r"^[=+@\-\t\r\n]"))
+        .then("'" + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in text
+    )
+
+
+def csv_bytes(table: pl.DataFrame) -> bytes:
+    """A table as the CSV file a reader downloads (UTF-8, formulas defused by
+    :func:`csv_safe`): the pages' downloads, ``outcomes export`` and the open data API."""
+    return csv_safe(table).write_csv().encode("utf-8")

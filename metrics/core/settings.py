@@ -34,9 +34,10 @@ class Setting:
         if isinstance(self.default, Path):
             return Path(raw)
         if isinstance(self.default, bool):
-            answer = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+            answer = {"true": True, "yes": True, "on": True, "1": True}
+            answer |= {"false": False, "no": False, "off": False, "0": False}
             if raw.strip().lower() not in answer:
-                raise SettingError(f"{self.name} must be true or false, not {raw!r}")
+                raise SettingError(f"{self.name} must be true or false (on or off), not {raw!r}")
             return answer[raw.strip().lower()]
         if isinstance(self.default, int | float):
             try:
@@ -82,6 +83,12 @@ SETTINGS: dict[str, Setting] = {
             False,
             "with sign-in configured, show visitors who have not signed in a public view: "
             "suppressed figures for the authority as a whole, read-only",
+        ),
+        Setting(
+            "OUTCOMES_OPEN_DATA",
+            False,
+            "serve the open data API at /api/v1 on the app's own port: the figures the "
+            "public view shows (suppressed, the authority as a whole), as CSV and JSON",
         ),
         Setting(
             "OUTCOMES_CHROMIUM",

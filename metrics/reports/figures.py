@@ -12,7 +12,7 @@ from datetime import date
 
 import polars as pl
 
-from metrics.core.catalogue import Catalogue, Polarity
+from metrics.core.catalogue import Catalogue, Indicator, Polarity
 from metrics.core.disclosure import (
     WITHHELD_COMMENTARY,
     conceal,
@@ -67,10 +67,29 @@ def catalogue_table(catalogue: Catalogue) -> pl.DataFrame:
                 "frequency": i.period_type.value.replace("_", " "),
                 "definition": i.definition,
                 "source": i.source,
+                "decimals": i.decimals,
+                "multiplier": i.multiplier,
+                "breakdowns": ", ".join(i.breakdowns),
+                "suppression_threshold": i.suppression_threshold,
+                "published_comparison": _published_comparison(i),
             }
             for i in catalogue.indicators
         ]
     ).sort("outcome_number", "code")
+
+
+def _published_comparison(indicator: Indicator) -> str:
+    """Where England's and other authorities' figures come from, or why there are none."""
+    if indicator.no_published_source:
+        gap = indicator.no_published_source
+        return f"{gap.label}: {gap.reason}"
+    source = indicator.published
+    if source.fingertips_id is not None:
+        what = f"OHID Fingertips indicator {source.fingertips_id}"
+    else:
+        what = f"DfE open data ({source.file}, column {source.column})"
+    name = f", {source.name}" if source.name else ""
+    return what + name + (" (a made-up file in the demo)" if source.synthetic_in_demo else "")
 
 
 def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.DataFrame:
@@ -93,7 +112,8 @@ def export_values(store: Store, catalogue: Catalogue, *, concealed: bool) -> pl.
 
 
 def public_values(store: Store, catalogue: Catalogue) -> pl.DataFrame:
-    """Every indicator value as published: text, small numbers as ``c`` with a footnote."""
+    """Every indicator value as published: numbers rounded as shown, small numbers withheld
+    and marked ``c`` with a footnote (:func:`metrics.core.disclosure.public_table`)."""
     values = _values(store, catalogue, "true", [], concealed=False)
     marks = suppression_marks(store, catalogue, values["indicator_code"].unique().to_list())
     return public_table(values, catalogue, marks=marks)

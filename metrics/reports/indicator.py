@@ -13,7 +13,8 @@ import numpy as np
 import polars as pl
 
 from metrics.core.catalogue import Catalogue, Indicator
-from metrics.core.formatting import change, figure
+from metrics.core.disclosure import published_layout
+from metrics.core.formatting import change, figure, round_half_up
 from metrics.core.periods import period_label, previous_period, sort_key, target_year
 from metrics.core.stats import (
     baseline_forecast,
@@ -445,3 +446,31 @@ def breakdown_summary(rows: pl.DataFrame, gap: tuple[str, str] | None, ind: Indi
             now[gap[0]] - now[gap[1]], d, unit
         )
     return text + "."
+
+
+FIGURE_COLUMNS = ("numerator", "denominator", "value", "lower_95", "upper_95")
+
+
+def figures_download(
+    frame: pl.DataFrame, catalogue: Catalogue, code: str, *, extra: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Indicator ``code``'s figures as a page shows them (already concealed for the reader),
+    as a program reads them: the published layout (numbers as numbers, rounded half up as
+    the indicator shows them, the indicator and unit in every row, a withheld figure empty
+    and marked ``c`` in ``suppressed`` with the footnote), then the ``extra`` columns
+    (target, RAG, England, ...), numbers rounded the same way. A frame without an area or a
+    breakdown is the authority's total."""
+    decimals = catalogue.indicator[code].decimals
+    given = {
+        "indicator_code": pl.lit(code),
+        "area_code": pl.lit(catalogue.authority.code),
+        "breakdown": pl.lit("total"),
+        "suppression": pl.lit(None, dtype=pl.String),
+        **{c: pl.lit(None, dtype=pl.Float64) for c in FIGURE_COLUMNS},
+    }
+    keyed = frame.with_columns(e.alias(c) for c, e in given.items() if c not in frame.columns)
+    extras = keyed.select(
+        round_half_up(pl.col(c), decimals).alias(c) if keyed.schema[c].is_float() else pl.col(c)
+        for c in extra
+    )
+    return pl.concat([published_layout(keyed, catalogue), extras], how="horizontal")

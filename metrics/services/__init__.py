@@ -18,7 +18,9 @@ use, so that they import nothing below it:
 - :mod:`~metrics.services.people`: who may sign in, with which role;
 - :mod:`~metrics.services.reminders`: reminders by email of what is due or overdue;
 - :mod:`~metrics.services.handover`: work the command line hands to the app that holds
-  the database (board packs).
+  the database (board packs);
+- :mod:`~metrics.services.serving`: the one store a serving process (the pages and the open
+  data API) shares.
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ from metrics.services.published import (
     import_all_published,
     import_neighbours,
     import_published,
+    published_figures,
 )
 from metrics.services.reminders import (
     MailSettings,
@@ -149,6 +152,7 @@ from metrics.services.returns import (
     submission_findings,
     submit_return,
 )
+from metrics.services.serving import serve_store
 from metrics.store.connection import (  # what a page needs to open and name the store
     Store,
     StoreError,
@@ -243,6 +247,7 @@ __all__ = [
     "preview_return",
     "previous_explanations",
     "public_items",
+    "published_figures",
     "rag_summary",
     "raise_challenge",
     "reader",
@@ -260,6 +265,7 @@ __all__ = [
     "role_map",
     "role_named",
     "send_reminders",
+    "serve_store",
     "set_forecast",
     "sign_in_problem",
     "similar_authorities",

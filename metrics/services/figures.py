@@ -192,8 +192,9 @@ def export_values(
     actor: Actor, store: Store, catalogue: Catalogue, *, public: bool = False
 ) -> pl.DataFrame:
     """Every indicator value for download or ``outcomes export``: as stored for those who
-    may export it unsuppressed, else (or when ``public``) as published, small numbers as
-    ``c`` with a footnote; for the public, the authority as a whole only."""
+    may export it unsuppressed, else (or when ``public``) as published
+    (:data:`metrics.core.disclosure.PUBLIC_COLUMNS`: small numbers withheld, marked ``c``
+    with a footnote); for the public, the authority as a whole only."""
     hide = conceals(actor) or not can(actor, "export-unsuppressed")
     if public or hide:
         values = report_figures.public_values(store, catalogue)

@@ -18,6 +18,7 @@ from metrics.store.connection import (
     StoreError as StoreError,  # for the app, which never imports the store
 )
 from metrics.store.connection import default_db_path as default_db_path
+from metrics.store.reads import figures as queries
 from metrics.store.writes import published as published_writes
 
 # --- published benchmarks ------------------------------------------------------------------
@@ -76,3 +77,21 @@ def import_neighbours(actor: Actor, store: Store, frame: pl.DataFrame, *, source
     """Replace the statistical neighbour model."""
     require(actor, "import-published")
     return published_writes.replace_neighbours(store, frame, source=source, actor=actor.id)
+
+
+@audited
+def published_figures(
+    actor: Actor,
+    store: Store,
+    *,
+    indicators: list[str] | None = None,
+    periods: list[str] | None = None,
+    levels: list[str] | None = None,
+    areas: list[str] | None = None,
+) -> pl.DataFrame:
+    """Published England, region and authority figures as their publishers gave them
+    (already published, so shown to every reader as they are), filtered by what is given."""
+    require(actor, "view-published")
+    return queries.published_rows(
+        store, indicators=indicators, periods=periods, levels=levels, areas=areas
+    )

@@ -68,10 +68,23 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(db: Path, log_folder: Path, *, port: int | None = None, extra: tuple[str, ...] = ()):
-    """``streamlit run`` the app over ``db`` on a free localhost port until the block ends."""
+def serve(
+    db: Path,
+    log_folder: Path,
+    *,
+    port: int | None = None,
+    extra: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+):
+    """``streamlit run`` the app over ``db`` on a free localhost port until the block ends:
+    ``dashboard/server.py``, as ``make run`` serves it (the pages and the open data API)."""
     port = port or _free_port()
-    env = {**os.environ, "OUTCOMES_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "OUTCOMES_DB": str(db),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        **(env or {}),
+    }
     log = open(log_folder / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -79,7 +92,7 @@ def serve(db: Path, log_folder: Path, *, port: int | None = None, extra: tuple[s
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard" / "app.py"),
+            str(ROOT / "dashboard" / "server.py"),
             "--server.port",
             str(port),
             "--server.address",

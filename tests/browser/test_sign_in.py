@@ -246,12 +246,19 @@ def test_a_scrutiny_member_sees_c_where_a_board_member_sees_the_small_number(
     screenshot(page, f"small_numbers_as_{sub.split('-')[0]}")
     with page.expect_download() as download:
         page.locator("[data-testid='stDownloadButton'] button").first.click()
+    # the download: figures as numbers, a withheld one empty and marked in its own column,
+    # and a file name that says what and for whom
+    level = "suppressed" if hidden else "unsuppressed"
+    named = download.value.suggested_filename
+    assert named.startswith(f"{code}_trend_to-") and named.endswith(f"_{level}.csv"), named
     text = download.value.path().read_text(encoding="utf-8")
     rows = list(csv.DictReader(text.splitlines()))
-    mine = next(r for r in rows if r["Period"] == period_label(period))
-    assert mine["Numerator"] == expected, mine
-    assert (mine["Value"] == "c") is hidden, mine
-    assert (mine["RAG"] == "c Suppressed") is hidden, mine
+    mine = next(r for r in rows if r["period"] == period)
+    assert (mine["indicator_code"], mine["unit"]) == (code, catalogue.indicator[code].unit)
+    assert mine["numerator"] == ("" if hidden else f"{numerator:.0f}"), mine
+    assert (mine["value"] == "") is hidden, mine
+    assert (mine["suppressed"] == "c") is hidden, mine
+    assert (mine["rag"] == "suppressed") is hidden, mine
 
 
 def test_a_role_can_come_from_the_providers_claim(signed_server, browser_page):

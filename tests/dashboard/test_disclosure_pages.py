@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard import components
+from metrics.core.formatting import csv_safe
 from metrics.core.periods import period_label
 from metrics.store.connection import Store
 from tests.dashboard.conftest import APP
@@ -116,6 +117,31 @@ def cells(frame: pl.DataFrame, *, period: str, area: str, authority: str) -> lis
     return list(rows.iter_rows(named=True))
 
 
+def download_cells(frame: pl.DataFrame, *, period: str, area: str) -> list[dict]:
+    """The rows of a download in the published layout (figures as numbers, withheld ones
+    marked in ``suppressed``) about ``area``'s total in ``period``."""
+    if "suppressed" not in frame.columns:
+        return []
+    return frame.filter(
+        (pl.col("period") == period)
+        & (pl.col("area_name") == area)
+        & (pl.col("breakdown") == "total")
+    ).to_dicts()
+
+
+def check_download_cell(row: dict, role: str, numerator: float) -> None:
+    if role == "scrutiny":
+        assert row["suppressed"] == "c" and row["numerator"] is None, row
+        assert row["value"] is None and row["lower_95"] is None, row
+        assert row["footnote"].startswith("c: withheld"), row
+    else:
+        assert row["numerator"] == f"{numerator:.0f}" and row["suppressed"] is None, row
+        assert row["value"] is not None, row
+
+
+LEVELS = {"scrutiny": "suppressed", "board": "unsuppressed"}
+
+
 @pytest.fixture(scope="module")
 def small(app_db, demo_db, catalogue):
     found = small_counts(demo_db, catalogue)
@@ -138,7 +164,13 @@ def test_indicator_pages(small, catalogue, downloads, role):
         here = small.filter((pl.col("indicator_code") == code) & (pl.col("period") == period))
         if role == "scrutiny":
             no_small_number(frames, catalogue.indicator[code].suppression_threshold)
+        assert downloads and all(n.endswith(f"_{LEVELS[role]}.csv") for n in downloads)
+        downloaded = 0
         for area, numerator in here.select("area", "numerator").iter_rows():
+            for frame in downloads.values():
+                for row in download_cells(frame, period=period, area=area):
+                    downloaded += 1
+                    check_download_cell(row, role, numerator)
             for frame in frames:
                 for row in cells(frame, period=period, area=area, authority=authority):
                     seen += 1
@@ -154,6 +186,7 @@ def test_indicator_pages(small, catalogue, downloads, role):
                     hidden = frame.filter(pl.col("Value") == "c").height
                     if here.filter(pl.col("area") != authority).height == 1:
                         assert hidden == 2, frame
+        assert downloaded, (code, period)
     assert seen > 20
 
 
@@ -183,6 +216,12 @@ def test_trends_page_with_every_area(small, catalogue, downloads, role):
             for row in rows:
                 expected = "c" if role == "scrutiny" else f"{numerator:,.0f}"
                 assert row["Numerator"] == expected, row
+            downloaded = [
+                r for f in downloads.values() for r in download_cells(f, period=period, area=area)
+            ]
+            assert downloaded, (code, period, area)
+            for row in downloaded:
+                check_download_cell(row, role, numerator)
 
 
 def test_overview_shows_c_for_a_small_authority_figure(small, catalogue, downloads):
@@ -244,5 +283,5 @@ def test_charts_leave_out_what_the_tables_show_as_c(small, catalogue):
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n"])
 def test_a_download_never_hands_a_spreadsheet_a_formula(start):
     table = pl.DataFrame({"commentary": [f'{start}HYPERLINK("http://x")', "fine"]})
-    safe = components.csv_safe(table)["commentary"].to_list()
+    safe = csv_safe(table)["commentary"].to_list()
     assert safe == [f'\'{start}HYPERLINK("http://x")', "fine"]

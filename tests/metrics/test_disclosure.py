@@ -116,18 +116,24 @@ def test_a_mean_over_few_children_is_withheld_with_its_spread(catalogue):
     assert first["denominator"] == 2
 
 
-def test_public_table_shows_c_with_footnotes_and_rounds_half_up(catalogue):
+def test_public_table_has_numbers_as_numbers_and_marks_withheld_cells(catalogue):
     table = public_table(_localities(catalogue, [3, 30, 12, 40, 25, 33, 9]), catalogue)
+    assert table.schema["numerator"] == pl.Int64 and table.schema["value"] == pl.Float64
     first = table.filter(pl.col("area_code") == catalogue.localities[0].code).row(0, named=True)
-    assert (first["numerator"], first["value"], first["lower_95"]) == ("c", "c", "c")
-    assert "fewer than 5" in first["footnote"]
+    assert (first["numerator"], first["value"], first["lower_95"]) == (None, None, None)
+    assert first["suppressed"] == "c" and "fewer than 5" in first["footnote"]
+    assert first["denominator"] == 60  # the size of the group is published
     last = table.filter(pl.col("area_code") == catalogue.localities[-1].code).row(0, named=True)
-    assert last["value"] == "c" and last["footnote"] == first["footnote"]
+    assert last["value"] is None and last["footnote"] == first["footnote"]
     second = table.filter(pl.col("area_code") == catalogue.localities[1].code).row(0, named=True)
-    assert second["value"] == "50.0" and second["numerator"] == "30" and second["unit"] == "%"
-    # 12/60 = 20.0%, 25/60 = 41.666..% -> 41.7%
+    assert (second["value"], second["numerator"], second["unit"]) == (50.0, 30, "%")
+    assert second["suppressed"] is None and second["footnote"] is None
+    assert second["indicator_title"] == catalogue.indicator["BH01"].title
+    assert second["area_name"] == catalogue.localities[1].name
+    # 12/60 = 20.0%, 25/60 = 41.666..% -> 41.7% (rounded half up, as the indicator shows it)
     fifth = table.filter(pl.col("area_code") == catalogue.localities[4].code).row(0, named=True)
-    assert fifth["value"] == "41.7"
+    assert fifth["value"] == 41.7
+    assert table.write_csv().count(",c,") == table.filter(pl.col("suppressed") == "c").height
 
 
 # --- conceal: what a reader without view-unsuppressed gets ------------------------------
@@ -226,7 +232,7 @@ def test_a_reader_without_view_unsuppressed_never_gets_a_small_number(tmp_path, 
         cell = exported.filter(
             (pl.col("indicator_code") == "BH01") & (pl.col("area_code") == small)
         ).row(0, named=True)
-        assert (cell["numerator"], cell["value"]) == ("c", "c")
+        assert (cell["numerator"], cell["value"], cell["suppressed"]) == (None, None, "c")
         assert export_values(people[Role.BOARD], store, catalogue).filter(
             (pl.col("indicator_code") == "BH01") & (pl.col("area_code") == small)
         )["numerator"].to_list() == [2]

@@ -408,3 +408,32 @@ def neighbour_averages(
         "GROUP BY n.old_la_code ORDER BY n.old_la_code",
         [indicator, period, indicator, period],
     )
+
+
+def published_rows(
+    store: Store,
+    *,
+    indicators: list[str] | None = None,
+    periods: list[str] | None = None,
+    levels: list[str] | None = None,
+    areas: list[str] | None = None,
+) -> pl.DataFrame:
+    """Published figures as imported from their publishers' files, each filter (a list)
+    applied only when given: every level, area and year."""
+    where, params = [], []
+    for column, wanted in (
+        ("indicator_code", indicators),
+        ("period", periods),
+        ("level", levels),
+        ("area_code", areas),
+    ):
+        if wanted:
+            where.append(f"list_contains(?, {column})")
+            params.append(list(wanted))
+    return store.frame(
+        "SELECT indicator_code, period, time_period, level, area_code, old_la_code, area_name, "
+        "value, numerator, denominator, symbol, source FROM published_values"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY indicator_code, period, level, area_code",
+        params,
+    )
