@@ -56,7 +56,12 @@ if headline is not None and headline.height:
     latest_at, target_at, rag_at, change_at, england_at = st.columns([1.1, 1, 1, 1.1, 1])
     latest_at.metric("Latest figure", h["Value"], help=f"For {h['Period']}; unit: {ind.unit}")
     target_at.metric("Target for the year", h["Target"])
-    rag_at.metric("RAG", h["RAG"])
+    withheld = h["Value"] == ui.SUPPRESSED  # the RAG of a withheld figure is withheld too
+    rag_at.metric(
+        "RAG",
+        ui.SUPPRESSED if withheld else h["RAG"],
+        help="Withheld to protect small numbers" if withheld else None,
+    )
     change_at.metric(
         "Since the period before",
         h["Since last period"],

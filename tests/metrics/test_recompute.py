@@ -100,8 +100,8 @@ def test_the_app_recomputes_on_start_and_the_overview_shows_the_new_rag(
         at.switch_page("views/overview.py").run()
         assert not at.exception, at.exception
     finally:
-        data.catalogue.clear()
         data._store(str(demo_copy)).close()  # let this test open the file again
+        data.catalogue.clear()  # and the next app start the catalogue as it is
     table = next(t["frame"] for t in html_tables(at) if "Code" in t["head"])
     row = table[table["Code"] == CODE].iloc[0]
     assert row["RAG"].endswith("Green"), row.to_dict()

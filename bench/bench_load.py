@@ -1,0 +1,166 @@
+"""Many people opening a page at once, measured the way a browser asks for it, against the
+real server (``streamlit run dashboard/server.py`` over a copy of the demo database).
+
+Each simulated person opens the app's websocket (``/_stcore/stream``), sends the one
+``rerun_script`` message a fresh browser tab sends for the page, and waits for
+``script_finished``: the server's whole time for that person, queueing included. A second
+server, started beside it in the same run, serves a page that only draws its title: every
+figure is also printed as a ratio to that page at the same number of people (machines here
+are shared and noisy: read the ratios). The first figure of each page is with cold caches
+(the first visit after the server starts); the rest are warm. At the end, each server's
+peak memory (VmHWM).
+
+    python bench/bench_load.py [--db PATH] [--people 1,10,50] [--pages overview,indicator]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLE_ONLY = 'import streamlit as st\nst.title("A page with its title only")\n'
+PAGES = {
+    "overview": ("overview", "as=board"),
+    "indicator": ("indicator", "as=board&code=BH01"),
+    "accessibility": ("accessibility", ""),
+    "title-only": ("", ""),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(script: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "OUTCOMES_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    where = ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), *where],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{url}/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit(f"the server did not start: see {log}")
+
+
+async def open_page(url: str, page: str, query: str) -> float:
+    """One fresh tab: connect, ask for the page, wait for the run to finish (seconds)."""
+    ask = BackMsg(rerun_script=ClientState(query_string=query, page_name=page))
+    async with websockets.connect(
+        f"ws://{url}/_stcore/stream",
+        subprotocols=["streamlit"],
+        origin=f"http://{url}",
+        max_size=None,
+        open_timeout=120,
+    ) as ws:
+        start = time.perf_counter()
+        await ws.send(ask.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=300))
+            if msg.WhichOneof("type") == "script_finished":
+                if msg.script_finished != ForwardMsg.FINISHED_SUCCESSFULLY:
+                    raise SystemExit(f"{page}: the run ended with status {msg.script_finished}")
+                return time.perf_counter() - start
+
+
+async def at_once(url: str, page: str, query: str, people: int) -> list[float]:
+    return list(await asyncio.gather(*(open_page(url, page, query) for _ in range(people))))
+
+
+def peak_memory_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def p95(times: list[float]) -> float:
+    return sorted(times)[max(0, round(0.95 * len(times)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, help="a demo database (default: data/outcomes.duckdb)")
+    parser.add_argument("--people", default="1,10,50")
+    parser.add_argument("--pages", default="overview,indicator,accessibility")
+    args = parser.parse_args()
+    source = args.db or ROOT / "data" / "outcomes.duckdb"
+    if not source.exists():
+        raise SystemExit(f"no database at {source}: run 'outcomes demo' or give --db")
+    crowd = [int(n) for n in args.people.split(",")]
+    pages = args.pages.split(",")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db = folder / "demo.duckdb"
+        shutil.copy(source, db)
+        baseline_script = folder / "title_only.py"
+        baseline_script.write_text(TITLE_ONLY)
+        app, app_url = start(ROOT / "dashboard" / "server.py", db, folder / "app.log")
+        base, base_url = start(baseline_script, folder / "none.duckdb", folder / "base.log")
+        try:
+            print(f"{'page':<14} {'people':>6} {'p50 s':>8} {'p95 s':>8} {'p95 ratio':>10}")
+            baseline: dict[int, float] = {}
+            for n in crowd:
+                asyncio.run(at_once(base_url, "", "", n))  # warm
+                times = asyncio.run(at_once(base_url, "", "", n))
+                baseline[n] = p95(times)
+                print(
+                    f"{'title-only':<14} {n:>6} {statistics.median(times):>8.3f} "
+                    f"{baseline[n]:>8.3f} {1:>10.1f}"
+                )
+            for name in pages:
+                page, query = PAGES[name]
+                first = asyncio.run(at_once(app_url, page, query, 1))[0]
+                print(
+                    f"{name + ' (cold)':<14} {1:>6} {first:>8.3f} {first:>8.3f} "
+                    f"{first / baseline[crowd[0]]:>10.1f}"
+                )
+                for n in crowd:
+                    times = asyncio.run(at_once(app_url, page, query, n))
+                    print(
+                        f"{name:<14} {n:>6} {statistics.median(times):>8.3f} "
+                        f"{p95(times):>8.3f} {p95(times) / baseline[n]:>10.1f}"
+                    )
+            print(
+                f"peak memory: app {peak_memory_mb(app.pid):.0f} MB, "
+                f"title-only page {peak_memory_mb(base.pid):.0f} MB"
+            )
+        finally:
+            for proc in (app, base):
+                proc.terminate()
+                proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
