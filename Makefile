@@ -44,6 +44,8 @@ bench: setup
 	$(BIN)/python bench/bench_overview.py
 	$(BIN)/python bench/bench_overview_reads.py
 	$(BIN)/python bench/bench_pack.py
+	$(BIN)/outcomes demo --if-missing
+	$(BIN)/python bench/bench_load.py
 
 demo: setup
 	$(BIN)/outcomes demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from html import escape
 
 import plotly.graph_objects as go
@@ -209,10 +210,11 @@ def chart_with_table(
     file_name: str,
     summary: str,
     note: str | None = None,
-    download_table: pl.DataFrame | None = None,
+    download_table: Callable[[], pl.DataFrame] | None = None,
 ) -> None:
     """A chart, with the same figures as an accessible table and a CSV download beside it
-    (``download_table``, the figures as numbers, where given; else the table as shown).
+    (of what ``download_table()`` makes, the figures as numbers, where given; else of the
+    table as shown).
 
     ``summary`` is one sentence made from the chart's figures: with the title it is the
     chart's accessible name, and it stands under the chart for everyone, followed by
@@ -238,18 +240,27 @@ def chart_with_table(
 
 
 def download(
-    table: pl.DataFrame, *, file_name: str, key: str, label: str = "Download as CSV"
+    table: pl.DataFrame | Callable[[], pl.DataFrame],
+    *,
+    file_name: str,
+    key: str,
+    label: str = "Download as CSV",
 ) -> None:
+    """A CSV download of ``table``, or of what ``table()`` makes: made when the reader
+    clicks, not on every run of the page."""
     st.download_button(
         label,
-        # made when the reader clicks, not on every run of the page
-        data=functools.partial(csv_bytes, table),
+        data=functools.partial(_csv_of, table),
         file_name=file_name,
         mime="text/csv",
         key=key,
         icon=":material/download:",
         on_click="ignore",
     )
+
+
+def _csv_of(table: pl.DataFrame | Callable[[], pl.DataFrame]) -> bytes:
+    return csv_bytes(table() if callable(table) else table)
 
 
 def file_name(*parts: str | None, level: str, suffix: str = "csv") -> str:

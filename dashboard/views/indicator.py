@@ -3,6 +3,8 @@ commentary. The indicator and period are in the URL, so a link opens this exact 
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
@@ -168,7 +170,8 @@ ui.chart_with_table(
     trend_table,
     key="trend",
     file_name=ui.file_name(code, "trend", f"to-{periods[-1]}", level=level),
-    download_table=report.figures_download(
+    download_table=functools.partial(
+        report.figures_download,
         trend_numbers,
         catalogue,
         code,
@@ -219,7 +222,7 @@ if curve.height and board_business:
         ),
         key="curve",
         file_name=ui.file_name(code, "baseline-forecast", level=level),
-        download_table=curve.select(
+        download_table=lambda: curve.select(
             pl.lit(code).alias("indicator_code"),
             pl.lit(ind.title).alias("indicator_title"),
             "period",
@@ -318,7 +321,7 @@ if has_localities:
         local_table,
         key="localities",
         file_name=ui.file_name(code, "localities", period, level=level),
-        download_table=report.figures_download(areas, catalogue, code),
+        download_table=functools.partial(report.figures_download, areas, catalogue, code),
         summary=report.localities_summary(local, centre, ind, authority.name),
         note="Where a locality's interval does not cross the authority's line, the "
         "difference is unlikely to be chance. "
@@ -331,7 +334,7 @@ if has_localities:
             local_table,
             key="funnel",
             file_name=ui.file_name(code, "funnel", period, level=level),
-            download_table=report.figures_download(areas, catalogue, code),
+            download_table=functools.partial(report.figures_download, areas, catalogue, code),
             summary=report.funnel_summary(local["area_name"].to_list(), verdicts),
             note="A locality outside the dotted (99.8%) limits differs from "
             "the authority by more than chance would explain. Limits as Fingertips draws "
@@ -428,7 +431,7 @@ if others is not None and not others.is_empty():
         spine_table,
         key="spine",
         file_name=ui.file_name(code, "all-authorities", published_period, level=level),
-        download_table=others.select(
+        download_table=lambda: others.select(
             pl.lit(code).alias("indicator_code"),
             pl.lit(ind.title).alias("indicator_title"),
             "period",
@@ -524,7 +527,7 @@ if ind.breakdowns:
             shown,
             key=f"breakdown_{dim_code}",
             file_name=ui.file_name(code, dim_code, level=level),
-            download_table=report.figures_download(rows, catalogue, code),
+            download_table=functools.partial(report.figures_download, rows, catalogue, code),
             summary=report.breakdown_summary(rows, compared, ind),
         )
 

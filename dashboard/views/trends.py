@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
@@ -91,7 +93,7 @@ with ours:
             table,
             key="trends",
             file_name=ui.file_name(code, "areas", level=data.disclosure_level(me)),
-            download_table=report.figures_download(series, catalogue, code),
+            download_table=functools.partial(report.figures_download, series, catalogue, code),
             summary=report.breakdown_summary(
                 series.select(pl.col("area_name").alias("category"), "period", "value"), None, ind
             ),
