@@ -250,11 +250,19 @@ def previous_explanations(actor: Actor, group: str, period: str) -> dict[str, st
 def is_demo() -> bool:
     """Whether the database was built by ``outcomes demo`` (then the role switcher shows,
     unless :func:`demo_refused` says why not)."""
-    return store().info("demo") == "true"
+    return _demo_state(version())[0]
 
 
 def demo_refused() -> str | None:
-    return services.demo_mode_refused(store())
+    return _demo_state(version())[1]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _demo_state(version: tuple) -> tuple[bool, str | None]:
+    """Whether the database is the demo, and why demo mode is refused if it is, read once
+    per data version (every run of every page asks)."""
+    demo = store().info("demo") == "true"
+    return demo, services.demo_mode_refused(store()) if demo else None
 
 
 def actor_for(
@@ -439,8 +447,14 @@ def _accountability_health(reader: str, version: tuple, on) -> pl.DataFrame:
 
 
 def board_agenda(actor: Actor) -> dict:
-    """What the board decides at its next meeting (cheap: read as the person, uncached)."""
-    return services.board_agenda(actor, store(), on=today())
+    """What the board decides at its next meeting, read as the person (it is board business,
+    not a level of disclosure) once per data version and day."""
+    return _board_agenda(actor, version(), today())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _board_agenda(actor: Actor, version: tuple, on: date) -> dict:
+    return services.board_agenda(actor, store(), on=on)
 
 
 def group_work(actor: Actor, group: str):

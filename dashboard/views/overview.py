@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 import streamlit as st
 
@@ -203,7 +205,7 @@ st.caption(
     "significant at 99.8% (Fingertips' method)."
 )
 ui.download(
-    reports.indicator_download(overview.indicators, rows["Code"].to_list()),
+    functools.partial(reports.indicator_download, overview.indicators, rows["Code"].to_list()),
     file_name=ui.file_name("indicators", period, level=data.disclosure_level(me)),
     key="indicators_csv",
 )

@@ -88,7 +88,7 @@ def test_scrutiny_starts_at_the_trends_and_compares_with_similar_authorities(
     assert page.locator("h1").first.inner_text() == "Trends"
     page.get_by_role("tab", name="Compare with similar authorities").click()
     chart = page.locator(".stPlotlyChart").filter(has_text="similar authorities").first
-    chart.wait_for()
+    chart.get_by_text("England").first.wait_for()  # drawn, not only placed
     legend = chart.inner_text()
     assert catalogue.authority.name in legend and "England" in legend
     assert chart.locator("path.js-line[style*='rgb(230, 159, 0)']").count() == 0
