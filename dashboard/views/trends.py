@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.core.access import can
+from metrics.core.formatting import round_half_up
 from metrics.core.periods import period_label
 from metrics.reports import charts
 from metrics.reports import indicator as report
@@ -144,7 +145,17 @@ with similar:
                 ui.figure_column("value", d, unit).alias("Value"),
             ),
             key="similar",
-            file_name=f"{code}_similar_authorities.csv",
+            file_name=ui.file_name(code, "similar-authorities", level=data.disclosure_level(me)),
+            download_table=lambda: compared.select(
+                pl.lit(code).alias("indicator_code"),
+                pl.lit(ind.title).alias("indicator_title"),
+                "period",
+                "area_name",
+                "role",
+                "rank",
+                round_half_up(pl.col("value"), d).alias("value"),
+                pl.lit(unit).alias("unit"),
+            ),
             summary=summary,
             note=f"{catalogue.authority.name}'s own figures (blue), beside the published "
             f"figures for England (dotted) and {catalogue.authority.name}'s statistical "

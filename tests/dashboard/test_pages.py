@@ -517,3 +517,29 @@ def test_scrutiny_compares_with_similar_authorities_on_trends(app_db, demo_db, c
     at = page("trends", outcome=other.outcome, code=other.code, **{"as": "scrutiny"})
     said = [i.value for i in at.info if "Local measure, no national equivalent" in i.value]
     assert said and other.no_published_source.reason.rstrip(".") in said[0]
+
+
+def test_figure_downloads_are_for_programs(app_db, catalogue, monkeypatch):
+    """Downloads of figures: numbers as numbers (no thousands separators), the indicator and
+    its unit on every row, and a file name saying what and for whom."""
+    from dashboard import components
+
+    made: dict[str, pl.DataFrame] = {}
+
+    def recording(table, *, file_name, key, **kwargs):
+        made[file_name] = table() if callable(table) else table
+
+    monkeypatch.setattr(components, "download", recording)
+    ind = catalogue.indicator["CC01"]
+    page("trends", outcome=ind.outcome, code="CC01", **{"as": "scrutiny"})
+    similar = made["CC01_similar-authorities_suppressed.csv"]
+    assert similar.schema["value"] == pl.Float64
+    assert set(similar["indicator_code"]) == {"CC01"} and set(similar["unit"]) == {ind.unit}
+    assert {"england", "neighbour"} <= set(similar["role"])
+    areas = made["CC01_areas_suppressed.csv"]
+    assert areas.schema["numerator"] == pl.Int64 and areas.schema["denominator"] == pl.Int64
+    assert set(areas["indicator_title"]) == {ind.title}
+    # a count of a thousand or more is written as digits alone, as a program reads it
+    text = components.csv_bytes(areas).decode()
+    big = areas.filter(pl.col("denominator") >= 1000)
+    assert big.height and all(f",{n}," in text for n in big["denominator"].head(3))
