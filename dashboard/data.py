@@ -10,10 +10,12 @@ clearing any global cache.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
+import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -84,6 +86,29 @@ def version() -> tuple:
         remembered.clear()
         remembered[key] = found
     return found
+
+
+_figures: OrderedDict[tuple, go.Figure] = OrderedDict()
+_figures_lock = threading.Lock()
+
+
+def figure_once(actor: Actor, key: tuple, make: Callable[[], go.Figure]) -> go.Figure:
+    """A chart made once per data version, level of disclosure and ``key`` (what it shows:
+    the period, the meeting, ...), then shared by every session that asks. Shared, so read
+    only: pages draw it (``st.plotly_chart`` reads a figure, it never changes it) and
+    never change it. The 64 most recent are kept."""
+    full = (*_as(actor), *key)
+    with _figures_lock:
+        found = _figures.get(full)
+        if found is not None:
+            _figures.move_to_end(full)
+            return found
+    made = make()
+    with _figures_lock:
+        _figures[full] = made
+        while len(_figures) > 64:
+            _figures.popitem(last=False)
+    return made
 
 
 def catalogue_table() -> pl.DataFrame:
@@ -362,6 +387,13 @@ def replacing(actor: Actor, group: str, period: str) -> dict | None:
 
 
 def meetings(actor: Actor) -> pl.DataFrame:
+    """Every meeting, latest first: read as the person once per data version (every page
+    that can show a meeting's figures asks)."""
+    return _meetings(actor, version())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _meetings(actor: Actor, version: tuple) -> pl.DataFrame:
     return services.meetings(actor, store())
 
 

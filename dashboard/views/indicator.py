@@ -132,7 +132,15 @@ if series.is_empty():
 st.header("Trend", divider="gray")
 periods = series["period"].to_list()
 method = catalogue.settings.neighbour_average
-fig = charts.trend_figure(trend, printed=False)
+trend_chart = data.figure_once(  # made once per data version, level and meeting
+    me,
+    ("trend", code, meeting),
+    lambda: ui.base_layout(
+        charts.trend_figure(trend, printed=False),
+        title=f"{authority.name}: {ind.title}",
+        y_title=y_title,
+    ),
+)
 trend_table = series.select(
     pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
     *ui.value_columns(d, unit),
@@ -166,7 +174,7 @@ trend_numbers = (
     else series
 )
 ui.chart_with_table(
-    ui.base_layout(fig, title=f"{authority.name}: {ind.title}", y_title=y_title),
+    trend_chart,
     trend_table,
     key="trend",
     file_name=ui.file_name(code, "trend", f"to-{periods[-1]}", level=level),
@@ -284,7 +292,19 @@ if has_localities:
         "value", descending=ind.polarity.value != "low_is_good", nulls_last=True
     )
     centre = total["value"][0] if not total.is_empty() else None
-    fig = charts.localities_figure(local, centre, authority=authority.name, decimals=d, unit=unit)
+    localities_chart = data.figure_once(
+        me,
+        ("localities", code, period, meeting),
+        lambda: ui.base_layout(
+            charts.localities_figure(
+                local, centre, authority=authority.name, decimals=d, unit=unit
+            ),
+            title=f"Localities, {period_label(period)} "
+            f"({'highest' if ind.polarity.value == 'no_judgement' else 'best'} first; "
+            "bars show 95% intervals)",
+            y_title=y_title,
+        ),
+    )
     local_table = local.select(
         pl.col("area_name").alias("Locality"),
         *ui.value_columns(d, unit),
@@ -302,22 +322,20 @@ if has_localities:
                 dtype=pl.String,
             )
         )
-        limits = report.funnel(centre, local["denominator"].to_list(), ind)
-        funnel = charts.funnel_figure(
-            limits, local, centre, authority=authority.name, decimals=d, unit=unit
-        )
-        funnel_figure = ui.base_layout(
-            funnel, title=f"Funnel plot, {period_label(period)}", y_title=y_title, height=420
-        )
-        funnel_figure.update_xaxes(title="denominator (size)")
+
+        def funnel_chart():
+            limits = report.funnel(centre, local["denominator"].to_list(), ind)
+            funnel = charts.funnel_figure(
+                limits, local, centre, authority=authority.name, decimals=d, unit=unit
+            )
+            made = ui.base_layout(
+                funnel, title=f"Funnel plot, {period_label(period)}", y_title=y_title, height=420
+            )
+            return made.update_xaxes(title="denominator (size)")
+
+        funnel_figure = data.figure_once(me, ("funnel", code, period, meeting), funnel_chart)
     ui.chart_with_table(
-        ui.base_layout(
-            fig,
-            title=f"Localities, {period_label(period)} "
-            f"({'highest' if ind.polarity.value == 'no_judgement' else 'best'} first; "
-            "bars show 95% intervals)",
-            y_title=y_title,
-        ),
+        localities_chart,
         local_table,
         key="localities",
         file_name=ui.file_name(code, "localities", period, level=level),
@@ -381,13 +399,26 @@ if others is not None and not others.is_empty():
     low_good, judged = place.low_is_good, place.judged
     worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
     ours_hidden = latest.get("suppression") is not None
-    fig = charts.spine_figure(
-        place,
-        england=england,
-        value=latest["value"],
-        england_label=f"England {published_period}",
-        ours_label=f"{authority.name}, {period_label(latest['period'])}",
-        verdict=ui.COMPARISON_LABELS.get(place.verdict or "", ""),
+    spine_chart = data.figure_once(
+        me,
+        ("spine", code, spine_period, meeting),
+        lambda: ui.base_layout(
+            charts.spine_figure(
+                place,
+                england=england,
+                value=latest["value"],
+                england_label=f"England {published_period}",
+                ours_label=f"{authority.name}, {period_label(latest['period'])}",
+                verdict=ui.COMPARISON_LABELS.get(place.verdict or "", ""),
+            ),
+            title=f"Spine chart: all authorities, {published_period} "
+            + (
+                "(worst on the left, best on the right)"
+                if judged
+                else "(lowest on the left, highest on the right)"
+            ),
+            height=260,
+        ),
     )
     spine_table = pl.DataFrame(
         {
@@ -418,16 +449,7 @@ if others is not None and not others.is_empty():
         }
     )
     ui.chart_with_table(
-        ui.base_layout(
-            fig,
-            title=f"Spine chart: all authorities, {published_period} "
-            + (
-                "(worst on the left, best on the right)"
-                if judged
-                else "(lowest on the left, highest on the right)"
-            ),
-            height=260,
-        ),
+        spine_chart,
         spine_table,
         key="spine",
         file_name=ui.file_name(code, "all-authorities", published_period, level=level),
@@ -492,9 +514,17 @@ if ind.breakdowns:
             continue
         st.subheader(dim.label, anchor=False)
         order = {cat.label: n for n, cat in enumerate(dim.categories)}
-        fig = charts.lines_figure(
-            rows.sort(pl.col("category").replace_strict(order, default=99), "period_order"),
-            by="category",
+        breakdown_chart = data.figure_once(
+            me,
+            ("breakdown", code, dim_code, meeting),
+            lambda rows=rows, order=order, dim=dim: ui.base_layout(
+                charts.lines_figure(
+                    rows.sort(pl.col("category").replace_strict(order, default=99), "period_order"),
+                    by="category",
+                ),
+                title=f"By {dim.label.split(' (')[0].lower()}",
+                y_title=y_title,
+            ),
         )
         shown = rows.with_columns(ui.figure_column("value", d, unit, own=True).alias("shown"))
         wide = shown.pivot(on="category", index="period", values="shown")
@@ -523,7 +553,7 @@ if ind.breakdowns:
             else None
         )
         ui.chart_with_table(
-            ui.base_layout(fig, title=f"By {dim.label.split(' (')[0].lower()}", y_title=y_title),
+            breakdown_chart,
             shown,
             key=f"breakdown_{dim_code}",
             file_name=ui.file_name(code, dim_code, level=level),

@@ -88,9 +88,15 @@ for tab, summary, by, title, heading in (
                 for c in ("indicators", "green", "amber", "red", "improving", "worsening")
             }
         )
-        fig = charts.rag_summary_figure(summary, f"Indicators by RAG rating, {heading}")
+
+        def rag_chart(summary=summary, heading=heading):
+            fig = charts.rag_summary_figure(summary, f"Indicators by RAG rating, {heading}")
+            return ui.base_layout(
+                fig, title=fig.layout.title.text, height=150 + 44 * summary.height
+            )
+
         ui.chart_with_table(
-            ui.base_layout(fig, title=fig.layout.title.text, height=150 + 44 * summary.height),
+            data.figure_once(me, ("rag summary", by, period, meeting, data.today()), rag_chart),
             shown,
             key=f"summary_{by}",
             file_name=ui.file_name("rag-by", by, period, level=data.disclosure_level(me)),
