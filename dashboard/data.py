@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
@@ -88,26 +87,27 @@ def version() -> tuple:
     return found
 
 
-_figures: OrderedDict[tuple, go.Figure] = OrderedDict()
-_figures_lock = threading.Lock()
+_made: OrderedDict[tuple, Any] = OrderedDict()
+_made_lock = threading.Lock()
 
 
-def figure_once(actor: Actor, key: tuple, make: Callable[[], go.Figure]) -> go.Figure:
-    """A chart made once per data version, level of disclosure and ``key`` (what it shows:
-    the period, the meeting, ...), then shared by every session that asks. Shared, so read
-    only: pages draw it (``st.plotly_chart`` reads a figure, it never changes it) and
-    never change it. The 64 most recent are kept."""
+def made_once(actor: Actor, key: tuple, make: Callable[[], T]) -> T:
+    """A chart (or a table of display rows) made once per data version, level of disclosure
+    and ``key`` (what it shows: the period, the meeting, ...), then shared by every session
+    that asks. Shared, so read only: pages draw it (``st.plotly_chart`` reads a figure, a
+    Polars frame is never changed in place) and never change it. The 64 most recent are
+    kept."""
     full = (*_as(actor), *key)
-    with _figures_lock:
-        found = _figures.get(full)
+    with _made_lock:
+        found = _made.get(full)
         if found is not None:
-            _figures.move_to_end(full)
+            _made.move_to_end(full)
             return found
     made = make()
-    with _figures_lock:
-        _figures[full] = made
-        while len(_figures) > 64:
-            _figures.popitem(last=False)
+    with _made_lock:
+        _made[full] = made
+        while len(_made) > 64:
+            _made.popitem(last=False)
     return made
 
 

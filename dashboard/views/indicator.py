@@ -132,7 +132,7 @@ if series.is_empty():
 st.header("Trend", divider="gray")
 periods = series["period"].to_list()
 method = catalogue.settings.neighbour_average
-trend_chart = data.figure_once(  # made once per data version, level and meeting
+trend_chart = data.made_once(  # made once per data version, level and meeting
     me,
     ("trend", code, meeting),
     lambda: ui.base_layout(
@@ -292,7 +292,7 @@ if has_localities:
         "value", descending=ind.polarity.value != "low_is_good", nulls_last=True
     )
     centre = total["value"][0] if not total.is_empty() else None
-    localities_chart = data.figure_once(
+    localities_chart = data.made_once(
         me,
         ("localities", code, period, meeting),
         lambda: ui.base_layout(
@@ -333,7 +333,7 @@ if has_localities:
             )
             return made.update_xaxes(title="denominator (size)")
 
-        funnel_figure = data.figure_once(me, ("funnel", code, period, meeting), funnel_chart)
+        funnel_figure = data.made_once(me, ("funnel", code, period, meeting), funnel_chart)
     ui.chart_with_table(
         localities_chart,
         local_table,
@@ -399,7 +399,7 @@ if others is not None and not others.is_empty():
     low_good, judged = place.low_is_good, place.judged
     worst_label, best_label = ("Worst", "Best") if judged else ("Lowest", "Highest")
     ours_hidden = latest.get("suppression") is not None
-    spine_chart = data.figure_once(
+    spine_chart = data.made_once(
         me,
         ("spine", code, spine_period, meeting),
         lambda: ui.base_layout(
@@ -514,7 +514,7 @@ if ind.breakdowns:
             continue
         st.subheader(dim.label, anchor=False)
         order = {cat.label: n for n, cat in enumerate(dim.categories)}
-        breakdown_chart = data.figure_once(
+        breakdown_chart = data.made_once(
             me,
             ("breakdown", code, dim_code, meeting),
             lambda rows=rows, order=order, dim=dim: ui.base_layout(

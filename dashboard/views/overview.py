@@ -96,7 +96,7 @@ for tab, summary, by, title, heading in (
             )
 
         ui.chart_with_table(
-            data.figure_once(me, ("rag summary", by, period, meeting, data.today()), rag_chart),
+            data.made_once(me, ("rag summary", by, period, meeting, data.today()), rag_chart),
             shown,
             key=f"summary_{by}",
             file_name=ui.file_name("rag-by", by, period, level=data.disclosure_level(me)),
@@ -156,7 +156,11 @@ measures = state.choices(
     "answers for; performance measures are of one group's service (results-based "
     "accountability).",
 )
-every = reports.indicator_rows(overview.indicators)
+every = data.made_once(  # the display rows of every indicator, formatted once per version
+    me,
+    ("indicator rows", period, meeting, data.today()),
+    lambda: reports.indicator_rows(overview.indicators),
+)
 rows = reports.filter_rows(
     every,
     outcomes=outcomes,
