@@ -402,6 +402,13 @@ def add_meeting(actor: Actor, **fields) -> int:
 
 
 def challenges(actor: Actor, group: str | None = None) -> pl.DataFrame:
+    """The board's challenges (a group's, where given), read as the person once per data
+    version."""
+    return _challenges(actor, version(), group)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _challenges(actor: Actor, version: tuple, group: str | None) -> pl.DataFrame:
     return services.challenges(actor, store(), group=group)
 
 
@@ -513,6 +520,12 @@ def deep_dive_report(actor: Actor, dive: int) -> bytes:
 
 
 def group_forecasts(actor: Actor, indicator: str) -> pl.DataFrame:
+    """The groups' forecasts for an indicator, read as the person once per data version."""
+    return _group_forecasts(actor, version(), indicator)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _group_forecasts(actor: Actor, version: tuple, indicator: str) -> pl.DataFrame:
     return services.group_forecasts(actor, store(), indicator)
 
 

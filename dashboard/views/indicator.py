@@ -210,11 +210,19 @@ if curve.height and board_business:
             pl.format("{} (by {})", "reason", "set_by")
         )
     )
-    forecast = charts.curve_figure(
-        trend, curve, group=f"{catalogue.group[ind.group].name}'s forecast"
+    curve_chart = data.made_once(
+        me,
+        ("curve", code, meeting),
+        lambda: ui.base_layout(
+            charts.curve_figure(
+                trend, curve, group=f"{catalogue.group[ind.group].name}'s forecast"
+            ),
+            title=f"Baseline forecast: {ind.title}",
+            y_title=y_title,
+        ),
     )
     ui.chart_with_table(
-        ui.base_layout(forecast, title=f"Baseline forecast: {ind.title}", y_title=y_title),
+        curve_chart,
         curve.select(
             pl.col("period").map_elements(period_label, return_dtype=pl.String).alias("Period"),
             ui.figure_column("forecast", d, unit).alias("Baseline forecast"),
