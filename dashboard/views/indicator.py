@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import as_at, data, people, state
 from dashboard import components as ui
 from metrics.core.access import NotPermitted, can
-from metrics.core.formatting import figure, round_half_up
+from metrics.core.formatting import figure
 from metrics.core.periods import PeriodError, Quarter, is_period, period_label, sort_key
 from metrics.reports import charts
 from metrics.reports import indicator as report
@@ -238,16 +238,18 @@ if curve.height and board_business:
         ),
         key="curve",
         file_name=ui.file_name(code, "baseline-forecast", level=level),
-        download_table=lambda: curve.select(
-            pl.lit(code).alias("indicator_code"),
-            pl.lit(ind.title).alias("indicator_title"),
-            "period",
-            *(
-                round_half_up(pl.col(c), d).alias(c)
-                for c in ("forecast", "lower", "upper", "target", "group_forecast")
+        download_table=lambda: report.labelled_download(
+            curve.select(
+                "period",
+                "forecast",
+                "lower",
+                "upper",
+                "target",
+                "group_forecast",
+                pl.col("group_note").alias("group_reason"),
             ),
-            pl.lit(unit).alias("unit"),
-            pl.col("group_note").alias("group_reason"),
+            catalogue,
+            code,
         ),
         summary=report.forecast_summary(ind.title, trend.curve, d, unit),
         note="The baseline: a straight line fitted (least squares) through the last "
@@ -461,15 +463,10 @@ if others is not None and not others.is_empty():
         spine_table,
         key="spine",
         file_name=ui.file_name(code, "all-authorities", published_period, level=level),
-        download_table=lambda: others.select(
-            pl.lit(code).alias("indicator_code"),
-            pl.lit(ind.title).alias("indicator_title"),
-            "period",
-            "area_code",
-            "old_la_code",
-            "area_name",
-            "value",
-            pl.lit(unit).alias("unit"),
+        download_table=lambda: report.labelled_download(
+            others.select("period", "area_code", "old_la_code", "area_name", "value"),
+            catalogue,
+            code,
         ),
         summary=report.spine_summary(
             place,

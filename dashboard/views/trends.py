@@ -10,7 +10,6 @@ import streamlit as st
 from dashboard import components as ui
 from dashboard import data, people, state
 from metrics.core.access import can
-from metrics.core.formatting import round_half_up
 from metrics.core.periods import period_label
 from metrics.reports import charts
 from metrics.reports import indicator as report
@@ -146,15 +145,8 @@ with similar:
             ),
             key="similar",
             file_name=ui.file_name(code, "similar-authorities", level=data.disclosure_level(me)),
-            download_table=lambda: compared.select(
-                pl.lit(code).alias("indicator_code"),
-                pl.lit(ind.title).alias("indicator_title"),
-                "period",
-                "area_name",
-                "role",
-                "rank",
-                round_half_up(pl.col("value"), d).alias("value"),
-                pl.lit(unit).alias("unit"),
+            download_table=lambda: report.labelled_download(
+                compared.select("period", "area_name", "role", "rank", "value"), catalogue, code
             ),
             summary=summary,
             note=f"{catalogue.authority.name}'s own figures (blue), beside the published "

@@ -474,3 +474,21 @@ def figures_download(
         for c in extra
     )
     return pl.concat([published_layout(keyed, catalogue), extras], how="horizontal")
+
+
+def labelled_download(frame: pl.DataFrame, catalogue: Catalogue, code: str) -> pl.DataFrame:
+    """Figures beside the partnership's own (published ones, forecasts) as a program reads
+    them: indicator ``code`` and its title first, numbers rounded half up as the indicator
+    shows them, its unit last."""
+    ind = catalogue.indicator[code]
+    return frame.select(
+        pl.lit(code).alias("indicator_code"),
+        pl.lit(ind.title).alias("indicator_title"),
+        *(
+            round_half_up(pl.col(c), ind.decimals).alias(c)
+            if frame.schema[c].is_float()
+            else pl.col(c)
+            for c in frame.columns
+        ),
+        pl.lit(ind.unit).alias("unit"),
+    )
