@@ -132,15 +132,14 @@ def test_a_lead_signs_in_submits_for_their_group_only_and_signs_out(
 ):
     page = browser_page
     sign_in(page, signed_server, "lead-yjs")
-    assert page.get_by_text("Signed in as Yasmin Lead").is_visible()
+    page.get_by_text("Signed in as Yasmin Lead").wait_for()
     period = catalogue.last_demo_quarter().code
     page.goto(f"{signed_server['url']}/submit?group=HCP&quarter={period}")
     wait_for_app(page)
     # asked for another group's page: told so, and given their own
     page.get_by_text("which this page cannot show").wait_for()
-    assert "group=YJS" in page.url and "Youth Justice Partnership Board: returns" in (
-        page.locator("body").inner_text()
-    )
+    page.get_by_text("Youth Justice Partnership Board: returns").first.wait_for()
+    assert "group=YJS" in page.url
     path = tmp_path / "yjs.csv"
     path.write_bytes(csv_bytes(good_return(catalogue, "YJS", period)))
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
@@ -194,7 +193,7 @@ def test_an_admin_invites_by_email_and_the_invited_person_signs_in_with_the_role
     sign_in(page, signed_server, "invitee")
     page.get_by_text("Signed in as Ivy Invited").wait_for()
     page.get_by_role("heading", name="Your group's work").wait_for()  # a lead's start
-    assert SEND in page.locator("body").inner_text()
+    page.get_by_text(SEND).first.wait_for()  # their group's work
     screenshot(page, "invited_lead_signed_in")
 
 

@@ -67,7 +67,7 @@ def test_a_lead_starts_at_their_work_and_corrects_a_return_that_stays_on_time(
     open_page(page, server, f"submit?as=lead:{group}&group={group}&quarter={quarter}")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
     page.get_by_text("This return replaces version").wait_for(timeout=90_000)
-    assert "A correction keeps the return's place as on time" in page.locator("body").inner_text()
+    page.get_by_text("A correction keeps the return's place as on time").first.wait_for()
     wait_for_app(page)
     for box in page.locator("textarea").all():  # any warning explained
         box.fill("A correction after the data team's audit.")
