@@ -359,6 +359,61 @@ def _board_pack_through_the_app(args: argparse.Namespace, started: float) -> int
     return _wrote_pack(args, result["meeting"], pack, started)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from metrics import services
+    from metrics.services import handover
+
+    target = args.file.resolve()
+    if target.exists():
+        raise CommandError(f"{target} exists already: give a new file for the backup")
+    operator = Actor.operator(args.by)
+    try:
+        store = _open_store(args.db, must_exist=True, hand_over=True)
+    except HeldByTheApp:
+        db = args.db or services.default_db_path()
+        _progress("The app holds the database: it is making the backup ...")
+        job = handover.request(db, {"kind": "backup", "by": args.by})
+        result, _ = handover.wait(db, job, into=target)
+        if not result.get("ok"):
+            raise CommandError(
+                f"the app could not make the backup: {result.get('error')}"
+            ) from None
+        entries = result["entries"]
+    else:
+        if store is None:
+            raise CommandError("no database yet: run 'outcomes demo' or ingest a return first")
+        try:
+            entries = services.backup(operator, store, target)
+        except services.BackupRefused as exc:
+            raise CommandError(str(exc)) from None
+        finally:
+            store.close()
+    print(f"Backed up the database to {target} ({entries} audit entries)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from metrics import services
+    from metrics.core.clock import clock_from_environment
+
+    db = (args.db or services.default_db_path()).resolve()
+    source = args.file.resolve()
+    if not source.is_file():
+        raise CommandError(f"there is no backup at {source}")
+    if db.exists():
+        store = _open_store(db, recompute=False)  # refused at once if the app holds it
+        store.close()
+    now = clock_from_environment().now()
+    aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+    try:
+        entries = services.restore(Actor.operator(args.by), source, db, aside=aside)
+    except services.BackupRefused as exc:
+        raise CommandError(str(exc)) from None
+    kept = f"; the database it replaces is kept as {aside}" if aside.exists() else ""
+    print(f"Restored {db} from {source} ({entries} audit entries){kept}")
+    return 0
+
+
 def cmd_meetings(args: argparse.Namespace) -> int:
     from datetime import datetime as moment
 
@@ -773,6 +828,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_arg(p)
     p.set_defaults(func=cmd_board_pack)
+
+    p = sub.add_parser(
+        "backup",
+        help="copy the whole database to a new file (while the app runs too: it makes the copy)",
+    )
+    p.add_argument("file", type=Path, help="the new backup file")
+    p.add_argument("--by", default="command line", help="your name, for the audit log")
+    _db_arg(p)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="put a backup in place of the database (the app stopped; the old one is kept)",
+    )
+    p.add_argument("file", type=Path, help="the backup file")
+    p.add_argument("--by", default="command line", help="your name, for the audit log")
+    _db_arg(p)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("meetings", help="the board's meetings: add one, or list them")
     meetings = p.add_subparsers(dest="meetings_command", required=True, parser_class=_Parser)

@@ -98,6 +98,12 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("manage-users", "add people and grant or revoke roles", frozenset({Role.ADMIN})),
         Action(
+            "back-up",
+            "copy the whole database (every figure, person and entry of the audit log) to a "
+            "backup file",
+            frozenset({Role.ADMIN}),
+        ),
+        Action(
             "send-reminders",
             "remind delivery groups' leads and the board's secretary by email of what is due",
             frozenset({Role.ADMIN}),

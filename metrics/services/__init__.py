@@ -19,12 +19,14 @@ use, so that they import nothing below it:
 - :mod:`~metrics.services.reminders`: reminders by email of what is due or overdue;
 - :mod:`~metrics.services.handover`: work the command line hands to the app that holds
   the database (board packs);
+- :mod:`~metrics.services.backup`: a whole copy of the database, and one put back;
 - :mod:`~metrics.services.serving`: the one store a serving process (the pages and the open
   data API) shares.
 """
 
 from __future__ import annotations
 
+from metrics.services.backup import BackupRefused, backup, restore
 from metrics.services.board import (
     ACTION_STATUSES,
     DEFAULT_NOTICE,
@@ -171,6 +173,7 @@ __all__ = [
     "OPEN_ACTION",
     "READERS",
     "START_UP",
+    "BackupRefused",
     "CannotChange",
     "CheckedReturn",
     "IngestResult",
@@ -197,6 +200,7 @@ __all__ = [
     "as_at_meeting",
     "ask_for_access",
     "audited",
+    "backup",
     "benchmark_series",
     "board_agenda",
     "board_pack",
@@ -260,6 +264,7 @@ __all__ = [
     "replacing",
     "required_text",
     "resolve_challenge",
+    "restore",
     "returns_status",
     "revoke",
     "role_map",

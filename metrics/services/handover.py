@@ -1,7 +1,7 @@
 """Work the command line hands to the app while the app holds the database.
 
 DuckDB lets one process hold a database file, and the app keeps it open, so a command that
-only reads (a board pack) asks the app to do it instead of being refused: it leaves a
+only reads (a board pack, a backup) asks the app to do it instead of being refused: it leaves a
 request in a folder beside the database (``<database>.jobs/``), the app's worker picks it
 up within a second or two, makes the pack through the same service as the command would,
 and leaves the result beside the request; the command copies it to where it was asked to
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -26,9 +27,10 @@ from typing import Any
 from metrics.core.access import Actor, Role
 from metrics.core.catalogue import Catalogue
 from metrics.reports.pdf import PrintError
+from metrics.services.backup import backup
 from metrics.services.board import NotFound, latest_meeting
 from metrics.services.packs import board_pack
-from metrics.store.connection import Store
+from metrics.store.connection import Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -73,16 +75,23 @@ def request(db: Path, job: dict[str, Any]) -> str:
     return job_id
 
 
-def wait(db: Path, job_id: str, *, seconds: float = WAIT_SECONDS) -> tuple[dict, bytes | None]:
-    """Wait for the app's answer to a request: (its result, the bytes made). A request the
-    app has not taken up in time is withdrawn, and the answer says so."""
+def wait(
+    db: Path, job_id: str, *, seconds: float = WAIT_SECONDS, into: Path | None = None
+) -> tuple[dict, bytes | None]:
+    """Wait for the app's answer to a request: (its result, the bytes made; or, with
+    ``into``, nothing: what was made is moved there whole). A request the app has not taken
+    up in time is withdrawn, and the answer says so."""
     jobs = folder(db)
     done, made = jobs / f"{job_id}.done", jobs / f"{job_id}.out"
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if done.exists():
             result = json.loads(done.read_text(encoding="utf-8"))
-            data = made.read_bytes() if made.exists() else None
+            data = None
+            if into is not None and made.exists():
+                shutil.move(made, into)
+            elif made.exists():
+                data = made.read_bytes()
             done.unlink(missing_ok=True)
             made.unlink(missing_ok=True)
             return result, data
@@ -93,6 +102,25 @@ def wait(db: Path, job_id: str, *, seconds: float = WAIT_SECONDS) -> tuple[dict,
     except FileNotFoundError:
         taken = "the app took the request up but did not finish it"
     return {"ok": False, "error": f"{taken} within {seconds:.0f} seconds"}, None
+
+
+def _do(job: dict[str, Any], store: Store, catalogue: Catalogue, out: Path) -> dict[str, Any]:
+    """Do one request, leaving what it makes at ``out``; its result."""
+    who = f"{job.get('by', 'command line')} (through the app)"
+    if job.get("kind") == "backup":
+        return {"ok": True, "entries": backup(Actor.operator(who), store, out)}
+    if job.get("kind") == "board-pack":
+        number, made = pack_for(
+            store,
+            catalogue,
+            meeting=str(job.get("meeting", "latest")),
+            format=job.get("format", "pdf"),
+            suppressed=bool(job.get("suppressed")),
+            who=who,
+        )
+        out.write_bytes(made)
+        return {"ok": True, "meeting": number}
+    raise ValueError(f"unknown request {job.get('kind')!r}")
 
 
 def run_waiting(store: Store, catalogue: Catalogue) -> int:
@@ -112,19 +140,8 @@ def run_waiting(store: Store, catalogue: Catalogue) -> int:
         result: dict[str, Any]
         try:
             job = json.loads(claimed.read_text(encoding="utf-8"))
-            if job.get("kind") != "board-pack":
-                raise ValueError(f"unknown request {job.get('kind')!r}")
-            number, made = pack_for(
-                store,
-                catalogue,
-                meeting=str(job.get("meeting", "latest")),
-                format=job.get("format", "pdf"),
-                suppressed=bool(job.get("suppressed")),
-                who=f"{job.get('by', 'command line')} (through the app)",
-            )
-            (jobs / f"{job_id}.out").write_bytes(made)
-            result = {"ok": True, "meeting": number}
-        except (NotFound, PrintError, ValueError, LookupError) as exc:
+            result = _do(job, store, catalogue, jobs / f"{job_id}.out")
+        except (NotFound, PrintError, ValueError, LookupError, StoreError) as exc:
             result = {"ok": False, "error": str(exc)}
         except Exception as exc:  # a fault: said, logged, and the worker goes on
             logger.exception("a request handed to the app failed")

@@ -190,7 +190,7 @@ def _chain_unchained(cur) -> str | None:
     return previous
 
 
-READING_EVENTS = ("refused", "signed in", "signed out", "disclosed")
+READING_EVENTS = ("refused", "signed in", "signed out", "disclosed", "backed up")
 """Audit actions that record a reading, not a change to what is stored."""
 
 

@@ -148,3 +148,29 @@ def test_the_latest_meetings_pack_as_pdf_from_the_command_line_on_a_fresh_demo(d
     for number, code in sections:
         first.setdefault(code, number)
     assert sorted(first.values()) == list(range(1, len(first) + 1))
+
+
+def test_an_admin_backs_up_while_the_app_runs(server, page, tmp_path):
+    """``outcomes backup`` while the app holds the database: the app makes the copy, and
+    the copy holds what the app's pages show."""
+    open_page(page, server, "?as=board")  # someone is using the app: it holds the file
+    import subprocess
+    import sys
+
+    from metrics.core.catalogue import load_catalogue
+    from metrics.reports import figures as report_figures
+    from metrics.store.connection import Store
+
+    target = tmp_path / "while-running.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "metrics.cli", "backup", str(target), "--db", str(server["db"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "The app holds the database" in done.stderr and "Backed up" in done.stdout
+    with Store(target, read_only=True) as copy:
+        copied = report_figures.export_values(copy, load_catalogue(), concealed=False)
+        last = copy.scalar("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1")
+    assert copied.height > 2000 and last == "backed up"

@@ -4,7 +4,9 @@ what a role may not do before they read or write anything."""
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -32,6 +34,7 @@ EXPECTED: dict[str, set[Role]] = {
     "import-published": {A},
     "manage-catalogue": {A},
     "manage-users": {A},
+    "back-up": {A},
     "send-reminders": {A},
     "manage-meetings": {B, A},
     "raise-challenge": {B},
@@ -294,6 +297,10 @@ SERVICES = {
         lambda a, s, c: services.import_neighbours(a, s, NEIGHBOURS, source="t.csv"),
     ),
     "list_users": ("manage-users", lambda a, s, c: services.list_users(a, s)),
+    "backup": (
+        "back-up",
+        lambda a, s, c: services.backup(a, s, Path(tempfile.mkdtemp()) / "backup.duckdb"),
+    ),
     "invite": (
         "manage-users",
         lambda a, s, c: services.invite(a, s, c, email="r@c.example", name="R", role="board"),

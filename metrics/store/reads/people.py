@@ -61,6 +61,7 @@ NOT_BUSINESS = (
     "database marked",
     "duplicate ignored",
     "demo built",
+    "restored",
 )
 """Audit actions that store no business: bringing the database up to date, reading, signing
 in and out."""
