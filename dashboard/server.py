@@ -16,11 +16,14 @@ from metrics import services
 from metrics.api import routes
 from metrics.core.catalogue import load_catalogue
 
+CATALOGUE = load_catalogue()
+"""Read once for the API and the opening at start."""
+
 
 def _hold_the_database() -> None:
     path = services.default_db_path()
     if path.exists():  # else the pages say how to build it
-        services.serve_store(path, load_catalogue())
+        services.serve_store(path, CATALOGUE)
 
 
 @asynccontextmanager
@@ -29,4 +32,4 @@ async def _lifespan(_app):
     yield
 
 
-app = st.App("app.py", routes=routes(), lifespan=_lifespan)
+app = st.App("app.py", routes=routes(catalogue=CATALOGUE), lifespan=_lifespan)

@@ -187,19 +187,19 @@ class Answers:
 
     def __init__(self, size: int = 256):
         self.size = size
-        self._kept: OrderedDict[str, bytes] = OrderedDict()
+        self._kept: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, tag: str) -> bytes | None:
+    def get(self, tag: str) -> tuple[bytes, str] | None:
         with self._lock:
             body = self._kept.get(tag)
             if body is not None:
                 self._kept.move_to_end(tag)
             return body
 
-    def put(self, tag: str, body: bytes) -> None:
+    def put(self, tag: str, answer: tuple[bytes, str]) -> None:
         with self._lock:
-            self._kept[tag] = body
+            self._kept[tag] = answer
             self._kept.move_to_end(tag)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
@@ -395,13 +395,11 @@ class OpenData:
             headers = {"ETag": tag, "Cache-Control": "public, no-cache"}
             if tag in _tags(request.headers.get("if-none-match", "")):
                 return Response(status_code=304, headers=headers)
-            kept = self.answers.get(tag)
-            if kept is None:
-                body, media = make(version)
-                self.answers.put(tag, media.encode() + b"\n" + body)
-            else:
-                media, _, body = kept.partition(b"\n")
-                media = media.decode()
+            answer = self.answers.get(tag)
+            if answer is None:
+                answer = make(version)
+                self.answers.put(tag, answer)
+            body, media = answer
             return Response(body, media_type=media, headers=headers)
         except ApiError as refused:
             return _error(refused)
@@ -410,7 +408,7 @@ class OpenData:
             return _error(ApiError(500, "Something went wrong on the server: try again later."))
 
     def _endpoint(self, request: Request) -> Response:
-        name, fmt = _name_and_format(request)
+        name, suffix = _name_and_suffix(request.path_params["name"])
         endpoint = ENDPOINTS.get(name)
 
         def make(version: tuple) -> tuple[bytes, str]:
@@ -423,17 +421,17 @@ class OpenData:
                 )
             query = _query(request, endpoint)
             table = getattr(self, name)(query, version)
-            return _table_body(table, fmt(query), endpoint, version)
+            return _table_body(table, _format(suffix, query), endpoint, version)
 
         return self._answer(request, make)
 
     def _one_indicator(self, request: Request) -> Response:
-        code, fmt = _name_and_format(request, request.path_params["code"])
+        code, suffix = _name_and_suffix(request.path_params["code"])
 
         def make(version: tuple) -> tuple[bytes, str]:
             query = _query(request, Endpoint("indicator", "", ""))
             found = self.indicator(code)
-            if fmt(query) == "csv":
+            if _format(suffix, query) == "csv":
                 flat = {k: v for k, v in found.items() if k not in ("targets", "links")}
                 return csv_bytes(pl.DataFrame([flat])), FORMATS["csv"]
             return _json({"data": found}), FORMATS["json"]
@@ -462,14 +460,17 @@ class OpenData:
 # --- requests and answers ------------------------------------------------------------------
 
 
-def _name_and_format(request: Request, name: str | None = None):
-    """The endpoint's name without its suffix, and a function of the query giving the
-    format (the suffix, else ``format=``, else JSON)."""
-    name = name if name is not None else request.path_params["name"]
+def _name_and_suffix(name: str) -> tuple[str, str | None]:
+    """A name in the path without its format's suffix (``values.csv``), and the suffix."""
     stem, dot, suffix = name.rpartition(".")
     if dot and suffix in FORMATS:
-        return stem, lambda query: suffix
-    return name, lambda query: (query.get("format") or ["json"])[0]
+        return stem, suffix
+    return name, None
+
+
+def _format(suffix: str | None, query: dict[str, list[str]]) -> str:
+    """The format asked for: the path's suffix, else ``format=``, else JSON."""
+    return suffix or (query.get("format") or ["json"])[0]
 
 
 def _query(request: Request, endpoint: Endpoint) -> dict[str, list[str]]:

@@ -469,10 +469,7 @@ def figures_download(
         **{c: pl.lit(None, dtype=pl.Float64) for c in FIGURE_COLUMNS},
     }
     keyed = frame.with_columns(e.alias(c) for c, e in given.items() if c not in frame.columns)
-    extras = keyed.select(
-        round_half_up(pl.col(c), decimals).alias(c) if keyed.schema[c].is_float() else pl.col(c)
-        for c in extra
-    )
+    extras = keyed.select(_rounded(keyed, extra, decimals))
     return pl.concat([published_layout(keyed, catalogue), extras], how="horizontal")
 
 
@@ -484,11 +481,14 @@ def labelled_download(frame: pl.DataFrame, catalogue: Catalogue, code: str) -> p
     return frame.select(
         pl.lit(code).alias("indicator_code"),
         pl.lit(ind.title).alias("indicator_title"),
-        *(
-            round_half_up(pl.col(c), ind.decimals).alias(c)
-            if frame.schema[c].is_float()
-            else pl.col(c)
-            for c in frame.columns
-        ),
+        *_rounded(frame, frame.columns, ind.decimals),
         pl.lit(ind.unit).alias("unit"),
     )
+
+
+def _rounded(frame: pl.DataFrame, columns, decimals: int) -> list[pl.Expr]:
+    """``columns`` of ``frame``, each number rounded half up to ``decimals``."""
+    return [
+        round_half_up(pl.col(c), decimals).alias(c) if frame.schema[c].is_float() else pl.col(c)
+        for c in columns
+    ]

@@ -91,11 +91,9 @@ from metrics.services.guard import (
     TextRefused,
     audited,
     conceals,
-    open_store,
     reader,
     refuse_identifying,
 )
-from metrics.services.handover import start_worker as start_handover_worker
 from metrics.services.packs import (
     add_deep_dive,
     board_pack,
@@ -245,7 +243,6 @@ __all__ = [
     "neighbour_averages",
     "neighbour_list",
     "next_meeting",
-    "open_store",
     "overview",
     "periods",
     "preview_return",
@@ -275,7 +272,6 @@ __all__ = [
     "sign_in_problem",
     "similar_authorities",
     "sort_health",
-    "start_handover_worker",
     "submission_findings",
     "submit_return",
     "take_up_invitation",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from metrics.core.access import Actor, NotPermitted, Role, can, require
@@ -111,8 +110,3 @@ def reader(actor: Actor) -> Actor:
 START_UP = Actor(id="system|start-up", name="start-up", roles=frozenset({Role.ADMIN}))
 """Who the app and the command line act as when they bring a database up to date on start
 (recorded so in the audit log)."""
-
-
-def open_store(path: Path | str) -> Store:
-    """The store in the database file at ``path`` (see :class:`metrics.store.connection.Store`)."""
-    return Store(path)

@@ -10,13 +10,12 @@ import shutil
 import uuid
 from pathlib import Path
 
-from metrics.store.connection import Store, StoreError
+from metrics.store.connection import Store
 
 
 def copy_database(store: Store, target: Path) -> None:
-    """Copy the whole database into a new file at ``target`` (refused if it exists)."""
-    if target.exists():
-        raise StoreError(f"{target} exists already: give a new file for the backup")
+    """Copy the whole database into a new file at ``target`` (the caller has checked that
+    there is none there)."""
     alias = f"backup_{uuid.uuid4().hex[:12]}"
     quoted = str(target).replace("'", "''")
     cur = store.cursor()
