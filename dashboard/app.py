@@ -27,9 +27,9 @@ def home_for(roles: set[Role]) -> str:
     return "trends" if Role.SCRUTINY in roles else "overview"
 
 
-def pages_for(home: str) -> dict[str, list]:
-    """The app's pages by who uses them; ``home`` (a page's url) is the one a person starts
-    at."""
+def pages_for() -> dict[str, list]:
+    """The app's pages by who uses them, each at its own address (``/overview``, ``/work``
+    ...); the address ``/`` is :func:`landing`, which sends a person on to their home."""
     return {
         "Partnership board": [
             st.Page(
@@ -37,7 +37,6 @@ def pages_for(home: str) -> dict[str, list]:
                 title="Board overview",
                 icon=":material/dashboard:",
                 url_path="overview",
-                default=home == "overview",
             ),
             st.Page(
                 "views/indicator.py",
@@ -58,7 +57,6 @@ def pages_for(home: str) -> dict[str, list]:
                 title="Your group's work",
                 icon=":material/checklist:",
                 url_path="work",
-                default=home == "work",
             ),
             st.Page(
                 "views/submit.py",
@@ -79,7 +77,6 @@ def pages_for(home: str) -> dict[str, list]:
                 title="Trends",
                 icon=":material/timeline:",
                 url_path="trends",
-                default=home == "trends",
             ),
             st.Page(
                 "views/catalogue.py",
@@ -108,6 +105,17 @@ def pages_for(home: str) -> dict[str, list]:
     }
 
 
+def landing() -> None:
+    """The address ``/``: on to the person's home page. (Streamlit serves its default page
+    only at ``/``, so no real page is the default: each keeps its own address, which links
+    such as the reminders' ``work?group=…`` use.)"""
+    home = home_for(set(me.roles))
+    st.switch_page(
+        next(p for pages in PAGES.values() for p in pages if p.url_path == home),
+        query_params={key: st.query_params.get_all(key) for key in st.query_params},
+    )
+
+
 def database_failed(exc: StoreError) -> None:
     """The database file itself failed (damaged, or its disk full): say so, and stop."""
     st.error(f"The page could not be shown. {components.plain(exc)}")
@@ -131,12 +139,18 @@ hidden = {
     "quality": me.roles == {Role.PUBLIC},
     "accountability": me.roles == {Role.PUBLIC},  # how returns arrive: for the partnership
 }
-PAGES = pages_for(home_for(set(me.roles)))
+PAGES = pages_for()
 offered = {
     section: [p for p in pages if not hidden.get(p.url_path, False)]
     for section, pages in PAGES.items()
 }
-current = st.navigation([page for pages in offered.values() for page in pages], position="hidden")
+current = st.navigation(
+    [
+        st.Page(landing, title="Home", url_path="home", default=True),
+        *(page for pages in offered.values() for page in pages),
+    ],
+    position="hidden",
+)
 st.set_page_config(page_title=f"{current.title} · Partnership Outcomes")  # the tab names the page
 with menu:
     for section, pages in offered.items():

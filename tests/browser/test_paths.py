@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +45,27 @@ def test_every_page_renders(server, page):
         name = path.split("?")[0] or "overview"
         assert screenshot(page, f"page_{name}").stat().st_size > 10_000
     assert len(titles) == len(PAGES)  # each page's own
+
+
+@pytest.mark.parametrize(
+    "who, home, heading",
+    [
+        ("board", "overview", "Board overview"),
+        ("lead:FAM", "work", "Your group's work"),
+        ("scrutiny", "trends", "Trends"),
+    ],
+)
+def test_each_home_is_at_its_own_address_and_at_the_root(server, page, who, home, heading):
+    """A role's home page opens at its own address (a reminder links a lead to ``work``)
+    with no "Page not found", and the root address sends the person there, as who they
+    are."""
+    for path in (f"{home}?as={who}", f"?as={who}"):
+        open_page(page, server, path)
+        page.get_by_role("heading", name=heading).first.wait_for()
+        assert page.url.split("?")[0].endswith(f"/{home}"), (path, page.url)
+        assert parse_qs(urlsplit(page.url).query)["as"] == [who], page.url  # the same person
+        assert "Page not found" not in page.locator("body").inner_text(), path
+        assert "You have requested page" not in page.locator("body").inner_text(), path
 
 
 @pytest.mark.parametrize("path", ["", "indicator?code=SS01"])
