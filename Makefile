@@ -70,11 +70,13 @@ lock: | $(UV)
 
 # From Debian's packages: Chromium, for board packs (printed to PDF) and the browser tests
 # (Playwright's own browser download does not work here); poppler-utils (pdftoppm: the tests
-# save pictures of a board pack's pages).
+# save pictures of a board pack's pages); PostgreSQL (the tests start their own server, as
+# the postgres user, in a folder of their own: tests/postgres.py).
 chromium:
 	@missing=; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  echo "Installing from Debian's packages:$$missing ..."; \

@@ -23,7 +23,7 @@ from metrics import services
 from metrics.core.access import Actor
 from metrics.core.catalogue import Catalogue, load_catalogue
 from metrics.reports.overview import Overview
-from metrics.services import CheckedReturn, IngestResult, Store, StoreError, default_db_path
+from metrics.services import CheckedReturn, IngestResult, Store, StoreError
 
 T = TypeVar("T")
 
@@ -41,8 +41,8 @@ def _store(path: str) -> Store:
 
 def store() -> Store:
     """The app's store; stops the page with instructions if there is no database."""
-    path = default_db_path()
-    if not path.exists():
+    path = services.default_location()
+    if not services.location_exists(path):
         st.error(
             f"There is no database at `{path}` yet. Build the demo with `make run` "
             "(or `outcomes demo`), or set `OUTCOMES_DB` to your database file."

@@ -21,8 +21,8 @@ CATALOGUE = load_catalogue()
 
 
 def _hold_the_database() -> None:
-    path = services.default_db_path()
-    if path.exists():  # else the pages say how to build it
+    path = services.default_location()
+    if services.location_exists(path):  # else the pages say how to build it
         services.serve_store(path, CATALOGUE)
 
 

@@ -224,8 +224,8 @@ class OpenData:
         return self._catalogue
 
     def store(self):
-        path = self._db or services.default_db_path()
-        if not Path(path).exists():
+        path = self._db or services.default_location()
+        if not services.location_exists(path):
             raise ApiError(503, "There is no database on this server yet.")
         return services.serve_store(path, self.catalogue)
 

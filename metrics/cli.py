@@ -112,12 +112,13 @@ def _open_store(
         Store,
         StoreError,
         StoreInUse,
-        default_db_path,
+        default_location,
+        location_exists,
         recompute_if_the_catalogue_changed,
     )
 
-    path = db or default_db_path()
-    if (read_only or must_exist) and not path.exists():
+    path = db or default_location()
+    if (read_only or must_exist) and not location_exists(path):
         return None
     deadline = time.monotonic() + setting("OUTCOMES_WRITE_WAIT_SECONDS")
     told = False
@@ -247,7 +248,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from metrics.demo.build import build_demo, write_demo_returns
-    from metrics.services import default_db_path
+    from metrics.services import default_location, is_server
 
     if args.unmark:
         from metrics.services import unmark_demo
@@ -264,7 +265,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         paths = write_demo_returns(catalogue, args.write_returns)
         print(f"Wrote {len(paths)} return files to {args.write_returns}")
         return 0
-    path = args.db or default_db_path()
+    path = args.db or default_location()
+    if is_server(path):
+        return _demo_on_the_server(args, path)
     if args.if_missing and path.exists():
         print(f"Demo database already present: {path}")
         return 0
@@ -280,6 +283,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"Demo database ready: {path} ({counts.get('accepted', 0)} accepted, "
         f"{counts.get('rejected', 0)} rejected returns; {time.monotonic() - started:.0f} s)"
     )
+    return 0
+
+
+def _demo_on_the_server(args: argparse.Namespace, url: str) -> int:
+    """The demo built in a file, then loaded into an empty PostgreSQL database."""
+    import tempfile
+
+    from metrics import services
+
+    store = _open_store(url, recompute=False)
+    try:  # the system's own entries (the schema, the catalogue) are not a record
+        where, holds = (
+            store.path,
+            store.scalar("SELECT count(*) FROM audit_log WHERE actor NOT LIKE 'system%'"),
+        )
+    finally:
+        store.close()
+    if holds and args.if_missing:
+        print(f"The database {where} holds a record already: the demo is not built")
+        return 0
+    if holds:
+        raise CommandError(
+            f"the database {where} holds a record already: the demo is built only into an "
+            "empty one ('outcomes restore FILE' replaces what it holds with a backup)"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        built = Path(folder) / "demo.duckdb"
+        args.db, args.if_missing = built, False
+        cmd_demo(args)
+        _progress(f"Loading the demo into {where} ...")
+        services.restore(Actor.operator(args.by), built, url, aside=Path(folder) / "unused")
+    print(f"Demo database ready: {where}")
     return 0
 
 
@@ -396,15 +431,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from metrics import services
     from metrics.core.clock import clock_from_environment
 
-    db = (args.db or services.default_db_path()).resolve()
+    location = args.db or services.default_location()
     source = args.file.resolve()
     if not source.is_file():
         raise CommandError(f"there is no backup at {source}")
-    if db.exists():
-        store = _open_store(db, recompute=False)  # refused at once if the app holds it
-        store.close()
     now = clock_from_environment().now()
-    aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%d-%H%M%S}")
+    if services.is_server(location):  # what it holds is kept beside the default file
+        db: Path | str = location
+        folder = services.default_db_path().parent
+        folder.mkdir(parents=True, exist_ok=True)
+        aside = folder / f"postgresql.before-restore-{now:%Y%m%d-%H%M%S}.duckdb"
+    else:
+        db = Path(location).resolve()
+        if db.exists():
+            store = _open_store(db, recompute=False)  # refused at once if the app holds it
+            store.close()
+        aside = db.with_name(f"{db.name}.before-restore-{now:%Y%m%d-%H%M%S}")
     try:
         entries = services.restore(Actor.operator(args.by), source, db, aside=aside)
     except services.BackupRefused as exc:

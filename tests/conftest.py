@@ -127,3 +127,32 @@ def demo_copy(demo_db, tmp_path) -> Path:
     target = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server started for this test session (tests/postgres.py)."""
+    from tests.postgres import cluster
+
+    with cluster() as url:
+        yield url
+
+
+BACKENDS = ("duckdb", pytest.param("postgresql", marks=pytest.mark.slow))
+"""The stores the store's tests run on; PostgreSQL's (a server started for the session) in
+``make test``, not in ``make test-fast``."""
+
+
+@pytest.fixture(params=BACKENDS)
+def store_at(request, tmp_path):
+    """Where a new store is, on each backend in turn: a DuckDB file, or a new database on
+    the PostgreSQL server the tests started. Call it for a location to open ``Store`` on."""
+
+    def location(name: str = "test") -> Path | str:
+        if request.param == "duckdb":
+            return tmp_path / f"{name}.duckdb"
+        from tests.postgres import new_database
+
+        return new_database(request.getfixturevalue("postgres_server"))
+
+    return location

@@ -56,6 +56,13 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
         Setting("OUTCOMES_DB", ROOT / "data" / "outcomes.duckdb", "the database file"),
+        Setting(
+            "OUTCOMES_DATABASE_URL",
+            "",
+            "a PostgreSQL database (postgresql://user:password@host:port/name) to keep the "
+            "record in, in place of the file, for several app processes or machines; empty: "
+            "the file",
+        ),
         Setting("OUTCOMES_CATALOGUE", ROOT / "data" / "catalogue", "the catalogue folder"),
         Setting("OUTCOMES_EXPECTATIONS", ROOT / "expectations", "the rules and GX suites"),
         Setting("OUTCOMES_MAX_UPLOAD_MB", 20.0, "largest return file accepted, in MB"),

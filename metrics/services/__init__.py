@@ -158,6 +158,9 @@ from metrics.store.connection import (  # what a page needs to open and name the
     StoreError,
     StoreInUse,
     default_db_path,
+    default_location,
+    is_server,
+    location_exists,
 )
 
 __all__ = [
@@ -215,6 +218,7 @@ __all__ = [
     "deep_dive_report",
     "deep_dives",
     "default_db_path",
+    "default_location",
     "default_period",
     "demo_mode_refused",
     "due_reminders",
@@ -233,9 +237,11 @@ __all__ = [
     "indicator_trend",
     "invitations",
     "invite",
+    "is_server",
     "item_log",
     "latest_meeting",
     "list_users",
+    "location_exists",
     "mail_settings",
     "make_public",
     "meeting",

@@ -11,8 +11,8 @@ from pathlib import Path
 from metrics.core.access import Actor, require
 from metrics.core.chain import first_broken
 from metrics.services.guard import audited
-from metrics.store.backup import copy_database, put_back
-from metrics.store.connection import Store, StoreError
+from metrics.store.backup import copy_database, load_into_server, put_back
+from metrics.store.connection import Store, StoreError, is_server
 from metrics.store.reads import people as people_reads
 
 
@@ -33,11 +33,15 @@ def backup(actor: Actor, store: Store, target: Path) -> int:
         return len(people_reads.audit_entries(copy))
 
 
-def restore(actor: Actor, source: Path, db: Path, *, aside: Path) -> int:
+def restore(actor: Actor, source: Path, db: Path | str, *, aside: Path) -> int:
     """Put the backup ``source`` in place of the database ``db`` (moved to ``aside``), once
     it opens and its audit chain is whole; the restore is recorded in the restored database.
-    Returns how many audit entries it holds. Nothing may hold ``db`` meanwhile: the command
-    line checks, since one process at a time may open it."""
+    Returns how many audit entries it holds. Nothing may hold a file ``db`` meanwhile: the
+    command line checks, since one process at a time may open it.
+
+    ``db`` may be a PostgreSQL database: what it holds is backed up to ``aside`` first (if it
+    holds more than its schema), then replaced by the backup's rows in one transaction,
+    while the app runs (each app process copies them at its next read)."""
     require(actor, "back-up")
     try:
         with Store(source, read_only=True) as copy:
@@ -50,7 +54,13 @@ def restore(actor: Actor, source: Path, db: Path, *, aside: Path) -> int:
             f"{source}: the audit log's entry {broken} does not match its hash, so the backup "
             "has been changed since it was made; it is not put back"
         )
-    put_back(source, db, aside=aside)
+    if is_server(db):
+        with Store(db) as server:
+            if server.scalar("SELECT count(*) FROM audit_log WHERE actor NOT LIKE 'system%'"):
+                copy_database(server, aside)
+            load_into_server(server, source)
+    else:
+        put_back(source, db, aside=aside)
     with Store(db) as restored:
         restored.record_event(
             actor=actor.id,

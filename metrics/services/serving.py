@@ -12,17 +12,18 @@ from metrics.core.catalogue import Catalogue
 from metrics.services.guard import START_UP
 from metrics.services.handover import start_worker
 from metrics.services.returns import recompute_if_the_catalogue_changed
-from metrics.store.connection import Store
+from metrics.store.connection import Store, is_server
 
-_opened: dict[Path, Store] = {}
+_opened: dict[Path | str, Store] = {}
 _opening = threading.Lock()
 
 
 def serve_store(path: Path | str, catalogue: Catalogue) -> Store:
-    """The process's store for the database at ``path``: the first call opens it (values
+    """The process's store for the database at ``path`` (a file, or a PostgreSQL URL): the
+    first call opens it (values
     computed by an older catalogue are computed again, and the hand-over worker starts);
     every later call, from any thread, gets the same store."""
-    key = Path(path).resolve()
+    key = path if is_server(path) else Path(path).resolve()
     with _opening:
         store = _opened.get(key)
         if store is None or getattr(store, "closed", False):

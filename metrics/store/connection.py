@@ -36,12 +36,35 @@ def default_db_path() -> Path:
     return setting("OUTCOMES_DB")
 
 
+def is_server(location: Path | str | None) -> bool:
+    """Whether ``location`` names a PostgreSQL server (a ``postgresql://`` URL), not a file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def default_location() -> Path | str:
+    """Where the record is kept: the PostgreSQL database ``OUTCOMES_DATABASE_URL`` names, or
+    else the DuckDB file ``OUTCOMES_DB``."""
+    return setting("OUTCOMES_DATABASE_URL") or default_db_path()
+
+
+def location_exists(location: Path | str) -> bool:
+    """A file that is there, or a server (whose absence is said when it is opened)."""
+    return is_server(location) or Path(location).exists()
+
+
 class StoreError(RuntimeError):
     """The store could not do what was asked."""
 
 
 class StoreBusy(StoreError):
     """Another write held the store for longer than a write may wait."""
+
+
+def busy(wait: float) -> StoreBusy:
+    return StoreBusy(
+        f"Another change was still being saved after {wait} seconds, so this one was not "
+        "saved. Try again in a minute."
+    )
 
 
 class StoreInUse(StoreError):
@@ -156,18 +179,18 @@ class Tx:
         entry chains it."""
         fields = [self.now(), actor, action, submission_id, json.dumps(detail or {}, default=str)]
         if not self.chained:
-            self.cur.execute(
+            self.execute(
                 "INSERT INTO audit_log (logged_at, actor, action, submission_id, detail) "
                 "VALUES (?, ?, ?, ?, ?)",
                 fields,
             )
             return
-        last = self.cur.execute("SELECT chain FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        last = self.one("SELECT chain FROM audit_log ORDER BY id DESC LIMIT 1")
         previous = last[0] if last else None
         if last and previous is None:  # entries written before the chain: chain them first
-            previous = _chain_unchained(self.cur)
-        row_id = self.cur.execute("SELECT nextval('audit_ids')").fetchone()[0]
-        self.cur.execute(
+            previous = _chain_unchained(self)
+        row_id = self.one("SELECT nextval('audit_ids')")[0]
+        self.execute(
             "INSERT INTO audit_log (id, logged_at, actor, action, submission_id, detail, chain) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [row_id, *fields, chain.link(previous, [row_id, *fields])],
@@ -178,15 +201,15 @@ AUDIT_FIELDS = "id, logged_at, actor, action, submission_id, detail"
 """The audit log's columns that its hash chain covers, in order."""
 
 
-def _chain_unchained(cur) -> str | None:
+def _chain_unchained(tx: Tx) -> str | None:
     """Give every audit entry written before the hash chain existed its hash, in id order;
     the last hash."""
     previous = None
-    rows = cur.execute(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id").fetchall()
+    rows = tx.all(f"SELECT {AUDIT_FIELDS}, chain FROM audit_log ORDER BY id")
     for row in rows:
         previous = row[-1] or chain.link(previous, row[:-1])
         if row[-1] is None:
-            cur.execute("UPDATE audit_log SET chain = ? WHERE id = ?", [previous, row[0]])
+            tx.execute("UPDATE audit_log SET chain = ? WHERE id = ?", [previous, row[0]])
     return previous
 
 
@@ -195,7 +218,21 @@ READING_EVENTS = ("refused", "signed in", "signed out", "disclosed", "backed up"
 
 
 class Store:
-    """A DuckDB database file holding returns, findings, indicator values and the audit log."""
+    """A DuckDB database file holding returns, findings, indicator values and the audit log.
+
+    ``Store(url)`` with a ``postgresql://`` URL (or ``Store()`` with ``OUTCOMES_DATABASE_URL``
+    set) is a :class:`~metrics.store.postgres.PostgresStore`: the same store, keeping the
+    record in PostgreSQL."""
+
+    on_a_server: type[Store] | None = None
+    """The store for a PostgreSQL URL (:mod:`metrics.store.postgres` names itself here)."""
+
+    def __new__(cls, path: Path | str | None = None, **_options: Any) -> Store:
+        if cls is Store and is_server(default_location() if path is None else path):
+            if Store.on_a_server is None:
+                raise StoreError("this installation has no PostgreSQL support")
+            return super().__new__(Store.on_a_server)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -269,6 +306,13 @@ class Store:
         gives up with :class:`StoreBusy`. A DuckDB failure (a full disk, a damaged file)
         becomes a :class:`StoreError` that says what to do; the transaction is rolled back.
         """
+        with self._turn(on_wait), self._write(self._con.cursor()) as tx:
+            yield tx
+
+    @contextmanager
+    def _turn(self, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+        """This process's writes take turns: one that finds another in progress waits up to
+        ``OUTCOMES_WRITE_WAIT_SECONDS``, then gives up with :class:`StoreBusy`."""
         if self.read_only:
             raise StoreError("this store was opened read-only")
         if not self._write_lock.acquire(blocking=False):
@@ -276,12 +320,15 @@ class Store:
             if on_wait:
                 on_wait(f"Another change is being saved; waiting up to {wait} seconds ...")
             if not self._write_lock.acquire(timeout=wait):
-                raise StoreBusy(
-                    f"Another change was still being saved after {wait} seconds, so this one "
-                    "was not saved. Try again in a minute."
-                )
+                raise busy(wait)
         try:
-            cur = self._con.cursor()
+            yield
+        finally:
+            self._write_lock.release()
+
+    @contextmanager
+    def _write(self, cur: duckdb.DuckDBPyConnection) -> Iterator[Tx]:
+        try:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 yield Tx(cur, self.clock, chained=self._chained)
@@ -295,8 +342,6 @@ class Store:
                 cur.close()
         except duckdb.Error as exc:
             raise StoreError(describe_error(exc, self.path)) from exc
-        finally:
-            self._write_lock.release()
 
     # --- schema ---------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ change of schema is a new one at the end."""
 
 from __future__ import annotations
 
+import re
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -357,3 +359,18 @@ MIGRATIONS.append(
     """,
     )
 )
+
+
+def _sequences() -> dict[str, str]:
+    """Each sequence and the table whose ``id`` it numbers (from the migrations)."""
+    found: dict[str, str] = {}
+    for _version, _description, sql in MIGRATIONS:
+        for table, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\s*\);", sql, re.DOTALL):
+            numbered = re.search(r"\bid \w+ .*?DEFAULT nextval\('(\w+)'\)", body)
+            if numbered:
+                found[numbered.group(1)] = table
+    return found
+
+
+SEQUENCES = _sequences()
+"""Sequence name to the table it numbers: a copy of the tables carries the numbers on."""

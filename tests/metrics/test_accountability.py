@@ -39,8 +39,8 @@ SCRUTINY = person(Role.SCRUTINY)
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "a.duckdb", clock=FixedClock(TODAY)) as s:
+def store(store_at):
+    with Store(store_at(), clock=FixedClock(TODAY)) as s:
         yield s
 
 

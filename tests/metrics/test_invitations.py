@@ -18,8 +18,8 @@ SUBJECT = "https://idp.test|4f1c"
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "s.duckdb", clock=FixedClock(date(2026, 11, 23))) as s:
+def store(store_at):
+    with Store(store_at(), clock=FixedClock(date(2026, 11, 23))) as s:
         yield s
 
 

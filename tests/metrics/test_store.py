@@ -28,8 +28,8 @@ TABLES = [
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "test.duckdb") as s:
+def store(store_at):
+    with Store(store_at()) as s:
         yield s
 
 
@@ -171,8 +171,8 @@ def test_exception_halfway_leaves_store_as_before(store, catalogue, step):
 
 
 @pytest.mark.slow  # a child process, killed
-def test_process_killed_mid_ingest_leaves_store_as_before(tmp_path, catalogue):
-    path = tmp_path / "killed.duckdb"
+def test_process_killed_mid_ingest_leaves_store_as_before(store_at, catalogue):
+    path = store_at("killed")
     with Store(path) as store:
         ingest(store, catalogue, good_return(catalogue, GROUP, "2025-26-Q1"), "2025-26-Q1")
         before = snapshot(store)

@@ -1,0 +1,206 @@
+"""PostgreSQL as the shared record: several processes write to one database at once and get
+the answers one would alone; each sees the others' writes; a write waits its turn a bounded
+time; a server that cannot be reached is said plainly. (The store's own tests, the board's
+and people's, run on both backends: the ``store_at`` fixture.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import pytest
+
+from metrics.core.access import Actor
+from metrics.services import backup, restore, verify_audit_log
+from metrics.store.connection import Store, StoreBusy, StoreError
+from metrics.store.postgres import WRITES_TAKE_TURNS, postgres_sql, redacted
+from tests.helpers import csv_bytes, good_return, set_cell
+from tests.postgres import new_database
+
+pytestmark = pytest.mark.slow  # a PostgreSQL server, commands in child processes
+
+GROUP = "HCP"
+PERIODS = ["2025-26-Q1", "2025-26-Q2", "2025-26-Q3"]
+ADMIN = Actor.operator("test")
+
+
+@pytest.fixture
+def url(postgres_server):
+    return new_database(postgres_server)
+
+
+def outcomes(url: str, *args: str) -> subprocess.CompletedProcess:
+    """An ``outcomes`` command in a process of its own, on the PostgreSQL database."""
+    return subprocess.run(
+        [sys.executable, "-m", "metrics.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "OUTCOMES_DATABASE_URL": url},
+    )
+
+
+def test_statements_take_postgresql_form():
+    assert postgres_sql("SELECT 1", None) == "SELECT 1"
+    assert (
+        postgres_sql("DELETE FROM v WHERE list_contains(?, code) AND a LIKE '5%'", [["A"]])
+        == "DELETE FROM v WHERE code = ANY(%s) AND a LIKE '5%%'"
+    )
+    assert redacted("postgresql://app:secret@db.internal:5433/outcomes") == (
+        "postgresql://app@db.internal:5433/outcomes"
+    )
+
+
+def test_processes_submitting_the_same_returns_at_once_store_each_once(url, catalogue, tmp_path):
+    """Three processes submit the same three returns at the same moment: each return is
+    accepted once (version 1), the other submissions of it are duplicates, and the audit
+    chain is whole: the same as one person submitting each file once."""
+    files = []
+    for period in PERIODS:
+        path = tmp_path / f"{period}.csv"
+        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, period)))
+        files.append((path, period))
+    Store(url).close()  # the schema, made once
+
+    def one_person(n: int) -> list[tuple[str, int, str]]:
+        ran = []
+        for path, period in files[n:] + files[:n]:  # each starts on a different file
+            proc = outcomes(url, "ingest", str(path), "--group", GROUP, "--period", period)
+            ran.append((period, proc.returncode, proc.stdout + proc.stderr))
+        return ran
+
+    with ThreadPoolExecutor(3) as pool:
+        runs = [r for person in pool.map(one_person, range(3)) for r in person]
+    assert all(code == 0 for _, code, _ in runs), runs
+    for period in PERIODS:
+        said = [out for p, _, out in runs if p == period]
+        assert sum("accepted" in s.lower() for s in said) >= 1, said
+    with Store(url) as store:
+        rows = store.frame("SELECT period, version, status FROM submissions ORDER BY period").rows()
+        assert rows == [(p, 1, "accepted") for p in PERIODS]
+        counts = store.frame(
+            "SELECT return_period, count(*) FROM current_observations GROUP BY 1 ORDER BY 1"
+        ).rows()
+        for period, n in counts:
+            assert n == good_return(catalogue, GROUP, period).height
+        entries, broken = verify_audit_log(ADMIN, store)
+        assert broken is None and entries > 12
+
+
+def test_a_write_in_another_process_is_seen_here(url, catalogue, tmp_path):
+    """Two app processes share the database: what one stores, the other's pages show at
+    their next read of the data version (no restart, no wait)."""
+    with Store(url) as here:
+        before = here.data_version()
+        path = tmp_path / "r.csv"
+        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, PERIODS[0])))
+        proc = outcomes(url, "ingest", str(path), "--group", GROUP, "--period", PERIODS[0])
+        assert proc.returncode == 0, proc.stderr
+        assert here.data_version() != before
+        assert here.scalar("SELECT count(*) FROM submissions WHERE status = 'accepted'") == 1
+        assert here.scalar("SELECT count(*) FROM indicator_values") > 0
+
+
+def test_a_correction_in_another_process_replaces_the_values_seen_here(url, catalogue, tmp_path):
+    frame = good_return(catalogue, GROUP, PERIODS[0])
+    with Store(url) as here:
+        for n, version in enumerate((frame, set_cell(frame, 0, "numerator", "1"))):
+            path = tmp_path / f"v{n}.csv"
+            path.write_bytes(csv_bytes(version))
+            proc = outcomes(url, "ingest", str(path), "--group", GROUP, "--period", PERIODS[0])
+            assert proc.returncode == 0, proc.stderr
+            here.data_version()
+        statuses = here.frame("SELECT version, status FROM submissions ORDER BY version").rows()
+        assert statuses == [(1, "superseded"), (2, "accepted")]
+        code = frame["indicator_code"][0]
+        stored = here.scalar(
+            "SELECT numerator FROM current_observations WHERE source_row = "
+            "(SELECT min(source_row) FROM current_observations) AND indicator_code = ?",
+            [code],
+        )
+        assert stored == 1
+
+
+def test_a_write_waits_its_turn_a_bounded_time_across_processes(url, monkeypatch):
+    """Another process holding the writers' turn (here, a transaction holding the advisory
+    lock) makes a write wait, then give up saying so; nothing is written."""
+    monkeypatch.setenv("OUTCOMES_WRITE_WAIT_SECONDS", "1")
+    with Store(url) as store:
+        entries = store.scalar("SELECT count(*) FROM audit_log")
+        with psycopg.connect(url) as other, other.transaction():
+            other.execute("SELECT pg_advisory_xact_lock(%s)", [WRITES_TAKE_TURNS])
+            with pytest.raises(StoreBusy, match="still being saved after 1 seconds"):
+                store.record_event(actor="test", action="waited")
+        store.record_event(actor="test", action="once free")
+        assert store.scalar("SELECT count(*) FROM audit_log") == entries + 1
+
+
+def test_writers_in_threads_and_processes_keep_one_audit_chain(url):
+    with Store(url) as store:
+
+        def write(n: int) -> None:
+            store.record_event(actor=f"thread {n}", action="something", detail={"n": n})
+
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(write, range(12)))
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "metrics.cli", "users", "add", f"iss|{n}", "--name", "P"],
+                env={**os.environ, "OUTCOMES_DATABASE_URL": url},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for n in range(3)
+        ]
+        assert all(p.wait(120) == 0 for p in procs)
+        store.data_version()
+        entries, broken = verify_audit_log(ADMIN, store)
+        assert broken is None
+        assert entries == store.scalar("SELECT count(*) FROM audit_log") > 12 + 3
+        assert store.scalar("SELECT count(*) FROM audit_log WHERE action = 'something'") == 12
+        assert store.scalar("SELECT count(*) FROM users") == 3
+
+
+def test_a_server_that_cannot_be_reached_is_said_plainly():
+    with pytest.raises(StoreError, match="could not be reached") as caught:
+        Store("postgresql://app:secret@127.0.0.1:1/outcomes")
+    assert "secret" not in str(caught.value)
+    assert "OUTCOMES_DATABASE_URL" in str(caught.value)
+
+
+def test_a_backup_put_back_on_postgresql_shows_the_same_figures(url, demo_db, catalogue, tmp_path):
+    """The demo loaded into PostgreSQL, backed up, changed, then restored from the backup:
+    the figures and the audit chain are as they were at the backup; what the database held
+    before the restore is kept in a file beside."""
+    restore(ADMIN, demo_db, url, aside=tmp_path / "unused.duckdb")
+    assert not (tmp_path / "unused.duckdb").exists()  # an empty database: nothing to keep
+    with Store(url) as store:
+        figures = store.frame("SELECT * FROM indicator_values ORDER BY ALL")
+        assert figures.height > 1000
+        assert figures.equals(
+            Store(demo_db, read_only=True).frame("SELECT * FROM indicator_values ORDER BY ALL")
+        )
+        backup(ADMIN, store, tmp_path / "backup.duckdb")
+        path = tmp_path / "r.csv"
+        frame = good_return(catalogue, "YJS", catalogue.last_demo_quarter().code)
+        path.write_bytes(csv_bytes(set_cell(frame, 0, "numerator", "1")))
+    proc = outcomes(
+        url, "ingest", str(path), "--group", "YJS", "--period", catalogue.last_demo_quarter().code
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with Store(url) as store:
+        assert not store.frame("SELECT * FROM indicator_values ORDER BY ALL").equals(figures)
+        restore(ADMIN, tmp_path / "backup.duckdb", url, aside=tmp_path / "before.duckdb")
+        store.data_version()  # as a page does first: this process copies what changed
+        assert store.frame("SELECT * FROM indicator_values ORDER BY ALL").equals(figures)
+        _entries, broken = verify_audit_log(ADMIN, store)
+        assert broken is None
+        last = store.scalar("SELECT max(id) FROM audit_log")
+        store.record_event(actor="test", action="after the restore")  # the numbers carry on
+        assert store.scalar("SELECT max(id) FROM audit_log") == last + 1
+        restored_submissions = store.scalar("SELECT max(id) FROM submissions")
+    with Store(tmp_path / "before.duckdb", read_only=True) as before:  # kept: with the return
+        assert before.scalar("SELECT max(id) FROM submissions") == restored_submissions + 1
