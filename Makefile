@@ -21,11 +21,17 @@ export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 export GX_ANALYTICS_ENABLED := False
 export OUTCOMES_DB
 
-.PHONY: run test test-fast lint bench demo setup chromium axe clean lock
+.PHONY: run replicas test test-fast lint bench demo setup chromium axe clean lock
 
 run: setup chromium
 	$(BIN)/outcomes demo --if-missing
 	$(BIN)/streamlit run dashboard/server.py --server.address 127.0.0.1 --server.port $(PORT)
+
+# Several app processes behind HAProxy on one PostgreSQL database (deploy/replicas.py): the
+# server started here with its data in .cache/postgres/, unless OUTCOMES_DATABASE_URL names one.
+REPLICAS ?= 2
+replicas: setup chromium
+	$(BIN)/python -m deploy.replicas --port $(PORT) --replicas $(REPLICAS)
 
 test: setup chromium axe lint
 	$(BIN)/python -m tests.tiers
@@ -45,7 +51,7 @@ bench: setup
 	$(BIN)/python bench/bench_overview_reads.py
 	$(BIN)/python bench/bench_pack.py
 	$(BIN)/outcomes demo --if-missing
-	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_load.py --people 1,10,25,50 --replicas 2
 
 demo: setup
 	$(BIN)/outcomes demo
@@ -70,13 +76,15 @@ lock: | $(UV)
 
 # From Debian's packages: Chromium, for board packs (printed to PDF) and the browser tests
 # (Playwright's own browser download does not work here); poppler-utils (pdftoppm: the tests
-# save pictures of a board pack's pages); PostgreSQL (the tests start their own server, as
-# the postgres user, in a folder of their own: tests/postgres.py).
+# save pictures of a board pack's pages); PostgreSQL and HAProxy (make replicas, and the
+# tests, which start their own server as the postgres user in a folder of their own:
+# deploy/postgres.py).
 chromium:
 	@missing=; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v haproxy >/dev/null 2>&1 || missing="$$missing haproxy"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  echo "Installing from Debian's packages:$$missing ..."; \

@@ -10,13 +10,20 @@ are shared and noisy: read the ratios). The first figure of each page is with co
 (the first visit after the server starts); the rest are warm. At the end, each server's
 peak memory (VmHWM).
 
+With ``--replicas N``, the same pages are measured again in the same run through HAProxy in
+front of N app processes sharing one PostgreSQL database (``deploy/replicas.py``, on a
+PostgreSQL server started for the run with the same demo loaded), against the same
+title-only page.
+
     python bench/bench_load.py [--db PATH] [--people 1,10,50] [--pages overview,indicator]
+                               [--replicas 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -26,12 +33,17 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from deploy.postgres import cluster, database
+from metrics.core.access import Actor
+from metrics.services import restore
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE_ONLY = 'import streamlit as st\nst.title("A page with its title only")\n'
@@ -119,27 +131,38 @@ def p95(times: list[float]) -> float:
     return sorted(times)[max(0, round(0.95 * len(times)) - 1)]
 
 
-async def measure(app_url: str, base_url: str, crowd: list[int], pages: list[str]) -> None:
+async def measure(
+    app_url: str,
+    base_url: str,
+    crowd: list[int],
+    pages: list[str],
+    replicated: tuple[str, int] | None = None,
+) -> None:
     async with quiet_session(app_url), quiet_session(base_url):
-        print(f"{'page':<20} {'people':>6} {'p50 s':>8} {'p95 s':>8} {'p95 ratio':>10}")
+        print(f"{'page':<32} {'people':>6} {'p50 s':>8} {'p95 s':>8} {'p95 ratio':>10}")
         baseline: dict[int, float] = {}
         for n in crowd:
             await at_once(base_url, "", "", n)  # warm
             times = await at_once(base_url, "", "", n)
             baseline[n] = p95(times)
             line("title-only", n, times, 1.0)
-        for name in pages:
-            page, query = PAGES[name]
-            first = await at_once(app_url, page, query, 1)
-            line(f"{name} (cold)", 1, first, first[0] / baseline[crowd[0]])
-            for n in crowd:
-                times = await at_once(app_url, page, query, n)
-                line(name, n, times, p95(times) / baseline[n])
+        servers = [(app_url, "")]
+        if replicated:
+            proxy_url, replicas = replicated
+            servers.append((proxy_url, f", {replicas} replicas on PostgreSQL"))
+        for url, label in servers:
+            for name in pages:
+                page, query = PAGES[name]
+                first = await at_once(url, page, query, 1)
+                line(f"{name}{label} (cold)", 1, first, first[0] / baseline[crowd[0]])
+                for n in crowd:
+                    times = await at_once(url, page, query, n)
+                    line(f"{name}{label}", n, times, p95(times) / baseline[n])
 
 
 def line(name: str, people: int, times: list[float], ratio: float) -> None:
     print(
-        f"{name:<20} {people:>6} {statistics.median(times):>8.3f} {p95(times):>8.3f} "
+        f"{name:<32} {people:>6} {statistics.median(times):>8.3f} {p95(times):>8.3f} "
         f"{ratio:>10.1f}",
         flush=True,
     )
@@ -150,6 +173,9 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="a demo database (default: data/outcomes.duckdb)")
     parser.add_argument("--people", default="1,10,50")
     parser.add_argument("--pages", default="overview,indicator,accessibility")
+    parser.add_argument(
+        "--replicas", type=int, default=0, help="also measure N app processes on PostgreSQL"
+    )
     args = parser.parse_args()
     source = args.db or ROOT / "data" / "outcomes.duckdb"
     if not source.exists():
@@ -166,7 +192,15 @@ def main() -> None:
         app, app_url = start(ROOT / "dashboard" / "server.py", db, folder / "app.log")
         base, base_url = start(baseline_script, folder / "none.duckdb", folder / "base.log")
         try:
-            asyncio.run(measure(app_url, base_url, crowd, pages))
+            if args.replicas:
+                with replicas(db, args.replicas, folder) as (proxy_url, pids):
+                    asyncio.run(
+                        measure(app_url, base_url, crowd, pages, (proxy_url, args.replicas))
+                    )
+                    each = ", ".join(f"{peak_memory_mb(pid):.0f}" for pid in pids)
+                    print(f"peak memory: replicas {each} MB")
+            else:
+                asyncio.run(measure(app_url, base_url, crowd, pages))
             print(
                 f"peak memory: app {peak_memory_mb(app.pid):.0f} MB, "
                 f"title-only page {peak_memory_mb(base.pid):.0f} MB"
@@ -175,6 +209,34 @@ def main() -> None:
             for proc in (app, base):
                 proc.terminate()
                 proc.wait(timeout=20)
+
+
+@contextmanager
+def replicas(db: Path, count: int, folder: Path):
+    """``count`` app processes behind HAProxy on a PostgreSQL database holding ``db``'s
+    record; yields the proxy's address and the processes' ids."""
+    with cluster() as server:
+        url = database(server, "outcomes")
+        restore(Actor.operator("bench"), db, url, aside=folder / "unused.duckdb")
+        state, port = folder / "replicas.json", free_port()
+        launch = ["--port", str(port), "--replicas", str(count), "--state", str(state)]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "deploy.replicas", *launch],
+            cwd=ROOT,
+            env={**os.environ, "OUTCOMES_DATABASE_URL": url},
+            stdout=(folder / "replicas.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while not state.exists():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the replicas did not start: see {folder}/replicas.log")
+                time.sleep(0.3)
+            yield f"127.0.0.1:{port}", list(json.loads(state.read_text())["apps"].values())
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -132,13 +132,14 @@ def demo_copy(demo_db, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL server started for this test session (tests/postgres.py)."""
-    from tests.postgres import cluster
+    from tests.postgres import cluster, make_template
 
     with cluster() as url:
+        make_template(url)
         yield url
 
 
-BACKENDS = ("duckdb", pytest.param("postgresql", marks=pytest.mark.slow))
+BACKENDS = ("duckdb", pytest.param("postgresql", marks=[pytest.mark.slow, pytest.mark.postgresql]))
 """The stores the store's tests run on; PostgreSQL's (a server started for the session) in
 ``make test``, not in ``make test-fast``."""
 

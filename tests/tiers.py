@@ -36,14 +36,16 @@ LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 TIERS = {
     "ahead": (730, "forward", ["-m", "not browser"]),
-    "back": (-365, "reverse", ["-m", "not browser"]),
+    "back": (-365, "reverse", ["-m", "not browser and not postgresql"]),
     "browser": (0, "forward", ["-m", "browser", "-n", "2", "--dist", "loadfile"]),
 }
 """Each tier: how many days its wall clock is moved, the order its tests run in (the two
 clock tiers run the same tests from opposite ends, so that each finds the GX verdicts the
 other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's arguments. The
 browser tier, which the run waits on and which spends most of its time waiting on a page,
-runs its modules on two workers (each module's server stays in one worker)."""
+runs its modules on two workers (each module's server stays in one worker). The tests on
+PostgreSQL (marked ``postgresql``: the same store tests on the other backend) run in one
+clock tier: what they prove is about the backend, not the clock."""
 AFTER_THE_DEMO = {"browser"}
 """Tiers started once the demo database is built (the others start beside its building)."""
 YIELDING = {"ahead", "back"}

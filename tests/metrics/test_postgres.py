@@ -20,10 +20,10 @@ from metrics.store.postgres import WRITES_TAKE_TURNS, postgres_sql, redacted
 from tests.helpers import csv_bytes, good_return, set_cell
 from tests.postgres import new_database
 
-pytestmark = pytest.mark.slow  # a PostgreSQL server, commands in child processes
+pytestmark = [pytest.mark.slow, pytest.mark.postgresql]  # commands in child processes
 
 GROUP = "HCP"
-PERIODS = ["2025-26-Q1", "2025-26-Q2", "2025-26-Q3"]
+PERIODS = ["2025-26-Q1", "2025-26-Q2"]
 ADMIN = Actor.operator("test")
 
 
@@ -55,7 +55,7 @@ def test_statements_take_postgresql_form():
 
 
 def test_processes_submitting_the_same_returns_at_once_store_each_once(url, catalogue, tmp_path):
-    """Three processes submit the same three returns at the same moment: each return is
+    """Three processes submit the same two returns at the same moment: each return is
     accepted once (version 1), the other submissions of it are duplicates, and the audit
     chain is whole: the same as one person submitting each file once."""
     files = []
@@ -87,7 +87,7 @@ def test_processes_submitting_the_same_returns_at_once_store_each_once(url, cata
         for period, n in counts:
             assert n == good_return(catalogue, GROUP, period).height
         entries, broken = verify_audit_log(ADMIN, store)
-        assert broken is None and entries > 12
+        assert broken is None and entries > 12 + 6
 
 
 def test_a_write_in_another_process_is_seen_here(url, catalogue, tmp_path):
