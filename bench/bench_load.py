@@ -139,22 +139,22 @@ async def measure(
     replicated: tuple[str, int] | None = None,
 ) -> None:
     async with quiet_session(app_url), quiet_session(base_url):
-        print(f"{'page':<32} {'people':>6} {'p50 s':>8} {'p95 s':>8} {'p95 ratio':>10}")
+        print(f"{'page':<44} {'people':>6} {'p50 s':>8} {'p95 s':>8} {'p95 ratio':>10}")
         baseline: dict[int, float] = {}
         for n in crowd:
             await at_once(base_url, "", "", n)  # warm
             times = await at_once(base_url, "", "", n)
             baseline[n] = p95(times)
             line("title-only", n, times, 1.0)
-        servers = [(app_url, "")]
+        servers = [(app_url, "", 1)]
         if replicated:
             proxy_url, replicas = replicated
-            servers.append((proxy_url, f", {replicas} replicas on PostgreSQL"))
-        for url, label in servers:
+            servers.append((proxy_url, f", {replicas} replicas on PostgreSQL", replicas))
+        for url, label, processes in servers:
             for name in pages:
                 page, query = PAGES[name]
-                first = await at_once(url, page, query, 1)
-                line(f"{name}{label} (cold)", 1, first, first[0] / baseline[crowd[0]])
+                first = await at_once(url, page, query, processes)  # the first on each
+                line(f"{name}{label} (cold)", processes, first, p95(first) / baseline[crowd[0]])
                 for n in crowd:
                     times = await at_once(url, page, query, n)
                     line(f"{name}{label}", n, times, p95(times) / baseline[n])
@@ -162,7 +162,7 @@ async def measure(
 
 def line(name: str, people: int, times: list[float], ratio: float) -> None:
     print(
-        f"{name:<32} {people:>6} {statistics.median(times):>8.3f} {p95(times):>8.3f} "
+        f"{name:<44} {people:>6} {statistics.median(times):>8.3f} {p95(times):>8.3f} "
         f"{ratio:>10.1f}",
         flush=True,
     )
@@ -193,7 +193,7 @@ def main() -> None:
         base, base_url = start(baseline_script, folder / "none.duckdb", folder / "base.log")
         try:
             if args.replicas:
-                with replicas(db, args.replicas, folder) as (proxy_url, pids):
+                with replicas(source, args.replicas, folder) as (proxy_url, pids):
                     asyncio.run(
                         measure(app_url, base_url, crowd, pages, (proxy_url, args.replicas))
                     )

@@ -6,8 +6,10 @@ and people's, run on both backends: the ``store_at`` fixture.)"""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -25,6 +27,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgresql]  # commands in child pro
 GROUP = "HCP"
 PERIODS = ["2025-26-Q1", "2025-26-Q2"]
 ADMIN = Actor.operator("test")
+INGEST = [sys.executable, "-m", "metrics.cli", "ingest"]
 
 
 @pytest.fixture
@@ -204,3 +207,82 @@ def test_a_backup_put_back_on_postgresql_shows_the_same_figures(url, demo_db, ca
         restored_submissions = store.scalar("SELECT max(id) FROM submissions")
     with Store(tmp_path / "before.duckdb", read_only=True) as before:  # kept: with the return
         assert before.scalar("SELECT max(id) FROM submissions") == restored_submissions + 1
+
+
+def test_writers_killed_mid_ingest_leave_each_return_whole_or_absent(url, catalogue, tmp_path):
+    """Four processes submit four returns at once; two of them are killed (SIGKILL) while
+    they hold the writers' turn in the middle of storing their return (seen from the
+    server: the advisory lock held, a statement of the ingest running). Every return is then
+    whole or absent (never half stored, never twice), the audit chain is whole, and
+    submitting them all again stores each once."""
+    quarters = [f"2025-26-Q{n}" for n in range(1, 5)]
+    files = []
+    for period in quarters:
+        path = tmp_path / f"{period}.csv"
+        path.write_bytes(csv_bytes(good_return(catalogue, GROUP, period)))
+        files.append((path, period))
+    Store(url).close()
+    procs = [
+        subprocess.Popen(
+            [*INGEST, str(path), "--group", GROUP, "--period", period],
+            env={**os.environ, "OUTCOMES_DATABASE_URL": url, "PGAPPNAME": f"writer-{n}"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for n, (path, period) in enumerate(files)
+    ]
+    doomed, killed = {0, 2}, set()
+    with psycopg.connect(url, autocommit=True) as watcher:
+        deadline = time.monotonic() + 120
+        while doomed - killed and time.monotonic() < deadline:
+            if all(procs[n].poll() is not None for n in doomed - killed):
+                break
+            writing = watcher.execute(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a "
+                "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                "AND a.query ~* '(submissions|observations|findings|indicator_values)'"
+            ).fetchall()
+            for (name,) in writing:
+                n = int(name.removeprefix("writer-"))
+                if n in doomed and n not in killed:
+                    procs[n].send_signal(signal.SIGKILL)
+                    killed.add(n)
+            time.sleep(0.005)
+    for proc in procs:
+        proc.wait(120)
+    assert killed, "no writer was caught in the middle of storing its return"
+    assert all(procs[n].returncode == -signal.SIGKILL for n in killed)
+    assert all(procs[n].returncode == 0 for n in (1, 3))
+
+    def whole(store: Store) -> dict[str, int]:
+        """Each return's accepted versions; checks every stored one is whole."""
+        store.data_version()
+        orphans = store.scalar(
+            "SELECT count(*) FROM observations o LEFT JOIN submissions s "
+            "ON s.id = o.submission_id WHERE s.id IS NULL"
+        )
+        assert orphans == 0
+        stored = dict(
+            store.frame(
+                "SELECT period, count(*) FROM submissions WHERE status = 'accepted' GROUP BY 1"
+            ).rows()
+        )
+        for period in stored:
+            rows = store.scalar(
+                "SELECT count(*) FROM current_observations WHERE return_period = ?", [period]
+            )
+            assert rows == good_return(catalogue, GROUP, period).height, period
+        assert verify_audit_log(ADMIN, store)[1] is None
+        return stored
+
+    with Store(url) as store:
+        stored = whole(store)
+        assert set(stored.values()) <= {1}
+        assert {quarters[1], quarters[3]} <= set(stored)  # the writers left alone
+    for path, period in files:
+        proc = outcomes(url, "ingest", str(path), "--group", GROUP, "--period", period)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    with Store(url) as store:
+        assert whole(store) == dict.fromkeys(quarters, 1)
+        versions = store.frame("SELECT DISTINCT version FROM submissions WHERE version > 1")
+        assert versions.is_empty()  # no return stored twice
