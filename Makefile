@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python bench/bench_pack.py
 	$(BIN)/outcomes demo --if-missing
 	$(BIN)/python bench/bench_load.py --people 1,10,25,50 --replicas 2
+	$(BIN)/python bench/bench_mixed.py
 
 demo: setup
 	$(BIN)/outcomes demo

@@ -216,27 +216,41 @@ def replicas(db: Path, count: int, folder: Path):
     """``count`` app processes behind HAProxy on a PostgreSQL database holding ``db``'s
     record; yields the proxy's address and the processes' ids."""
     with cluster() as server:
-        url = database(server, "outcomes")
-        restore(Actor.operator("bench"), db, url, aside=folder / "unused.duckdb")
-        state, port = folder / "replicas.json", free_port()
-        launch = ["--port", str(port), "--replicas", str(count), "--state", str(state)]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "deploy.replicas", *launch],
-            cwd=ROOT,
-            env={**os.environ, "OUTCOMES_DATABASE_URL": url},
-            stdout=(folder / "replicas.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while not state.exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the replicas did not start: see {folder}/replicas.log")
-                time.sleep(0.3)
-            yield f"127.0.0.1:{port}", list(json.loads(state.read_text())["apps"].values())
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
+        url = loaded(server, "outcomes", db, folder)
+        with launched(url, count, folder) as found:
+            yield found
+
+
+def loaded(server: str, name: str, db: Path, folder: Path) -> str:
+    """A database ``name`` on the server holding ``db``'s record; its URL."""
+    url = database(server, name)
+    restore(Actor.operator("bench"), db, url, aside=folder / f"{name}-unused.duckdb")
+    return url
+
+
+@contextmanager
+def launched(url: str, count: int, folder: Path):
+    """``deploy/replicas.py`` on the database at ``url``: the proxy's address and the app
+    processes' ids."""
+    state, port = folder / "replicas.json", free_port()
+    launch = ["--port", str(port), "--replicas", str(count), "--state", str(state)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.replicas", *launch],
+        cwd=ROOT,
+        env={**os.environ, "OUTCOMES_DATABASE_URL": url},
+        stdout=(folder / "replicas.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while not state.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the replicas did not start: see {folder}/replicas.log")
+            time.sleep(0.3)
+        yield f"127.0.0.1:{port}", list(json.loads(state.read_text())["apps"].values())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 if __name__ == "__main__":
