@@ -44,7 +44,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-bench: setup
+bench: setup chromium
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_overview.py
