@@ -31,6 +31,12 @@ if CLOCK_SHIFT_DAYS:
     _SHIFTED.start()
 
 
+if os.environ.get("OUTCOMES_TEST_BACKEND") == "postgresql":
+    from tests import on_postgresql
+
+    on_postgresql.install()
+
+
 def _scan_components_once() -> None:
     """AppTest looks through every installed distribution's metadata for Streamlit
     components on each run (about 0.1 s of a 0.15 s overview render here); what is installed
@@ -148,6 +154,9 @@ BACKENDS = ("duckdb", pytest.param("postgresql", marks=[pytest.mark.slow, pytest
 def store_at(request, tmp_path):
     """Where a new store is, on each backend in turn: a DuckDB file, or a new database on
     the PostgreSQL server the tests started. Call it for a location to open ``Store`` on."""
+
+    if request.param == "duckdb" and os.environ.get("OUTCOMES_TEST_BACKEND") == "postgresql":
+        pytest.skip("every store is on PostgreSQL in this run: the file's run is the other tier")
 
     def location(name: str = "test") -> Path | str:
         if request.param == "duckdb":

@@ -2,11 +2,11 @@
 
 - **browser**: the paths a person takes, in Debian's Chromium against ``streamlit run``,
   and board packs printed by it (tests marked ``browser``), at the real clock;
-- **unit and page, clock two years ahead** and **clock a year back**: every other test
-  (the domain, the store, the services, the reports and every page in AppTest), run twice
-  with the wall clock moved (time-machine, see ``tests/conftest.py``), which proves that no
-  test depends on the day it runs (the tests themselves tell the time by
-  ``OUTCOMES_CLOCK``).
+- **unit and page, clock two years ahead** (on DuckDB files) and **clock a year back** (on
+  PostgreSQL): every other test (the domain, the store, the services, the reports and every
+  page in AppTest), run twice with the wall clock moved (time-machine, see
+  ``tests/conftest.py``), which proves that no test depends on the day it runs (the tests
+  themselves tell the time by ``OUTCOMES_CLOCK``), and on both backends.
 
 On this two-core machine the tiers run side by side: the two clock tiers start at once,
 one process each, beside the building of the demo database they and the browser tier share
@@ -35,17 +35,22 @@ ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "test-artifacts" / "tiers"
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
 TIERS = {
-    "ahead": (730, "forward", ["-m", "not browser"]),
-    "back": (-365, "reverse", ["-m", "not browser and not postgresql"]),
+    "ahead": (730, "forward", ["-m", "not browser and not postgresql"]),
+    "back": (-365, "reverse", ["-m", "not browser and not file_only"]),
     "browser": (0, "forward", ["-m", "browser", "-n", "2", "--dist", "loadfile"]),
 }
 """Each tier: how many days its wall clock is moved, the order its tests run in (the two
 clock tiers run the same tests from opposite ends, so that each finds the GX verdicts the
 other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's arguments. The
 browser tier, which the run waits on and which spends most of its time waiting on a page,
-runs its modules on two workers (each module's server stays in one worker). The tests on
-PostgreSQL (marked ``postgresql``: the same store tests on the other backend) run in one
-clock tier: what they prove is about the backend, not the clock."""
+runs its modules on two workers (each module's server stays in one worker).
+
+The clock-back tier runs on PostgreSQL (``OUTCOMES_TEST_BACKEND``: every store a test opens
+on a file is a PostgreSQL database instead, ``tests/on_postgresql.py``), with the tests marked
+``postgresql`` (concurrency across processes, the replicas); the clock-ahead tier on DuckDB
+files, with the tests marked ``file_only`` (the file's lock, damage, a full disk). So every
+other test runs on both backends, under two clocks."""
+BACKENDS = {"back": "postgresql"}
 AFTER_THE_DEMO = {"browser"}
 """Tiers started once the demo database is built (the others start beside its building)."""
 YIELDING = {"ahead", "back"}
@@ -84,7 +89,11 @@ def start(name: str) -> tuple[subprocess.Popen, object, float]:
         # the clock tiers run the same tests: the generated returns are shared between them
         # (each tier draws its own at random), so the run still tries as many as one alone
         env["OUTCOMES_FUZZ_EXAMPLES"] = str(FUZZ_EXAMPLES // len(YIELDING))
-    print(f"== tier {name}: wall clock moved {shift:+d} days", flush=True)
+    env["OUTCOMES_TEST_BACKEND"] = BACKENDS.get(name, "duckdb")
+    print(
+        f"== tier {name}: wall clock moved {shift:+d} days, on {env['OUTCOMES_TEST_BACKEND']}",
+        flush=True,
+    )
     command = [*PYTEST, *args, *sys.argv[2:]]
     proc = subprocess.Popen(
         command,

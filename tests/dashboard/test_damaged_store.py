@@ -11,6 +11,8 @@ from metrics.store.writes.people import set_info
 from tests.dashboard.conftest import APP
 from tests.metrics.test_store_writers import damaged_copies, one_return_db
 
+pytestmark = pytest.mark.file_only  # a damaged DuckDB file
+
 
 @pytest.fixture
 def damaged_db(tmp_path, catalogue, monkeypatch):

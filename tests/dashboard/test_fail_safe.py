@@ -26,12 +26,12 @@ def extreme_db(demo_db, tmp_path_factory, monkeypatch_module):
         cur.execute(
             """
             UPDATE indicator_values SET
-                value = list_extract(?, 1 + (period_order % 8)::INTEGER),
-                lower_95 = list_extract(?, 1 + ((period_order + 1) % 8)::INTEGER),
-                upper_95 = list_extract(?, 1 + ((period_order + 2) % 8)::INTEGER),
-                lower_998 = 'nan'::DOUBLE, upper_998 = 'inf'::DOUBLE,
-                change_previous = 1e300, change_year = '-inf'::DOUBLE,
-                previous_value = 1e28, numerator = 1e300, denominator = 'inf'::DOUBLE
+                value = (?::FLOAT8[])[1 + (period_order % 8)::INTEGER],
+                lower_95 = (?::FLOAT8[])[1 + ((period_order + 1) % 8)::INTEGER],
+                upper_95 = (?::FLOAT8[])[1 + ((period_order + 2) % 8)::INTEGER],
+                lower_998 = 'nan'::FLOAT8, upper_998 = 'inf'::FLOAT8,
+                change_previous = 1e300, change_year = '-inf'::FLOAT8,
+                previous_value = 1e28, numerator = 1e300, denominator = 'inf'::FLOAT8
             WHERE indicator_code IN ('BH01', 'ED01', 'SS01')
             """,
             [EXTREMES, EXTREMES, EXTREMES],

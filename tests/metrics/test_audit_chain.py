@@ -39,6 +39,7 @@ def test_an_untouched_log_matches(logged, capsys):
     assert code == 0 and "match their hash chain" in out
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 @pytest.mark.parametrize(
     ("tamper", "broken"),
     [
@@ -61,6 +62,7 @@ def test_one_changed_entry_is_found(logged, tmp_path, capsys, tamper, broken):
     assert verify(capsys, logged)[0] == 0  # the original is untouched
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_entries_written_before_the_chain_are_chained_by_the_next_write(logged):
     con = duckdb.connect(str(logged))
     con.execute("UPDATE audit_log SET chain = NULL")  # as a database from before the chain
@@ -81,6 +83,7 @@ def test_the_chain_links_each_entry_to_the_one_before():
     assert first_broken([(1, ("a",), first), (2, ("c",), rows[1][2])]) == 2
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_a_return_is_audited_under_the_submitters_stable_id(tmp_path, catalogue):
     """Two people may share a name; the audit log names who, by issuer and subject."""
     import json

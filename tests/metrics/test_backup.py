@@ -57,6 +57,7 @@ def test_only_an_admin_backs_up(demo_copy, tmp_path):
     assert not (tmp_path / "b.duckdb").exists()
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_restore_puts_a_backup_back_and_keeps_the_old_database(demo_copy, tmp_path, capsys):
     backup = tmp_path / "backup.duckdb"
     assert main(["backup", str(backup), "--db", str(demo_copy), "--by", "Data team"]) == 0
@@ -77,6 +78,7 @@ def test_restore_puts_a_backup_back_and_keeps_the_old_database(demo_copy, tmp_pa
     assert main(["audit", "verify", "--db", str(demo_copy)]) == 0
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_a_changed_or_foreign_backup_is_refused_and_nothing_replaced(demo_copy, tmp_path, capsys):
     backup = tmp_path / "backup.duckdb"
     assert main(["backup", str(backup), "--db", str(demo_copy)]) == 0

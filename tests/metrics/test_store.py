@@ -205,6 +205,7 @@ def test_process_killed_mid_ingest_leaves_store_as_before(store_at, catalogue):
         assert store.scalar("SELECT count(*) FROM submissions WHERE status='accepted'") == 2
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_a_demo_built_before_migration_3_is_still_known_as_a_demo(tmp_path, monkeypatch):
     """Databases from earlier versions of `outcomes demo` carry no demo mark; the migration
     that adds it reads the audit log, so the app still serves them with the role switcher."""

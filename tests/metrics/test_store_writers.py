@@ -143,6 +143,7 @@ def test_a_write_waits_a_bounded_time_then_says_so(store, catalogue, monkeypatch
     assert ok.status == "accepted"
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_full_disk_mid_ingest_is_a_clear_error_and_changes_nothing(store, catalogue):
     data, report = checked(store, catalogue, good_return(catalogue, GROUP, PERIOD))
     before = snapshot(store)
@@ -165,6 +166,7 @@ def test_full_disk_mid_ingest_is_a_clear_error_and_changes_nothing(store, catalo
     assert same(before, snapshot(store))
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_damaged_database_is_a_clear_error_with_exit_3(tmp_path, capsys):
     damaged = tmp_path / "damaged.duckdb"
     damaged.write_bytes(b"DUCK" + bytes(range(256)) * 64)
@@ -216,6 +218,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.file_only  # DuckDB's one process per file
 def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
     db = tmp_path / "held.duckdb"
     Store(db).close()
@@ -235,6 +238,7 @@ def test_cli_names_the_app_holding_the_database(tmp_path, catalogue):
             assert time.monotonic() - started < 60  # said at once, no waiting on the app
 
 
+@pytest.mark.file_only  # DuckDB's one process per file
 def test_a_second_command_waits_for_the_first_then_runs(tmp_path, catalogue):
     """Two commands writing at once: the second waits (bounded) instead of failing. The first
     lets go only once the second has said it is waiting, so a slow machine cannot let the
@@ -284,6 +288,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_a_really_full_disk_is_a_clear_error_with_exit_3_and_loses_nothing(
     small_disk, tmp_path, catalogue, capsys
 ):
@@ -334,6 +339,7 @@ def damaged_copies(db, folder):
         yield start, path
 
 
+@pytest.mark.file_only  # the DuckDB file itself
 def test_a_damaged_block_anywhere_is_a_clear_error_with_exit_3(tmp_path, catalogue, capsys):
     """Whichever header or block is damaged, a command either works (the block was not
     needed) or says the database is damaged and exits 3: never a fault, never a traceback."""
