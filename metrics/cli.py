@@ -48,12 +48,20 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _location(text: str) -> Path | str:
+    """A database file, or a PostgreSQL database's URL."""
+    from metrics.services import is_server
+
+    return text if is_server(text) else Path(text)
+
+
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
+        type=_location,
         default=None,
-        help="DuckDB file (default: $OUTCOMES_DB or data/outcomes.duckdb)",
+        help="DuckDB file or postgresql:// URL (default: $OUTCOMES_DATABASE_URL, else "
+        "$OUTCOMES_DB or data/outcomes.duckdb)",
     )
 
 

@@ -286,3 +286,17 @@ def test_writers_killed_mid_ingest_leave_each_return_whole_or_absent(url, catalo
         assert whole(store) == dict.fromkeys(quarters, 1)
         versions = store.frame("SELECT DISTINCT version FROM submissions WHERE version > 1")
         assert versions.is_empty()  # no return stored twice
+
+
+def test_the_command_line_takes_the_database_url_as_db(url):
+    Store(url).close()
+    env = {k: v for k, v in os.environ.items() if k != "OUTCOMES_DATABASE_URL"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "metrics.cli", "audit", "verify", "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "match their hash chain" in proc.stdout
