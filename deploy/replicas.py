@@ -76,8 +76,10 @@ def _healthy(port: int, timeout: float = 90) -> None:
     raise RuntimeError(f"the app process on port {port} did not start")
 
 
-def _app(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+def _app(port: int, env: dict[str, str], log: Path, secrets: Path | None) -> subprocess.Popen:
     served = ["--server.port", str(port), "--server.address", "127.0.0.1"]
+    if secrets:
+        served += ["--secrets.files", str(secrets)]
     app = str(ROOT / "dashboard" / "server.py")
     return subprocess.Popen(
         [str(BIN / "streamlit"), "run", app, *served, "--server.headless", "true"],
@@ -93,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", type=int, default=2, help="app processes (default 2)")
     parser.add_argument("--port", type=int, default=8501, help="the proxy's port")
     parser.add_argument("--state", type=Path, help="write the processes' ports and ids here")
+    parser.add_argument(
+        "--secrets",
+        type=Path,
+        help="the secrets file every process reads (sign-in: the same cookie_secret for all; "
+        "default: .streamlit/secrets.toml)",
+    )
     args = parser.parse_args(argv)
     logs = ROOT / "test-artifacts" / "replicas"
     logs.mkdir(parents=True, exist_ok=True)
@@ -116,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         subprocess.run([str(BIN / "outcomes"), "demo", "--if-missing"], env=env, check=True)
         ports = [free_port() for _ in range(args.replicas)]
-        apps = {p: _app(p, env, logs / f"app-{p}.log") for p in ports}
+        apps = {p: _app(p, env, logs / f"app-{p}.log", args.secrets) for p in ports}
         stack.callback(lambda: [a.terminate() for a in apps.values()])
         for p in ports:
             _healthy(p)
@@ -141,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             for p, app in list(apps.items()):
                 if app.poll() is not None and not stopping:  # a process stopped: again
                     print(f"The app process on port {p} stopped; starting it again", flush=True)
-                    apps[p] = _app(p, env, logs / f"app-{p}.log")
+                    apps[p] = _app(p, env, logs / f"app-{p}.log", args.secrets)
             if proxy.poll() is not None:
                 print("HAProxy stopped", file=sys.stderr)
                 return 1

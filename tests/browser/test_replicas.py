@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from datetime import timedelta
 from pathlib import Path
 from urllib.request import urlopen
@@ -34,16 +34,15 @@ from tests.postgres import new_database
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def launched(postgres_server, demo_db, tmp_path_factory):
-    """The demo loaded into a new PostgreSQL database, served by ``deploy/replicas.py``:
-    two app processes behind HAProxy."""
-    url = new_database(postgres_server)
-    restore(Actor.operator("test"), demo_db, url, aside=tmp_path_factory.mktemp("aside") / "x")
-    state = tmp_path_factory.mktemp("replicas") / "state.json"
-    port = free_port()
+@contextmanager
+def replicas_running(url: str, folder: Path, *options: str, port: int | None = None):
+    """``deploy/replicas.py`` (two app processes behind HAProxy, on ``port``) on the
+    database at ``url`` until the block ends: its state (the proxy's port, each process's
+    port and id)."""
+    state = folder / "state.json"
+    launch = ["--port", str(port or free_port()), "--state", str(state), *options]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "deploy.replicas", "--port", str(port), "--state", str(state)],
+        [sys.executable, "-m", "deploy.replicas", *launch],
         cwd=ROOT,
         env={**os.environ, "OUTCOMES_DATABASE_URL": url},
         stdout=subprocess.PIPE,
@@ -61,6 +60,16 @@ def launched(postgres_server, demo_db, tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+@pytest.fixture(scope="module")
+def launched(postgres_server, demo_db, tmp_path_factory):
+    """The demo loaded into a new PostgreSQL database, served by ``deploy/replicas.py``."""
+    url = new_database(postgres_server)
+    folder = tmp_path_factory.mktemp("replicas")
+    restore(Actor.operator("test"), demo_db, url, aside=folder / "unused.duckdb")
+    with replicas_running(url, folder) as state:
+        yield state
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -82,11 +83,12 @@ def signed_server(demo_db, provider, tmp_path_factory):
         yield served
 
 
-@pytest.fixture
-def browser_page(signed_server, browser):
-    """A fresh browser context for each person (pytest-playwright's Chromium); requests
-    from the app's pages are recorded, and anything addressed off this machine (the
-    provider's page links a stylesheet on a CDN) is refused before it leaves."""
+@contextmanager
+def local_page(browser, app_url: str):
+    """A page in a fresh browser context (pytest-playwright's Chromium); requests from the
+    app's pages are recorded, and anything addressed off this machine (the provider's page
+    links a stylesheet on a CDN) is refused before it leaves. At the end: the app's pages
+    asked nothing of any other host."""
     app_requests: list[str] = []
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.route(
@@ -99,7 +101,7 @@ def browser_page(signed_server, browser):
     )
 
     def record(request) -> None:
-        if request.frame.url.startswith(signed_server["url"]):
+        if request.frame.url.startswith(app_url):
             app_requests.append(request.url)
 
     context.on("request", record)
@@ -107,6 +109,12 @@ def browser_page(signed_server, browser):
     context.close()
     elsewhere = [u for u in app_requests if urlsplit(u).hostname != "127.0.0.1"]
     assert app_requests and not elsewhere, elsewhere
+
+
+@pytest.fixture
+def browser_page(signed_server, browser):
+    with local_page(browser, signed_server["url"]) as page:
+        yield page
 
 
 def sign_in(page, server, sub: str) -> None:
