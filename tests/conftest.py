@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import hashlib
@@ -35,6 +36,9 @@ if os.environ.get("OUTCOMES_TEST_BACKEND") == "postgresql":
     from tests import on_postgresql
 
     on_postgresql.install()
+    _on_files = on_postgresql.paused
+else:
+    _on_files = contextlib.nullcontext
 
 
 def _scan_components_once() -> None:
@@ -115,7 +119,8 @@ def cached_demo(catalogue) -> Path:
 
             for old in DEMO_CACHE.glob("demo-*.duckdb"):
                 old.unlink()  # built from inputs that have changed since
-            build_demo(target, catalogue)
+            with _on_files():
+                build_demo(target, catalogue)
     return target
 
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import threading
 from pathlib import Path
 
 from metrics.store.backup import load_into_server
 from metrics.store.connection import Store, default_location, is_server
 from metrics.store.postgres import PostgresStore
-from tests.postgres import cluster, make_template, new_database
+from tests.postgres import cluster, database, make_template, new_database
 
 _lock = threading.RLock()
 _urls: dict[Path, str] = {}
+_templates: set[str] = set()
 _server: list[str] = []
 
 
@@ -39,18 +41,28 @@ def url_for(path: Path | str) -> str:
     key = Path(path).resolve()
     with _lock:
         if key not in _urls:
-            url = new_database(server())
             if key.is_file() and key.stat().st_size:
-                store = object.__new__(PostgresStore)
-                _ORIGINAL_INIT(store, url)
-                try:
-                    load_into_server(store, key)
-                finally:
-                    store.close()
-            elif key.parent.is_dir():
-                key.touch()  # the file is there, as it would be once opened
-            _urls[key] = url
+                _urls[key] = new_database(server(), template=_loaded(key))
+            else:
+                _urls[key] = new_database(server())
+                if key.parent.is_dir():
+                    key.touch()  # the file is there, as it would be once opened
         return _urls[key]
+
+
+def _loaded(file: Path) -> str:
+    """A database holding what ``file`` holds, loaded once per content (tests copy the
+    demo again and again) and copied from then on: the name of that template."""
+    template = f"file_{hashlib.sha256(file.read_bytes()).hexdigest()[:16]}"
+    if template not in _templates:
+        store = object.__new__(PostgresStore)
+        _ORIGINAL_INIT(store, database(server(), template))
+        try:
+            load_into_server(store, file)
+        finally:
+            store.close()
+        _templates.add(template)
+    return template
 
 
 _ORIGINAL_NEW = Store.__new__
@@ -72,3 +84,17 @@ def _init(self, path=None, **options):
 def install() -> None:
     Store.__new__ = staticmethod(_new)
     PostgresStore.__init__ = _init
+
+
+@contextlib.contextmanager
+def paused():
+    """Stores on files again for the block (the demo database is built as a file, then
+    copied into PostgreSQL by the tests that open it)."""
+    installed = Store.__dict__["__new__"]
+    Store.__new__ = staticmethod(_ORIGINAL_NEW)
+    PostgresStore.__init__ = _ORIGINAL_INIT
+    try:
+        yield
+    finally:
+        Store.__new__ = installed
+        PostgresStore.__init__ = _init

@@ -21,9 +21,10 @@ def make_template(server_url: str) -> None:
     Store(database(server_url, TEMPLATE)).close()
 
 
-def new_database(server_url: str) -> str:
-    """A new database on the server, with the schema and nothing else; its URL."""
+def new_database(server_url: str, template: str = TEMPLATE) -> str:
+    """A new database on the server, a copy of ``template`` (by default: the schema and
+    nothing else); its URL."""
     name = f"outcomes_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
     return server_url.rsplit("/", 1)[0] + f"/{name}"

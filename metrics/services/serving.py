@@ -29,7 +29,8 @@ def serve_store(path: Path | str, catalogue: Catalogue) -> Store:
         if store is None or getattr(store, "closed", False):
             store = Store(key)
             recompute_if_the_catalogue_changed(START_UP, store, catalogue)
-            # the command line hands the app what it cannot do while the app holds the file
-            start_worker(store, catalogue)
+            if not is_server(path):  # on PostgreSQL, commands need no app to hand over to
+                # the command line hands the app what it cannot do while the app holds the file
+                start_worker(store, catalogue)
             _opened[key] = store
         return store
