@@ -26,7 +26,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from deploy.postgres import cluster, database
+from deploy.postgres import cluster, database, free_port
 from metrics.core.access import Actor
 from metrics.services import restore
 
@@ -55,12 +54,6 @@ PAGES = {
     "guide": ("guide", ""),
     "accessibility": ("accessibility", ""),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start(script: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:

@@ -146,10 +146,10 @@ class Tx:
         return self.cur.execute(sql, params or [])
 
     def one(self, sql: str, params: list[Any] | None = None) -> tuple | None:
-        return self.cur.execute(sql, params or []).fetchone()
+        return self.execute(sql, params).fetchone()
 
     def all(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        return self.cur.execute(sql, params or []).fetchall()
+        return self.execute(sql, params).fetchall()
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         return self.cur.sql(sql, params=params or []).pl()
@@ -195,6 +195,16 @@ class Tx:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [row_id, *fields, chain.link(previous, [row_id, *fields])],
         )
+
+
+def record_migration(tx: Tx, version: int, description: str) -> None:
+    """A migration applied, in ``schema_migrations`` and the audit log (in its transaction)."""
+    tx.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, tx.now()])
+    tx.audit(
+        actor="system",
+        action="migrate",
+        detail={"version": version, "description": description},
+    )
 
 
 AUDIT_FIELDS = "id, logged_at, actor, action, submission_id, detail"
@@ -328,6 +338,8 @@ class Store:
 
     @contextmanager
     def _write(self, cur: duckdb.DuckDBPyConnection) -> Iterator[Tx]:
+        """One DuckDB transaction on ``cur`` (closed after): committed, or rolled back on any
+        exception, a DuckDB failure said as a :class:`StoreError`."""
         try:
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -371,15 +383,7 @@ class Store:
             with self.transaction() as tx:
                 tx.execute(sql)
                 self._chained = tx.chained = version >= AUDIT_CHAIN_VERSION
-                tx.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                    [version, description, tx.now()],
-                )
-                tx.audit(
-                    actor="system",
-                    action="migrate",
-                    detail={"version": version, "description": description},
-                )
+                record_migration(tx, version, description)
             applied.append(version)
         return applied
 

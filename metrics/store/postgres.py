@@ -29,7 +29,7 @@ import psycopg
 
 from metrics.core.clock import Clock, clock_from_environment
 from metrics.core.settings import setting
-from metrics.store.connection import Store, StoreError, Tx, busy
+from metrics.store.connection import Store, StoreError, Tx, busy, record_migration
 from metrics.store.schema import AUDIT_CHAIN_VERSION, MIGRATIONS
 
 WRITES_TAKE_TURNS = 7_202_612_040
@@ -122,12 +122,6 @@ class PgTx(Tx):
     def execute(self, sql: str, params: list[Any] | None = None) -> psycopg.Cursor:
         self.written.update(name.lower() for name in _WRITTEN.findall(sql))
         return self.cur.execute(postgres_sql(sql, params), params or None)
-
-    def one(self, sql: str, params: list[Any] | None = None) -> tuple | None:
-        return self.execute(sql, params).fetchone()
-
-    def all(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        return self.execute(sql, params).fetchall()
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         return frame_of(self.execute(sql, params))
@@ -249,15 +243,7 @@ class PostgresStore(Store):
                     continue
                 conn.execute(postgres_ddl(sql))
                 tx.chained = version >= AUDIT_CHAIN_VERSION
-                tx.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                    [version, description, tx.now()],
-                )
-                tx.audit(
-                    actor="system",
-                    action="migrate",
-                    detail={"version": version, "description": description},
-                )
+                record_migration(tx, version, description)
                 applied.append(version)
             if applied:
                 tx.written.update(self.tables)
@@ -293,22 +279,11 @@ class PostgresStore(Store):
                 raise
             if not copies:
                 return
-            cur = self._con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
+            with self._write(self._con.cursor()) as mirror:  # one DuckDB transaction
                 for table, rows in copies.items():
-                    cur.execute(f"DELETE FROM {table}")
+                    mirror.execute(f"DELETE FROM {table}")
                     if rows.height:
-                        cur.register("copied_rows", rows)
-                        cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM copied_rows")
-                        cur.unregister("copied_rows")
-                cur.execute("COMMIT")
-            except BaseException:
-                with suppress(duckdb.Error):
-                    cur.execute("ROLLBACK")
-                raise
-            finally:
-                cur.close()
+                        mirror.insert_frame(table, rows)
             self._seen.update({t: counters.get(t, 0) for t in stale})
 
     def data_version(self) -> tuple[int, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from deploy.postgres import free_port
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
@@ -61,12 +61,6 @@ def nothing_leaves_the_host(request):
     assert seen and not elsewhere, elsewhere
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve(
     db: Path,
@@ -78,7 +72,7 @@ def serve(
 ):
     """``streamlit run`` the app over ``db`` on a free localhost port until the block ends:
     ``dashboard/server.py``, as ``make run`` serves it (the pages and the open data API)."""
-    port = port or _free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "OUTCOMES_DB": str(db),

@@ -17,7 +17,7 @@ from metrics.core.catalogue import load_catalogue
 from metrics.services import Store, add_user, grant, restore
 from tests.browser.conftest import screenshot, wait_for_app
 from tests.browser.test_replicas import replicas_running
-from tests.browser.test_sign_in import local_page
+from tests.browser.test_sign_in import local_page, sign_in_secrets
 from tests.browser.test_sign_in import provider as provider  # the same provider
 from tests.postgres import new_database
 
@@ -39,14 +39,7 @@ def signed_replicas(postgres_server, demo_db, provider, tmp_path_factory):
         grant(operator, store, load_catalogue(), user_id=f"{provider}|board-1", role="board")
     port = free_port()  # the proxy's: the provider sends people back to it
     secrets = folder / "secrets.toml"
-    secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        'cookie_secret = "a-long-random-string-for-the-test-only"\n'
-        'client_id = "partnership-outcomes"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
-    )
+    secrets.write_text(sign_in_secrets(provider, port))
     with replicas_running(url, folder, "--secrets", str(secrets), port=port) as state:
         yield {**state, "url": f"http://127.0.0.1:{port}"}
 

@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 from oidc_provider_mock import User, run_server_in_thread
 
+from deploy.postgres import free_port
 from metrics.core.access import Actor
 from metrics.core.catalogue import load_catalogue
 from metrics.core.periods import period_label
 from metrics.services import add_user, grant
 from metrics.store.connection import Store
-from tests.browser.conftest import _free_port, screenshot, serve, wait_for_app
+from tests.browser.conftest import screenshot, serve, wait_for_app
 from tests.helpers import csv_bytes, good_return
 
 pytestmark = pytest.mark.browser
@@ -64,16 +65,10 @@ def signed_server(demo_db, provider, tmp_path_factory):
             user_id = f"{provider}|{sub}"
             add_user(operator, store, user_id=user_id, name=name)
             grant(operator, store, catalogue, user_id=user_id, role=role, group=group)
-    port = _free_port()
+    port = free_port()
     secrets = folder / "secrets.toml"
     secrets.write_text(
-        "[auth]\n"
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
-        'cookie_secret = "a-long-random-string-for-the-test-only"\n'
-        'client_id = "partnership-outcomes"\n'
-        'client_secret = "test-secret"\n'
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
-        "[roles]\n"
+        sign_in_secrets(provider, port) + "[roles]\n"
         'claim = "roles"\n'
         f'issuer = "{provider}"\n'
         "[roles.map]\n"
@@ -81,6 +76,19 @@ def signed_server(demo_db, provider, tmp_path_factory):
     )
     with serve(db, folder, port=port, extra=("--secrets.files", str(secrets))) as served:
         yield served
+
+
+def sign_in_secrets(provider: str, port: int) -> str:
+    """The ``[auth]`` section of a secrets file for the app served on ``port``, signing in
+    through ``provider``."""
+    return (
+        "[auth]\n"
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+        'cookie_secret = "a-long-random-string-for-the-test-only"\n'
+        'client_id = "partnership-outcomes"\n'
+        'client_secret = "test-secret"\n'
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+    )
 
 
 @contextmanager
