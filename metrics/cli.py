@@ -580,6 +580,9 @@ def cmd_import_published(args: argparse.Namespace) -> int:
         column=args.column,
         fingertips_id=args.fingertips_id,
         name=known.name if known and known.fingertips_id == args.fingertips_id else None,
+        table=known.table
+        if known and args.column and not _is_ees_or_fingertips(args.file)
+        else None,
         filters=_filters(args.filter or []),
         numerator_column=args.numerator,
         denominator_column=args.denominator,
@@ -612,6 +615,19 @@ def cmd_import_published(args: argparse.Namespace) -> int:
     )
     _print_read(read)
     return 0
+
+
+def _is_ees_or_fingertips(path: Path) -> bool:
+    """Whether a published file is in one of the layouts told from a header (a DfE open-data
+    file, a Fingertips export); a publisher's table is read as the catalogue describes it."""
+    from metrics.benchmarks import layout
+    from metrics.benchmarks.base import PublishedDataError
+
+    try:
+        layout(_existing(path))
+    except PublishedDataError:
+        return False
+    return True
 
 
 def _print_read(read, indent: str = "") -> None:

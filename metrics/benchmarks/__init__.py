@@ -1,7 +1,8 @@
 """Published benchmark data, read from the files their publishers write: which layout a file is
 in (:func:`layout`), and an indicator's published values from the file its catalogue source
 names (:func:`read_source`), over one module per layout (:mod:`.ees` for DfE's open-data
-files, :mod:`.fingertips` for OHID Fingertips' exports) and what they share (:mod:`.base`).
+files, :mod:`.fingertips` for OHID Fingertips' exports, :mod:`.tables` for a publisher's own
+table by area) and what they share (:mod:`.base`).
 The statistical neighbour model is read by :mod:`.neighbours`.
 """
 
@@ -14,6 +15,7 @@ import polars as pl
 from metrics.benchmarks.base import PublishedDataError, PublishedRead
 from metrics.benchmarks.ees import REQUIRED, read_published
 from metrics.benchmarks.fingertips import is_fingertips, read_fingertips
+from metrics.benchmarks.tables import read_table
 
 
 def layout(path: Path | str) -> str:
@@ -44,11 +46,22 @@ CATALOGUE_FILTER = "add {column}: {value!r} to the filters of its published sour
 
 def read_source(path: Path | str, src, *, how_to_filter: str = CATALOGUE_FILTER) -> PublishedRead:
     """An indicator's published values from the file its catalogue source names, in the
-    file's own layout (a DfE open-data file, or a Fingertips export), with what was left
+    file's own layout (a DfE open-data file, a Fingertips export, or the publisher's table
+    the source describes), with what was left
     out and what to check. ``how_to_filter`` says how a filter is given where a file holds
     more than one row per period and area (in the catalogue, or ``--filter`` on the
     command line)."""
 
+    if getattr(src, "table", None) is not None:
+        return read_table(
+            path,
+            table=src.table,
+            column=src.column,
+            filters=src.filters,
+            numerator=src.numerator_column,
+            denominator=src.denominator_column,
+            how_to_filter=how_to_filter,
+        )
     found = layout(path)
     if found == "fingertips":
         if src.fingertips_id is None:

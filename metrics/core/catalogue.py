@@ -143,12 +143,29 @@ class Target(_Entry):
     amber_tolerance: float = Field(ge=0)
 
 
+class AreaTable(_Entry):
+    """A publisher's own table with one row per area (the Youth Justice Board's, Ofsted's and
+    OHID's spreadsheets by authority): the columns its header names. The header may sit below
+    a title and notes; each row's level is told from its ONS area code."""
+
+    publisher: str = Field(min_length=2)
+    area_code: str
+    """The column holding each area's ONS code (E92…, E12…, E06/E08/E09/E10…)."""
+    period: str
+    """The column holding the period (2024-25, 2024/25, or a date such as 31 March 2025)."""
+    area_name: str | None = None
+    sheet: str | None = None
+    """The sheet of a workbook (the first where not given)."""
+
+
 class PublishedSource(_Entry):
     """Where the published (England, region, every authority) series comes from."""
 
     file: str
     column: str | None = None
-    """The column holding the value, in a DfE open-data (EES) file."""
+    """The column holding the value, in a DfE open-data (EES) file or a publisher's table."""
+    table: AreaTable | None = None
+    """A publisher's own table by area, read with ``column`` as its value column."""
     fingertips_id: int | None = None
     """The Fingertips indicator id, in an OHID Fingertips export."""
     name: str | None = None
@@ -166,9 +183,11 @@ class PublishedSource(_Entry):
     def _one_layout(self) -> PublishedSource:
         if (self.column is None) == (self.fingertips_id is None):
             raise ValueError(
-                "give column (a DfE open-data file) or fingertips_id (a Fingertips export), "
-                "not both"
+                "give column (a DfE open-data file or a publisher's table) or fingertips_id "
+                "(a Fingertips export), not both"
             )
+        if self.table is not None and self.column is None:
+            raise ValueError("a publisher's table needs column: the column holding the value")
         return self
 
 

@@ -5,8 +5,11 @@ and participation, key stage 2 of children in need and looked after) the demo sh
 published, and England, the regions and every authority have their real figures. For every
 other indicator with a published equivalent the catalogue marks the source
 ``synthetic_in_demo``, and this module writes made-up figures for England, the regions and
-every real authority in the real layout: DfE's open-data (EES) format, or OHID Fingertips'
-CSV export. A deployment replaces these with the real downloads; nothing else changes.
+every real authority in the real layout: DfE's open-data (EES) format, OHID Fingertips'
+CSV export, or a publisher's own table by area (the Youth Justice Board's, Ofsted's and
+OHID's spreadsheets: a title and notes, a header, a row per area including areas this product
+does not compare with, notes below). A deployment replaces these with the real downloads;
+nothing else changes.
 
 The fictional demo authority's statistical neighbours are stated: they are Darlington's ten
 in DfE's 2025 statistical neighbour model.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import zlib
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +34,8 @@ from metrics.demo.profiles import load_profiles
 DEMO_PUBLISHED = ROOT / "data" / "demo" / "published"
 NEIGHBOURS_FILE = "sn_model_demo.csv"
 YEARS = [2021, 2022, 2023, 2024, 2025]
+NATIONAL_YEARS = list(range(2016, 2026))
+"""The published years of the national-size demo (``outcomes demo --scale national``)."""
 # Darlington's ten statistical neighbours in DfE's 2025 model (sn_model_2025_wide.csv):
 # Gateshead, Stockton-on-Tees, Dudley, Wakefield, Lancashire, Telford and Wrekin, Rotherham,
 # Tameside, County Durham and Doncaster, as old (three-digit) authority codes.
@@ -115,10 +121,11 @@ def _rows(
     column: str,
     num_col: str | None,
     den_col: str | None,
+    years: list[int] = YEARS,
 ) -> list[dict]:
     las = _live_authorities()
     rows = []
-    for year in YEARS:
+    for year in years:
         england = spec["level"] + spec["trend"] * (year - YEARS[0])
         period = (
             str(year)
@@ -264,23 +271,111 @@ def _fingertips_rows(ind, rows: list[dict], filters: dict[str, str]) -> list[lis
     return out
 
 
-def write_demo_published(catalogue: Catalogue, folder: Path = DEMO_PUBLISHED) -> list[Path]:
+OTHER_AREAS = [("W92000004", "Wales"), ("W06000015", "Cardiff"), ("K04000001", "England and Wales")]
+"""Areas a publisher's table by area also lists, which the import leaves out."""
+
+
+def _table_period(year: str, header: str) -> str:
+    """A year of :func:`_rows` (``2025``, the year ending 31 March 2025) as a publisher's
+    table writes it: a date for a snapshot, else ``2024/25`` or ``2024-25``."""
+    end = int(year[-4:]) if len(year) == 4 else int(year[:4]) + 1
+    if "as at" in header.lower():
+        return f"31 March {end}"
+    return f"{end - 1}{'/' if header == 'Year' else '-'}{end % 100:02d}"
+
+
+def _table_rows(ind, rows: list[dict]) -> list[list[str]]:
+    """EES-style rows (from :func:`_rows`) as a publisher's table by area: the header and a
+    row per area, with the other areas such a table lists."""
+    src = ind.published
+    table = src.table
+    header = [table.area_code, table.area_name, table.period, src.column]
+    header += [c for c in (src.numerator_column, src.denominator_column) if c]
+    out = [header]
+    for r in rows:
+        if r["new_la_code"] == "z":  # not an area a publisher's table by area lists
+            continue
+        level = r["geographic_level"]
+        code, name = {
+            "National": ("E92000001", "England"),
+            "Regional": (r["region_code"], r["region_name"]),
+        }.get(level, (r["new_la_code"], r["la_name"]))
+        values = [r[c] for c in header[3:]]
+        out.append([code, name, _table_period(r["time_period"], table.period), *values])
+    for year in sorted({r["time_period"] for r in rows}):
+        for code, name in OTHER_AREAS:
+            out.append(
+                [code, name, _table_period(year, table.period), *["[x]"] * (len(header) - 3)]
+            )
+    return out
+
+
+def _write_table(ind, rows: list[list[str]], path: Path) -> None:
+    """A publisher's table as its file: a title and notes above the header, notes below; a
+    workbook's table on its own sheet after a notes sheet."""
+    table = ind.published.table
+    above = [
+        [f"{ind.title}: by area (made-up figures for the demo, in the publisher's layout)"],
+        [f"Source: {table.publisher}. Not official statistics."],
+        ["[c] suppressed to protect confidentiality; [x] not available"],
+        [],
+    ]
+    below = [[], ["Notes: areas outside England are shown for completeness."]]
+    if path.suffix == ".xlsx":
+        import xlsxwriter
+
+        book = xlsxwriter.Workbook(path)
+        book.set_properties({"created": datetime(2025, 1, 1)})  # the same bytes every time
+        notes = book.add_worksheet("Notes")
+        notes.write(0, 0, "This workbook holds made-up figures for the demo.")
+        sheet = book.add_worksheet(table.sheet or "Table 1")
+        for i, row in enumerate([*above, *rows, *below]):
+            for j, cell in enumerate(row):
+                sheet.write_string(i, j, cell)
+        book.close()
+        return
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([*above, *rows, *below])
+
+
+def write_demo_published(
+    catalogue: Catalogue, folder: Path = DEMO_PUBLISHED, *, years: list[int] = YEARS
+) -> list[Path]:
     """Write the synthetic published files (the catalogue's sources marked
-    ``synthetic_in_demo``) and the demo authority's neighbour model. Several Fingertips
-    indicators may share one export file."""
+    ``synthetic_in_demo``) for ``years`` and the demo authority's neighbour model. Several
+    Fingertips indicators may share one export file."""
 
     profiles = load_profiles()["indicators"]
     folder.mkdir(parents=True, exist_ok=True)
     ees: dict[str, list[dict]] = {}
     fingertips: dict[str, list[list[str]]] = {}
+    paths = []
     for ind in catalogue.indicators:
         src = ind.published
         if src is None or not src.synthetic_in_demo:
             continue
         found = spec(ind, profiles[ind.code])
         if src.fingertips_id is not None:
-            rows = _rows(ind.code, found, {}, "value", "numerator", "denominator")
+            rows = _rows(ind.code, found, {}, "value", "numerator", "denominator", years)
             fingertips.setdefault(src.file, []).extend(_fingertips_rows(ind, rows, src.filters))
+        elif src.table is not None:
+            # a series near zero (custody per 1,000) spreads in proportion to its level
+            found["spread"] = min(found["spread"], max(abs(found["level"]) * 0.3, 0.01))
+            rows = _rows(
+                ind.code,
+                found,
+                src.filters,
+                src.column,
+                src.numerator_column,
+                src.denominator_column,
+                years,
+            )
+            for row in rows:
+                for c in (src.column, src.numerator_column, src.denominator_column):
+                    if c and row.get(c) == "c":
+                        row[c] = "[c]"
+            _write_table(ind, _table_rows(ind, rows), folder / src.file)
+            paths.append(folder / src.file)
         else:
             rows = _rows(
                 ind.code,
@@ -289,9 +384,9 @@ def write_demo_published(catalogue: Catalogue, folder: Path = DEMO_PUBLISHED) ->
                 src.column,
                 src.numerator_column,
                 src.denominator_column,
+                years,
             )
             ees.setdefault(src.file, []).extend(rows)
-    paths = []
     for name, rows in ees.items():
         pl.DataFrame(rows).write_csv(folder / name)
         paths.append(folder / name)

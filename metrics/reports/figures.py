@@ -86,6 +86,8 @@ def _published_comparison(indicator: Indicator) -> str:
     source = indicator.published
     if source.fingertips_id is not None:
         what = f"OHID Fingertips indicator {source.fingertips_id}"
+    elif source.table is not None:
+        what = f"{source.table.publisher} ({source.file}, column {source.column})"
     else:
         what = f"DfE open data ({source.file}, column {source.column})"
     name = f", {source.name}" if source.name else ""

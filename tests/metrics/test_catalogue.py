@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from metrics.core.catalogue import DEFAULT_CATALOGUE_DIR, CatalogueError, load_catalogue
+from metrics.core.settings import ROOT
 
 
 def test_shipped_catalogue_covers_the_plan(catalogue):
@@ -93,12 +94,25 @@ def test_every_indicator_names_a_published_source_or_says_why_it_has_none(catalo
 def test_an_indicator_with_neither_a_source_nor_a_reason_is_refused(folder):
     path = folder / "indicators.yaml"
     text = path.read_text()
-    start = text.index("  no_published_source:\n")  # BH06's, the first
+    start = text.index("  no_published_source:\n")  # MH02's, the first
     end = text.index("- code:", start)
     path.write_text(text[:start] + text[end:])
-    with pytest.raises(CatalogueError, match=r"BH06.*published:.*no_published_source"):
+    with pytest.raises(CatalogueError, match=r"MH02.*published:.*no_published_source"):
         load_catalogue(folder)
     reason = text[start : text.index("\n", text.index("reason:", start))]
     path.write_text(text.replace(reason, "  no_published_source:\n    reason: none", 1))
-    with pytest.raises(CatalogueError, match=r"BH06.*at least 20 characters"):
+    with pytest.raises(CatalogueError, match=r"MH02.*at least 20 characters"):
         load_catalogue(folder)
+
+
+def test_the_readme_lists_every_published_source(catalogue):
+    """The README's table of published equivalents names each source's file as the
+    catalogue does, and no indicator without one."""
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("| Indicator | Published equivalent |") :]
+    table = table[: table.index("\n\n")]
+    listed = {line.split()[1]: line for line in table.splitlines()[2:]}
+    sources = {i.code: i.published for i in catalogue.indicators if i.published}
+    assert set(listed) == set(sources)
+    for code, src in sources.items():
+        assert f"`{src.file}`" in listed[code], code
