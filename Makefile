@@ -53,6 +53,7 @@ bench: setup chromium
 	$(BIN)/outcomes demo --if-missing
 	$(BIN)/python bench/bench_load.py --people 1,10,25,50 --replicas 2
 	$(BIN)/python bench/bench_mixed.py
+	$(BIN)/python bench/bench_national.py
 
 demo: setup
 	$(BIN)/outcomes demo

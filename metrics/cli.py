@@ -286,7 +286,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if done == 1 or done == total or done % 10 == 0 or "rejected" in what:
             _progress(f"  [{done:3}/{total}] {what}")
 
-    counts = build_demo(path, catalogue, progress=progress)
+    counts = build_demo(path, catalogue, scale=args.scale, progress=progress)
     print(
         f"Demo database ready: {path} ({counts.get('accepted', 0)} accepted, "
         f"{counts.get('rejected', 0)} rejected returns; {time.monotonic() - started:.0f} s)"
@@ -837,6 +837,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="build the demo database")
     _db_arg(p)
+    p.add_argument(
+        "--scale",
+        choices=["demo", "national"],
+        default="demo",
+        help="national: ten years of quarterly returns and of published figures for every "
+        "authority (for measuring how the app holds up as history grows)",
+    )
     p.add_argument("--if-missing", action="store_true", help="do nothing if the database exists")
     p.add_argument(
         "--write-returns",

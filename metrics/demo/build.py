@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +31,12 @@ from metrics.core.periods import Quarter, parse_year, quarters_between, target_y
 from metrics.core.quotes import giveaways
 from metrics.core.values import withheld_by_indicator
 from metrics.demo.profiles import load_profiles
-from metrics.demo.published import DEMO_PUBLISHED, NEIGHBOURS_FILE
+from metrics.demo.published import (
+    DEMO_PUBLISHED,
+    NATIONAL_YEARS,
+    NEIGHBOURS_FILE,
+    write_demo_published,
+)
 from metrics.demo.year import Step, YearRunner, load_year, year_steps
 from metrics.returns.templates import template_frame
 from metrics.services import (
@@ -219,10 +227,24 @@ def _due_date(group: str, quarter: Quarter) -> datetime:
     )
 
 
-def demo_submissions(catalogue: Catalogue) -> list[DemoSubmission]:
+SCALES = {"demo": None, "national": 10}
+"""The demo's sizes: the normal demo (the quarters settings.yaml gives, five published
+years), and a national-size one: ten years of quarters and of published figures for every
+authority (``outcomes demo --scale national``)."""
+
+
+def demo_quarters(catalogue: Catalogue, scale: str = "demo") -> list[Quarter]:
+    """The quarters the demo's returns cover: the configured span, or the last ten years."""
+    last = catalogue.last_demo_quarter()
+    years = SCALES[scale]
+    first = catalogue.first_demo_quarter() if years is None else last.shift(1 - 4 * years)
+    return quarters_between(first, last)
+
+
+def demo_submissions(catalogue: Catalogue, scale: str = "demo") -> list[DemoSubmission]:
     """Every return of the demo, in the order they arrive, including the faulty ones."""
     profiles = load_profiles()
-    quarters = quarters_between(catalogue.first_demo_quarter(), catalogue.last_demo_quarter())
+    quarters = demo_quarters(catalogue, scale)
     last = quarters[-1]
     out: list[DemoSubmission] = []
     for quarter in quarters:
@@ -336,16 +358,18 @@ def build_demo(
     path: Path | str,
     catalogue: Catalogue,
     *,
+    scale: str = "demo",
     progress: Callable[[int, int, str], None] | None = None,
 ) -> dict[str, int]:
     """Build the demo database at ``path`` (replacing any file there only once it is
-    complete). Returns counts of submissions by status."""
+    complete), at the size ``scale`` names (:data:`SCALES`). Returns counts of submissions
+    by status."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".building")
     for leftover in (partial, Path(str(partial) + ".wal")):
         leftover.unlink(missing_ok=True)
-    submissions = demo_submissions(catalogue)
+    submissions = demo_submissions(catalogue, scale)
     counts: dict[str, int] = {}
     clock = FixedClock(DEMO_CREATED)
     store = Store(partial, clock=clock)
@@ -390,13 +414,14 @@ def build_demo(
 
         builder = Actor.operator("demo")
         add_demo_people(builder, store, catalogue)
-        import_all_published(builder, store, catalogue, DEMO_PUBLISHED)
-        import_neighbours(
-            builder,
-            store,
-            read_neighbours(DEMO_PUBLISHED / NEIGHBOURS_FILE),
-            source=NEIGHBOURS_FILE,
-        )
+        with _published_files(catalogue, scale) as published:
+            import_all_published(builder, store, catalogue, published)
+            import_neighbours(
+                builder,
+                store,
+                read_neighbours(published / NEIGHBOURS_FILE),
+                source=NEIGHBOURS_FILE,
+            )
         recompute(builder, store, catalogue, why="the demo was built")
         set_info(store, "demo", "true", actor="demo")
         store.record_event(actor="demo", action="demo built", detail=counts)
@@ -405,6 +430,20 @@ def build_demo(
     os.replace(partial, path)
     Path(str(path) + ".wal").unlink(missing_ok=True)
     return counts
+
+
+@contextmanager
+def _published_files(catalogue: Catalogue, scale: str) -> Iterator[Path]:
+    """The folder of published files for the demo's size: the shipped files, or (national)
+    the real ones with the synthetic ones written for ten years."""
+    if SCALES[scale] is None:
+        yield DEMO_PUBLISHED
+        return
+    with tempfile.TemporaryDirectory(prefix="outcomes-national-") as folder:
+        for shipped in DEMO_PUBLISHED.iterdir():
+            shutil.copy2(shipped, folder)
+        write_demo_published(catalogue, Path(folder), years=NATIONAL_YEARS)
+        yield Path(folder)
 
 
 def write_demo_returns(catalogue: Catalogue, folder: Path) -> list[Path]:

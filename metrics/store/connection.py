@@ -162,6 +162,18 @@ class Tx:
         finally:
             self.cur.unregister("incoming_rows")
 
+    def replace_rows(
+        self, table: str, column: str, keys: list[str] | None, frame: pl.DataFrame
+    ) -> None:
+        """Replace the rows of ``table`` whose ``column`` is one of ``keys`` (every row:
+        None) with ``frame``'s rows."""
+        if keys is None:
+            self.execute(f"DELETE FROM {table}")
+        else:
+            self.execute(f"DELETE FROM {table} WHERE list_contains(?, {column})", [keys])
+        if not frame.is_empty():
+            self.insert_frame(table, frame)
+
     def now(self) -> datetime:
         return self.clock.now()
 

@@ -30,18 +30,23 @@ import psycopg
 from metrics.core.clock import Clock, clock_from_environment
 from metrics.core.settings import setting
 from metrics.store.connection import Store, StoreError, Tx, busy, record_migration
-from metrics.store.schema import AUDIT_CHAIN_VERSION, MIGRATIONS
+from metrics.store.schema import APPENDED_BY, AUDIT_CHAIN_VERSION, MIGRATIONS
 
 WRITES_TAKE_TURNS = 7_202_612_040
 """The advisory lock every write holds for its transaction (any number unique to this app)."""
 
 _WRITTEN = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
+_REWRITTEN = re.compile(r"\b(?:UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(\w+)", re.IGNORECASE)
 _LIST_CONTAINS = re.compile(r"list_contains\(\?, (\w+)\)")
 
 CHANGES_TABLE = """
 CREATE TABLE IF NOT EXISTS outcomes_changes (name VARCHAR PRIMARY KEY, n BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS schema_migrations
     (version INTEGER NOT NULL, description VARCHAR, applied_at TIMESTAMP);
+ALTER TABLE outcomes_changes ADD COLUMN IF NOT EXISTS rewrites BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS outcomes_replacements
+    (seq BIGSERIAL PRIMARY KEY, name VARCHAR NOT NULL, col VARCHAR NOT NULL,
+     keys VARCHAR[] NOT NULL);
 """
 
 _TYPES: dict[int, pl.DataType] = {
@@ -118,9 +123,14 @@ class PgTx(Tx):
     def __init__(self, conn: psycopg.Connection, clock: Clock, *, chained: bool = True):
         super().__init__(conn, clock, chained=chained)  # type: ignore[arg-type]
         self.written: set[str] = set()
+        self.rewritten: set[str] = set()
+        """Tables whose rows this transaction changed or deleted (not only added to)."""
+        self.replaced: dict[str, tuple[str, set[str]]] = {}
+        """Tables whose rows of some keys this transaction replaced: (column, keys)."""
 
     def execute(self, sql: str, params: list[Any] | None = None) -> psycopg.Cursor:
         self.written.update(name.lower() for name in _WRITTEN.findall(sql))
+        self.rewritten.update(name.lower() for name in _REWRITTEN.findall(sql))
         return self.cur.execute(postgres_sql(sql, params), params or None)
 
     def frame(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
@@ -133,14 +143,35 @@ class PgTx(Tx):
                 copy.write_row(row)
         self.written.add(table)
 
+    def replace_rows(
+        self, table: str, column: str, keys: list[str] | None, frame: pl.DataFrame
+    ) -> None:
+        """As on the file; a replacement of some keys is noted as such, so each mirror
+        copies the rows of those keys, not the whole table."""
+        if keys is None:
+            super().replace_rows(table, column, keys, frame)
+            return
+        self.cur.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", [list(keys)])
+        self.written.add(table)
+        self.replaced.setdefault(table, (column, set()))[1].update(keys)
+        if not frame.is_empty():
+            self.insert_frame(table, frame)
+
     def note_changes(self) -> None:
         """Move the counter of every table this transaction wrote, so each mirror copies
-        them again."""
-        for name in sorted(self.written):
+        what changed, and the count of rewrites of each it changed other than by adding
+        rows, so each mirror copies that table whole."""
+        for name in sorted(self.written | self.rewritten):
             self.cur.execute(
-                "INSERT INTO outcomes_changes VALUES (%s, 1) "
-                "ON CONFLICT (name) DO UPDATE SET n = outcomes_changes.n + 1",
-                [name],
+                "INSERT INTO outcomes_changes (name, n, rewrites) VALUES (%s, 1, %s) "
+                "ON CONFLICT (name) DO UPDATE SET n = outcomes_changes.n + 1, "
+                "rewrites = outcomes_changes.rewrites + EXCLUDED.rewrites",
+                [name, int(name in self.rewritten)],
+            )
+        for name, (column, keys) in sorted(self.replaced.items()):
+            self.cur.execute(
+                "INSERT INTO outcomes_replacements (name, col, keys) VALUES (%s, %s, %s)",
+                [name, column, sorted(keys)],
             )
 
 
@@ -161,14 +192,19 @@ class PostgresStore(Store):
         self._write_lock = threading.Lock()
         self._mirror_lock = threading.RLock()
         self._reader: psycopg.Connection | None = None
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, tuple[int, int]] = {}
+        """Per table, the (changes, rewrites) counters the mirror's copy is as of."""
+        self._replaced_seen = 0
+        """The newest replacement (``outcomes_replacements``) the mirror's copy is as of."""
         self.commits = 0
+        self.copied: dict[str, int] = {}
+        """Rows copied into the mirror so far, per table (what a refresh costs)."""
         self.closed = False
         self._chained = True
         self._con = duckdb.connect(":memory:")
         for _version, _description, sql in MIGRATIONS:
             self._con.execute(sql)
-        self._con.execute(CHANGES_TABLE.split(";")[1])
+        self._con.execute(CHANGES_TABLE.split(";")[1])  # schema_migrations
         self.tables: list[str] = [
             name
             for (name,) in self._con.execute(
@@ -246,7 +282,7 @@ class PostgresStore(Store):
                 record_migration(tx, version, description)
                 applied.append(version)
             if applied:
-                tx.written.update(self.tables)
+                tx.rewritten.update(self.tables)
                 tx.note_changes()
         if applied:
             self.commits += 1
@@ -262,17 +298,28 @@ class PostgresStore(Store):
         return self._reader
 
     def refresh(self) -> None:
-        """Copy again into the mirror every table another write has changed since the last
-        copy, all as of one snapshot of the database."""
+        """Bring the mirror up to date with every write since its last copy, all as of one
+        snapshot of the database: a table another write only added rows to gets the rows
+        after the last it holds (:data:`~metrics.store.schema.APPENDED_BY`), checked by
+        count; any other changed table is copied whole."""
         if self.closed:
             return
         with self._mirror_lock, self._failures():
             conn = self._reading_connection()
             try:
                 with conn.transaction():
-                    counters = dict(conn.execute("SELECT name, n FROM outcomes_changes"))
-                    stale = [t for t in self.tables if counters.get(t, 0) != self._seen.get(t)]
-                    copies = {t: frame_of(conn.execute(f"SELECT * FROM {t}")) for t in stale}
+                    counters = {
+                        name: (n, rewrites)
+                        for name, n, rewrites in conn.execute(
+                            "SELECT name, n, rewrites FROM outcomes_changes"
+                        )
+                    }
+                    stale = [t for t in self.tables if counters.get(t, (0, 0)) != self._seen.get(t)]
+                    replaced = self._replacements(conn) if stale else {}
+                    copies = {
+                        t: self._changes(conn, t, counters.get(t, (0, 0)), replaced.get(t))
+                        for t in stale
+                    }
             except psycopg.OperationalError:
                 with suppress(psycopg.Error):
                     conn.close()
@@ -280,11 +327,68 @@ class PostgresStore(Store):
             if not copies:
                 return
             with self._write(self._con.cursor()) as mirror:  # one DuckDB transaction
-                for table, rows in copies.items():
-                    mirror.execute(f"DELETE FROM {table}")
-                    if rows.height:
+                for table, (scope, rows) in copies.items():
+                    if scope == "all":
+                        mirror.replace_rows(table, "", None, rows)
+                    elif scope is not None:
+                        mirror.replace_rows(table, scope[0], sorted(scope[1]), rows)
+                    elif rows.height:
                         mirror.insert_frame(table, rows)
-            self._seen.update({t: counters.get(t, 0) for t in stale})
+            self._seen.update({t: counters.get(t, (0, 0)) for t in stale})
+            self.copied.update({t: self.copied.get(t, 0) + copies[t][1].height for t in stale})
+
+    def _replacements(self, conn: psycopg.Connection) -> dict[str, tuple[str, set[str]] | None]:
+        """The keys of each table replaced since the mirror's last copy (None: replaced by
+        more than one column, so copied whole); the mark moves on to the newest."""
+        found: dict[str, tuple[str, set[str]] | None] = {}
+        newest = self._replaced_seen
+        for seq, name, column, keys in conn.execute(
+            "SELECT seq, name, col, keys FROM outcomes_replacements WHERE seq > %s ORDER BY seq",
+            [self._replaced_seen],
+        ):
+            newest = max(newest, seq)
+            if name in found and (found[name] is None or found[name][0] != column):
+                found[name] = None
+            else:
+                found.setdefault(name, (column, set()))[1].update(keys)
+        self._replaced_seen = newest
+        return found
+
+    def _changes(
+        self,
+        conn: psycopg.Connection,
+        table: str,
+        counters: tuple[int, int],
+        replaced: tuple[str, set[str]] | None,
+    ) -> tuple[str | tuple[str, set[str]] | None, pl.DataFrame]:
+        """What the mirror needs of a changed table, and what of its copy it replaces:
+        (None, the rows added after the last it holds) where rows were only added since its
+        copy; ((column, keys), the rows of those keys) where only the rows of some keys were
+        replaced; else ("all", every row). Each is checked by count against the server."""
+        key, seen = APPENDED_BY.get(table), self._seen.get(table)
+        if seen is not None and seen[1] == counters[1]:
+            mirror = self._con.cursor()
+            (total,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            if key:
+                last, held = mirror.execute(f"SELECT max({key}), count(*) FROM {table}").fetchone()
+                if last is not None:
+                    added = frame_of(
+                        conn.execute(f"SELECT * FROM {table} WHERE {key} > %s", [last])
+                    )
+                    if held + added.height == total:
+                        return None, added
+            elif replaced is not None:
+                column, keys = replaced
+                (kept,) = mirror.execute(
+                    f"SELECT count(*) FROM {table} WHERE NOT list_contains(?, {column})",
+                    [sorted(keys)],
+                ).fetchone()
+                fresh = frame_of(
+                    conn.execute(f"SELECT * FROM {table} WHERE {column} = ANY(%s)", [sorted(keys)])
+                )
+                if kept + fresh.height == total:
+                    return (column, keys), fresh
+        return "all", frame_of(conn.execute(f"SELECT * FROM {table}"))
 
     def data_version(self) -> tuple[int, int]:
         self.refresh()  # another process may have written

@@ -374,3 +374,15 @@ def _sequences() -> dict[str, str]:
 
 SEQUENCES = _sequences()
 """Sequence name to the table it numbers: a copy of the tables carries the numbers on."""
+
+
+APPENDED_BY = {
+    "audit_log": "id",
+    "findings": "submission_id",
+    "observations": "submission_id",
+    "commentary": "submission_id",
+}
+"""Tables that grow with history and whose rows a write adds under a key greater than any
+before it (a new audit entry's number; a new submission's number, for its findings,
+observations and commentary): a copy of one needs only the rows after the last it holds.
+Writes take their turns, so keys are given in the order writes commit."""

@@ -118,3 +118,26 @@ def test_the_demo_lives_the_boards_year(demo_db, catalogue):
     assert (late["due_on"] < today).any()  # an action overdue
     assert decided >= 2 and forecasts >= 3
     assert "Health and Wellbeing Board" in dives
+
+
+def test_the_national_size_demo_spans_ten_years_of_returns_and_published_figures(catalogue):
+    """``outcomes demo --scale national``: forty quarters of returns ending where the demo
+    ends, and ten published years for every authority in each synthetic source (the real
+    files as shipped)."""
+    from metrics.benchmarks import read_source
+    from metrics.demo.build import _published_files, demo_quarters, demo_submissions
+
+    quarters = demo_quarters(catalogue, "national")
+    assert len(quarters) == 40 and quarters[-1] == catalogue.last_demo_quarter()
+    assert len(demo_quarters(catalogue)) < 20
+    submitted = {s.quarter for s in demo_submissions(catalogue, "national")}
+    assert submitted == set(quarters)
+    with _published_files(catalogue, "national") as folder:
+        for ind in catalogue.indicators:
+            src = ind.published
+            if src is None or not src.synthetic_in_demo:
+                continue
+            frame = read_source(folder / src.file, src).frame
+            assert frame["period"].n_unique() == 10, ind.code
+            las = frame.filter(pl.col("level") == "local authority")
+            assert las.group_by("period").len()["len"].min() >= 153, ind.code

@@ -19,7 +19,7 @@ from metrics.core.access import Actor
 from metrics.services import backup, restore, verify_audit_log
 from metrics.store.connection import Store, StoreBusy, StoreError
 from metrics.store.postgres import WRITES_TAKE_TURNS, postgres_sql, redacted
-from tests.helpers import csv_bytes, good_return, set_cell
+from tests.helpers import check, csv_bytes, good_return, ingest, set_cell
 from tests.postgres import new_database
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql]  # commands in child processes
@@ -125,6 +125,90 @@ def test_a_correction_in_another_process_replaces_the_values_seen_here(url, cata
             [code],
         )
         assert stored == 1
+
+
+def _submit(store, catalogue, period: str, frame=None) -> None:
+    frame = good_return(catalogue, GROUP, period) if frame is None else frame
+    data = csv_bytes(frame)
+    report = check(catalogue, frame, group=GROUP, period=period)
+    ingest(store, report, catalogue=catalogue, data=data, file_name="r.csv", submitted_by="t")
+
+
+def _same_rows(store, url: str, table: str, key: str) -> None:
+    query = f"SELECT count(*), sum({key}) FROM {table}"
+    with psycopg.connect(url) as conn:
+        on_server = tuple(conn.execute(query).fetchone())
+    count, total = store.frame(query).row(0)
+    assert (count, total) == (on_server[0], pytest.approx(on_server[1])), table
+
+
+def test_the_mirror_takes_only_the_rows_another_write_added(url, catalogue):
+    """A return stored by another process adds rows to the tables that grow with history
+    (observations, findings, audit entries): this process's mirror copies just those rows,
+    not the whole table again, and holds what the server holds."""
+    with Store(url) as writer, Store(url) as here:
+        _submit(writer, catalogue, PERIODS[0])
+        here.data_version()
+        held = here.scalar("SELECT count(*) FROM observations")
+        before = dict(here.copied)
+        _submit(writer, catalogue, PERIODS[1])
+        here.data_version()
+        added = here.scalar("SELECT count(*) FROM observations") - held
+        assert added > 0
+        assert here.copied["observations"] - before["observations"] == added
+        audit = here.copied["audit_log"] - before["audit_log"]
+        assert 0 < audit < here.scalar("SELECT count(*) FROM audit_log")
+        for table, key in (("observations", "submission_id"), ("audit_log", "id")):
+            _same_rows(here, url, table, key)
+        # the indicator values of the group's indicators were replaced: just those are copied
+        ours = here.scalar(
+            "SELECT count(*) FROM indicator_values WHERE indicator_code IN "
+            "(SELECT DISTINCT indicator_code FROM observations)"
+        )
+        assert here.copied["indicator_values"] - before["indicator_values"] == ours
+        _same_rows(here, url, "indicator_values", "value")
+        # a table a write changed, not only added to, is copied whole
+        assert here.copied["submissions"] - before.get("submissions", 0) == 2
+
+
+def test_an_import_of_one_indicators_published_figures_copies_just_those(url, catalogue):
+    from metrics.benchmarks import read_source
+    from metrics.demo.published import DEMO_PUBLISHED
+    from metrics.services import import_published
+
+    def imported(store, code: str) -> None:
+        src = catalogue.indicator[code].published
+        frame = read_source(DEMO_PUBLISHED / src.file, src).frame
+        import_published(ADMIN, store, catalogue, code, frame, source=src.file)
+
+    with Store(url) as writer, Store(url) as here:
+        imported(writer, "YJ03")
+        imported(writer, "EY03")
+        here.data_version()
+        before = dict(here.copied)
+        imported(writer, "YJ03")  # again, as when a new year is published
+        here.data_version()
+        assert here.copied["published_values"] - before["published_values"] == 815
+        assert here.scalar("SELECT count(*) FROM published_values") == 2 * 815
+        _same_rows(here, url, "published_values", "value")
+
+
+def test_a_row_added_under_an_old_key_is_not_missed(url, catalogue):
+    """Should a write add a row under a key the mirror already holds (not what the store's
+    writes do), the count check finds it and the table is copied whole."""
+    with Store(url) as writer, Store(url) as here:
+        _submit(writer, catalogue, PERIODS[0])
+        _submit(writer, catalogue, PERIODS[1])
+        here.data_version()
+        first = here.scalar("SELECT min(id) FROM submissions")
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO commentary VALUES (%s, 'BH01', '2025-26-Q1', 'added late')", [first]
+            )
+            conn.execute("UPDATE outcomes_changes SET n = n + 1 WHERE name = 'commentary'")
+        here.data_version()
+        assert here.scalar("SELECT count(*) FROM commentary WHERE text = 'added late'") == 1
+        _same_rows(here, url, "commentary", "submission_id")
 
 
 def test_a_write_waits_its_turn_a_bounded_time_across_processes(url, monkeypatch):

@@ -14,8 +14,7 @@ def replace_published(
     """Replace an indicator's published benchmark values; returns the rows stored."""
     rows = frame.with_columns(indicator_code=pl.lit(indicator), source=pl.lit(source))
     with store.transaction() as tx:
-        tx.execute("DELETE FROM published_values WHERE indicator_code = ?", [indicator])
-        tx.insert_frame("published_values", rows)
+        tx.replace_rows("published_values", "indicator_code", [indicator], rows)
         tx.audit(
             actor=actor,
             action="published data imported",

@@ -121,9 +121,4 @@ def insert_commentary(tx: Tx, submission_id: int, commentary: pl.DataFrame) -> N
 def replace_values(tx: Tx, codes: list[str] | None, values: pl.DataFrame) -> None:
     """Replace the stored indicator values of ``codes`` (every indicator: None) with
     ``values``."""
-    if codes is None:
-        tx.execute("DELETE FROM indicator_values")
-    else:
-        tx.execute("DELETE FROM indicator_values WHERE list_contains(?, indicator_code)", [codes])
-    if not values.is_empty():
-        tx.insert_frame("indicator_values", values)
+    tx.replace_rows("indicator_values", "indicator_code", codes, values)
