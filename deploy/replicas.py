@@ -84,7 +84,7 @@ def _app(port: int, env: dict[str, str], log: Path, secrets: Path | None) -> sub
     return subprocess.Popen(
         [str(BIN / "streamlit"), "run", app, *served, "--server.headless", "true"],
         cwd=ROOT,
-        env=env,
+        env={**env, "PGAPPNAME": f"outcomes-app-{port}"},  # which process, in pg_stat_activity
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
     )
