@@ -2,10 +2,12 @@
 processes behind HAProxy on one PostgreSQL database, started for the run).
 
 ``--uploads`` returns (corrected versions of the demo's latest returns, one per delivery
-group and quarter) are submitted at once, each by ``outcomes ingest`` in a process of its own
-(the service the Submit page calls, on the same database), while ``--browsers`` people open
-the board's overview again and again through the proxy, each as a fresh tab (the protocol
-client of ``bench_load.py``). Printed:
+group and quarter) are submitted at once, each by a lead of its own through the Submit page in
+Chromium, through the proxy (``--through pages``, the default: open the page, upload the file,
+wait for its check, press Submit return, wait for the verdict), or each by ``outcomes ingest``
+in a process of its own (``--through commands``), while ``--browsers`` people open the board's
+overview again and again through the proxy, each as a fresh tab (the protocol client of
+``bench_load.py``). Printed:
 
 - browsing p50 and p95 with the uploads going on, and as a ratio to the same people
   browsing with nothing being submitted (same run);
@@ -15,6 +17,7 @@ client of ``bench_load.py``). Printed:
   every return accepted alone is stored, once.
 
     python bench/bench_mixed.py [--db PATH] [--uploads 10] [--browsers 40]
+                                [--through pages|commands]
 """
 
 from __future__ import annotations
@@ -100,6 +103,47 @@ async def submit(url: str, path: Path, group: str, period: str) -> tuple[dict, f
     return verdict, time.perf_counter() - started
 
 
+CHROMIUM = os.environ.get("OUTCOMES_CHROMIUM", "/usr/bin/chromium")
+VERDICT = re.compile(
+    r"Return accepted as submission|already received as submission|Return rejected"
+)
+
+
+async def submit_on_page(browser, proxy: str, path: Path, group: str, period: str) -> float:
+    """A lead submitting ``path`` through the Submit page, in a browser context of their own
+    (so the proxy places them as it places anyone): the time from opening the page to the
+    verdict on screen."""
+    context = await browser.new_context(viewport={"width": 1366, "height": 768})
+    page = await context.new_page()
+    started = time.perf_counter()
+    try:
+        await page.goto(f"http://{proxy}/submit?as=lead:{group}&group={group}&quarter={period}")
+        await page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
+        await page.get_by_text("Checked:").first.wait_for(timeout=600_000)
+        if await page.locator("textarea").count():
+            raise SystemExit(f"{path.name} has a warning to explain: choose another correction")
+        await page.get_by_role("button", name="Submit return").click()
+        await page.get_by_text(VERDICT).first.wait_for(timeout=600_000)
+    finally:
+        await context.close()
+    return time.perf_counter() - started
+
+
+def stored_verdict(store: Store, file_name: str) -> dict:
+    """A file's verdict as stored: its submission's status, version and every finding."""
+    from metrics.core.access import Actor
+    from metrics.services import submission_findings
+
+    row = store.frame(
+        "SELECT id, status, version FROM submissions WHERE file_name = ? ORDER BY id DESC",
+        [file_name],
+    ).row(0, named=True)
+    findings = submission_findings(Actor.operator("bench"), store, row["id"]).select(
+        "rule", "severity", "row", "column", "value", "message", "explanation", "subject"
+    )
+    return {"status": row["status"], "version": row["version"], "findings": findings.to_dicts()}
+
+
 async def browse(url: str, people: int, until: asyncio.Event | None, rounds: int) -> list[float]:
     """``people`` opening the overview again and again: ``rounds`` times each, or until
     ``until`` is set."""
@@ -116,15 +160,25 @@ async def browse(url: str, people: int, until: asyncio.Event | None, rounds: int
     return times
 
 
-async def run(proxy: str, url: str, files, browsers: int) -> tuple[list, list, list]:
-    async with quiet_session(proxy):
+async def run(proxy: str, url: str, files, browsers: int, through: str) -> tuple[list, list, list]:
+    from playwright.async_api import async_playwright
+
+    async with quiet_session(proxy), async_playwright() as play:
+        browser = await play.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         await browse(proxy, 2, None, 1)  # each replica's caches warm
         quiet = await browse(proxy, browsers, None, 3)
         finished = asyncio.Event()
         browsing = asyncio.create_task(browse(proxy, browsers, finished, 0))
-        submitted = await asyncio.gather(*(submit(url, p, g, q) for p, g, q in files))
+        if through == "pages":
+            spent = await asyncio.gather(
+                *(submit_on_page(browser, proxy, p, g, q) for p, g, q in files)
+            )
+            submitted = [(None, t) for t in spent]
+        else:
+            submitted = await asyncio.gather(*(submit(url, p, g, q) for p, g, q in files))
         finished.set()
         busy = await browsing
+        await browser.close()
     return quiet, busy, submitted
 
 
@@ -134,6 +188,7 @@ def main() -> None:
     parser.add_argument("--uploads", type=int, default=10)
     parser.add_argument("--browsers", type=int, default=40)
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--through", choices=["pages", "commands"], default="pages")
     args = parser.parse_args()
     source = args.db or ROOT / "data" / "outcomes.duckdb"
     if not source.exists():
@@ -145,17 +200,27 @@ def main() -> None:
         alone = [asyncio.run(submit(alone_url, p, g, q))[0] for p, g, q in files]
         url = loaded(server, "shared", source, folder)
         with launched(url, args.replicas, folder) as (proxy, _pids):
-            quiet, busy, submitted = asyncio.run(run(proxy, url, files, args.browsers))
+            quiet, busy, submitted = asyncio.run(
+                run(proxy, url, files, args.browsers, args.through)
+            )
         with Store(url, read_only=True) as store:
             stored = store.frame(
                 "SELECT group_code, period, count(*) AS n FROM submissions "
                 "WHERE status = 'accepted' AND file_name LIKE '%_corrected.csv' GROUP BY ALL"
             )
+            if args.through == "pages":  # each verdict as stored, in both databases
+                submitted = [
+                    (stored_verdict(store, p.name), t)
+                    for (_, t), (p, _, _) in zip(submitted, files, strict=True)
+                ]
+                with Store(alone_url, read_only=True) as first:
+                    alone = [stored_verdict(first, p.name) for p, _, _ in files]
     same = [v == a for (v, _), a in zip(submitted, alone, strict=True)]
     accepted = sum(a["status"] == "accepted" for a in alone)
+    how = "through the Submit page" if args.through == "pages" else "by outcomes ingest"
     print(
-        f"{args.uploads} returns submitted at once while {args.browsers} people browse, "
-        f"{args.replicas} replicas on PostgreSQL"
+        f"{args.uploads} returns submitted at once ({how}) while {args.browsers} people "
+        f"browse, {args.replicas} replicas on PostgreSQL"
     )
     print(f"{'browsing the overview':<36} {'opened':>7} {'p50 s':>8} {'p95 s':>8} {'ratio':>7}")
     for name, times in (("with nothing being submitted", quiet), ("while returns go in", busy)):
