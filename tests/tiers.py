@@ -1,7 +1,8 @@
 """The whole suite as ``make test`` runs it, in tiers, and one closing line for all of them.
 
 - **browser**: the paths a person takes, in Debian's Chromium against ``streamlit run``,
-  and board packs printed by it (tests marked ``browser``), at the real clock;
+  and board packs printed by it (tests marked ``browser``), at the real clock; and again
+  (**browser-pg**) with the app on PostgreSQL;
 - **unit and page, clock two years ahead** (on DuckDB files) and **clock a year back** (on
   PostgreSQL): every other test (the domain, the store, the services, the reports and every
   page in AppTest), run twice with the wall clock moved (time-machine, see
@@ -38,20 +39,28 @@ TIERS = {
     "ahead": (730, "forward", ["-m", "not browser and not postgresql"]),
     "back": (-365, "reverse", ["-m", "not browser and not file_only"]),
     "browser": (0, "forward", ["-m", "browser", "-n", "2", "--dist", "loadfile"]),
+    "browser-pg": (
+        0,
+        "forward",
+        ["-m", "browser and not file_only and not postgresql", "-n", "2", "--dist", "loadfile"],
+    ),
 }
 """Each tier: how many days its wall clock is moved, the order its tests run in (the two
 clock tiers run the same tests from opposite ends, so that each finds the GX verdicts the
 other has already computed: see ``OUTCOMES_VERDICTS_DIR``), and pytest's arguments. The
 browser tier, which the run waits on and which spends most of its time waiting on a page,
-runs its modules on two workers (each module's server stays in one worker).
+runs its modules on two workers (each module's server stays in one worker); ``browser-pg``
+runs the same paths with the app on PostgreSQL (the server fixture serves the PostgreSQL
+database that stands for its file), but for the tests of the file itself and those already
+on PostgreSQL (the replicas).
 
 The clock-back tier runs on PostgreSQL (``OUTCOMES_TEST_BACKEND``: every store a test opens
 on a file is a PostgreSQL database instead, ``tests/on_postgresql.py``), with the tests marked
 ``postgresql`` (concurrency across processes, the replicas); the clock-ahead tier on DuckDB
 files, with the tests marked ``file_only`` (the file's lock, damage, a full disk). So every
 other test runs on both backends, under two clocks."""
-BACKENDS = {"back": "postgresql"}
-AFTER_THE_DEMO = {"browser"}
+BACKENDS = {"back": "postgresql", "browser-pg": "postgresql"}
+AFTER_THE_DEMO = {"browser", "browser-pg"}
 """Tiers started once the demo database is built (the others start beside its building)."""
 YIELDING = {"ahead", "back"}
 """Tiers run at a lower priority (nice 5): the demo's building and the browser tier, which

@@ -79,6 +79,12 @@ def serve(
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
         **(env or {}),
     }
+    if os.environ.get("OUTCOMES_TEST_BACKEND") == "postgresql" and "OUTCOMES_DATABASE_URL" not in (
+        env or {}
+    ):  # the app on the PostgreSQL database that stands for the file (tests/on_postgresql.py)
+        from tests.on_postgresql import url_for
+
+        env["OUTCOMES_DATABASE_URL"] = url_for(db)
     log = open(log_folder / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [

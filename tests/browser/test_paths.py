@@ -95,6 +95,7 @@ def test_a_page_prints_as_the_page_alone(server, page, path, tmp_path):
         assert menu not in text, menu
 
 
+@pytest.mark.file_only  # the app's hand-over of the file it holds
 def test_a_board_pack_from_the_command_line_while_the_app_runs(server, page, tmp_path):
     """The app holds the database; the command hands the pack to it instead of refusing."""
     import subprocess

@@ -31,7 +31,7 @@ from tests.conftest import ROOT
 from tests.helpers import csv_bytes, good_return, set_cell
 from tests.postgres import new_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgresql]  # on PostgreSQL already
 
 
 @contextmanager

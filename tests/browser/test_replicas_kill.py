@@ -23,7 +23,7 @@ from tests.browser.test_replicas import replicas_running
 from tests.helpers import csv_bytes, good_return, set_cell
 from tests.postgres import new_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgresql]  # on PostgreSQL already
 
 STORING = (
     "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "

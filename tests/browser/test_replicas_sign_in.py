@@ -21,7 +21,7 @@ from tests.browser.test_sign_in import local_page, sign_in_secrets
 from tests.browser.test_sign_in import provider as provider  # the same provider
 from tests.postgres import new_database
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgresql]  # on PostgreSQL already
 
 
 @pytest.fixture(scope="module")

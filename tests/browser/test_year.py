@@ -150,6 +150,7 @@ def test_the_latest_meetings_pack_as_pdf_from_the_command_line_on_a_fresh_demo(d
     assert sorted(first.values()) == list(range(1, len(first) + 1))
 
 
+@pytest.mark.file_only  # the app's hand-over of the file it holds
 def test_an_admin_backs_up_while_the_app_runs(server, tmp_path):
     """``outcomes backup`` while the app runs (it holds the database from its start,
     visited or not): the app makes the copy, and the copy holds what its pages show."""
