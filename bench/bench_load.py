@@ -42,7 +42,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from deploy.postgres import cluster, database, free_port
 from metrics.core.access import Actor
-from metrics.services import restore
+from metrics.services import is_server, restore
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE_ONLY = 'import streamlit as st\nst.title("A page with its title only")\n'
@@ -56,9 +56,11 @@ PAGES = {
 }
 
 
-def start(script: Path, db: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start(script: Path, db: Path | str, log: Path) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` over the database ``db`` (a file, or a PostgreSQL URL)."""
     port = free_port()
-    env = {**os.environ, "OUTCOMES_DB": str(db), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env["OUTCOMES_DATABASE_URL" if is_server(str(db)) else "OUTCOMES_DB"] = str(db)
     where = ["--server.port", str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(script), *where],

@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench_load import PAGES, loaded, open_page, quiet_session
+from bench_load import PAGES, loaded, open_page, quiet_session, start
 
-from deploy.postgres import cluster, free_port
+from deploy.postgres import cluster
 from metrics.core.catalogue import load_catalogue
 from metrics.core.clock import FixedClock
 from metrics.demo.build import (
@@ -99,51 +96,12 @@ def ingest_times(location: str, runs: int) -> list[float]:
 @contextmanager
 def served(location: str, folder: Path):
     """``streamlit run`` on the database at ``location`` (a file or a PostgreSQL URL)."""
-    port = free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    env["OUTCOMES_DATABASE_URL" if location.startswith("postgresql") else "OUTCOMES_DB"] = location
-    log = folder / f"server-{port}.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard/server.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"127.0.0.1:{port}"
+    proc, url = start(ROOT / "dashboard" / "server.py", location, folder / "server.log")
     try:
-        _wait(url, proc, log)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def _wait(url: str, proc, log: Path) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server stopped: see {log}")
-        try:
-            with urllib.request.urlopen(f"http://{url}/_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"the server did not start: see {log}")
 
 
 async def page_times(url: str, runs: int) -> dict[str, list[float]]:

@@ -52,7 +52,7 @@ def read_source(path: Path | str, src, *, how_to_filter: str = CATALOGUE_FILTER)
     more than one row per period and area (in the catalogue, or ``--filter`` on the
     command line)."""
 
-    if getattr(src, "table", None) is not None:
+    if src.table is not None:
         return read_table(
             path,
             table=src.table,

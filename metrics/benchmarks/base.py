@@ -173,6 +173,24 @@ def count_left_out(left_out: dict[str, dict[str, int]], dropped: pl.DataFrame, r
         by_reason[reason] = by_reason.get(reason, 0) + n
 
 
+def apply_filters(
+    frame: pl.DataFrame,
+    filters: dict[str, str] | None,
+    *,
+    name: str,
+    left_out: dict[str, dict[str, int]],
+) -> pl.DataFrame:
+    """The rows of ``frame`` (with a ``_level`` column) whose columns hold the values
+    ``filters`` names, the others counted in ``left_out``; a filter no row meets is refused."""
+    for key, value in (filters or {}).items():
+        keep = pl.col(key) == value
+        if frame.filter(keep).is_empty():
+            raise PublishedDataError(f"{name}: no row has {key} = '{value}'")
+        count_left_out(left_out, frame.filter(~keep), f"with {key} other than '{value}'")
+        frame = frame.filter(keep)
+    return frame
+
+
 def refuse_repeats(
     frame: pl.DataFrame,
     *,

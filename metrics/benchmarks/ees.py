@@ -20,8 +20,8 @@ from metrics.benchmarks.base import (
     SYMBOLS,
     PublishedDataError,
     PublishedRead,
+    apply_filters,
     authorities,
-    count_left_out,
     period_end,
     published_frame,
     refuse_repeats,
@@ -90,12 +90,7 @@ def read_published(
     ):
         left_out.setdefault("other areas", {})[f"at geographic level '{kind}'"] = n
     frame = frame.filter(pl.col("_level") != "other areas")
-    for key, value in (filters or {}).items():
-        keep = pl.col(key) == value
-        if frame.filter(keep).is_empty():
-            raise PublishedDataError(f"{path.name}: no row has {key} = '{value}'")
-        count_left_out(left_out, frame.filter(~keep), f"with {key} other than '{value}'")
-        frame = frame.filter(keep)
+    frame = apply_filters(frame, filters, name=path.name, left_out=left_out)
     if frame.is_empty():
         raise PublishedDataError(f"{path.name}: no National, Regional or Local authority rows")
     measures = {column, numerator, denominator, *REQUIRED, *AREA}

@@ -23,6 +23,7 @@ from metrics.benchmarks.base import (
     SYMBOLS,
     PublishedDataError,
     PublishedRead,
+    apply_filters,
     authorities,
     count_left_out,
     period_end,
@@ -128,11 +129,11 @@ def _header(cells: pl.DataFrame, name: str, wanted: list[str]) -> tuple[int, dic
     for index, row in enumerate(cells.head(HEADER_SEARCH_ROWS).iter_rows()):
         named = {norm(v): f"c{i}" for i, v in enumerate(row) if norm(v)}
         if looking <= set(named):
-            by_header = {}
+            first: dict[str, tuple[str, str]] = {}  # the first cell of each name
             for i, v in enumerate(row):
-                if norm(v) and norm(v) not in {norm(k) for k in by_header}:
-                    by_header[" ".join((v or "").split())] = f"c{i}"
-            return index, by_header
+                first.setdefault(norm(v), (" ".join((v or "").split()), f"c{i}"))
+            first.pop("", None)
+            return index, dict(first.values())
     first = next(
         (
             [" ".join((v or "").split()) for v in row if v and v.strip()]
@@ -227,12 +228,7 @@ def read_table(
         "not England, a region or an upper-tier authority (by area code)",
     )
     frame = frame.filter(pl.col("_level") != "other areas")
-    for key, value in (filters or {}).items():
-        keep = pl.col(key) == value
-        if frame.filter(keep).is_empty():
-            raise PublishedDataError(f"{name}: no row has {key} = '{value}'")
-        count_left_out(left_out, frame.filter(~keep), f"with {key} other than '{value}'")
-        frame = frame.filter(keep)
+    frame = apply_filters(frame, filters, name=name, left_out=left_out)
     if frame.is_empty():
         raise PublishedDataError(f"{name}: no row for England, a region or an authority")
     dimensions = {

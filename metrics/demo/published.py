@@ -300,7 +300,7 @@ def _table_rows(ind, rows: list[dict]) -> list[list[str]]:
             "National": ("E92000001", "England"),
             "Regional": (r["region_code"], r["region_name"]),
         }.get(level, (r["new_la_code"], r["la_name"]))
-        values = [r[c] for c in header[3:]]
+        values = ["[c]" if r[c] == "c" else r[c] for c in header[3:]]  # gov.uk's mark
         out.append([code, name, _table_period(r["time_period"], table.period), *values])
     for year in sorted({r["time_period"] for r in rows}):
         for code, name in OTHER_AREAS:
@@ -358,35 +358,24 @@ def write_demo_published(
         if src.fingertips_id is not None:
             rows = _rows(ind.code, found, {}, "value", "numerator", "denominator", years)
             fingertips.setdefault(src.file, []).extend(_fingertips_rows(ind, rows, src.filters))
-        elif src.table is not None:
+            continue
+        if src.table is not None:
             # a series near zero (custody per 1,000) spreads in proportion to its level
             found["spread"] = min(found["spread"], max(abs(found["level"]) * 0.3, 0.01))
-            rows = _rows(
-                ind.code,
-                found,
-                src.filters,
-                src.column,
-                src.numerator_column,
-                src.denominator_column,
-                years,
-            )
-            for row in rows:
-                for c in (src.column, src.numerator_column, src.denominator_column):
-                    if c and row.get(c) == "c":
-                        row[c] = "[c]"
+        rows = _rows(
+            ind.code,
+            found,
+            src.filters,
+            src.column,
+            src.numerator_column,
+            src.denominator_column,
+            years,
+        )
+        if src.table is None:
+            ees.setdefault(src.file, []).extend(rows)
+        else:
             _write_table(ind, _table_rows(ind, rows), folder / src.file)
             paths.append(folder / src.file)
-        else:
-            rows = _rows(
-                ind.code,
-                found,
-                src.filters,
-                src.column,
-                src.numerator_column,
-                src.denominator_column,
-                years,
-            )
-            ees.setdefault(src.file, []).extend(rows)
     for name, rows in ees.items():
         pl.DataFrame(rows).write_csv(folder / name)
         paths.append(folder / name)

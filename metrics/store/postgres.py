@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -366,33 +366,42 @@ class PostgresStore(Store):
         copy; ((column, keys), the rows of those keys) where only the rows of some keys were
         replaced; else ("all", every row). Each is checked by count against the server."""
         key, seen = APPENDED_BY.get(table), self._seen.get(table)
-        if seen is not None and seen[1] == counters[1]:
-            mirror = self._con.cursor()
-            (total,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-            if key:
-                last, held = mirror.execute(f"SELECT max({key}), count(*) FROM {table}").fetchone()
-                if last is not None:
-                    added = frame_of(
-                        conn.execute(f"SELECT * FROM {table} WHERE {key} > %s", [last])
+        if seen is not None and seen[1] == counters[1] and (key or replaced is not None):
+            with closing(self._con.cursor()) as mirror:
+                if key:
+                    last, held = mirror.execute(
+                        f"SELECT max({key}), count(*) FROM {table}"
+                    ).fetchone()
+                    if last is not None:
+                        added = frame_of(
+                            conn.execute(f"SELECT * FROM {table} WHERE {key} > %s", [last])
+                        )
+                        if held + added.height == _count(conn, table):
+                            return None, added
+                else:
+                    column, keys = replaced
+                    (kept,) = mirror.execute(
+                        f"SELECT count(*) FROM {table} WHERE NOT list_contains(?, {column})",
+                        [sorted(keys)],
+                    ).fetchone()
+                    fresh = frame_of(
+                        conn.execute(
+                            f"SELECT * FROM {table} WHERE {column} = ANY(%s)", [sorted(keys)]
+                        )
                     )
-                    if held + added.height == total:
-                        return None, added
-            elif replaced is not None:
-                column, keys = replaced
-                (kept,) = mirror.execute(
-                    f"SELECT count(*) FROM {table} WHERE NOT list_contains(?, {column})",
-                    [sorted(keys)],
-                ).fetchone()
-                fresh = frame_of(
-                    conn.execute(f"SELECT * FROM {table} WHERE {column} = ANY(%s)", [sorted(keys)])
-                )
-                if kept + fresh.height == total:
-                    return (column, keys), fresh
+                    if kept + fresh.height == _count(conn, table):
+                        return (column, keys), fresh
         return "all", frame_of(conn.execute(f"SELECT * FROM {table}"))
 
     def data_version(self) -> tuple[int, int]:
         self.refresh()  # another process may have written
         return super().data_version()
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    """The rows ``table`` holds on the server, in the reading transaction's snapshot."""
+    (total,) = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return total
 
 
 Store.on_a_server = PostgresStore
